@@ -1,0 +1,202 @@
+//! Account values that enter the system: `Email`, `DisplayName`, `Password`, `Role`.
+//! Each parses once and cannot hold a bad value afterwards.
+
+use serde::{Deserialize, Serialize};
+use validator::ValidateEmail;
+
+use crate::http::error::{ApiError, Violation};
+use crate::text;
+
+/// A stored account as the rest of the code sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Reader,
+    Moderator,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Reader => "reader",
+            Role::Moderator => "moderator",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Role> {
+        match value {
+            "reader" => Some(Role::Reader),
+            "moderator" => Some(Role::Moderator),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+
+    pub fn can_moderate(self) -> bool {
+        matches!(self, Role::Moderator | Role::Admin)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    /// Trimmed and lower-cased, so one mailbox is one account whatever its spelling.
+    pub fn parse(raw: &str) -> Result<Email, ApiError> {
+        let email = raw.trim().to_lowercase();
+        if email.len() > 254 || !email.validate_email() {
+            return Err(ApiError::InvalidEmail);
+        }
+        Ok(Email(email))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisplayName(String);
+
+pub const DISPLAY_NAME_MIN: usize = 2;
+pub const DISPLAY_NAME_MAX: usize = 30;
+
+impl DisplayName {
+    /// The comment text rule, then one line of 2 to 30 characters.
+    pub fn parse(raw: &str) -> Result<DisplayName, ApiError> {
+        let invalid = |en: &str, ko: &str| {
+            ApiError::InvalidDisplayName(Violation::new("display_name", en, ko))
+        };
+        let name = text::clean(raw).map_err(|_| {
+            invalid(
+                "The name holds control or text-direction characters.",
+                "이름에 제어 문자나 글자 방향 표시 문자가 있습니다.",
+            )
+        })?;
+        if name.contains('\n') {
+            return Err(invalid(
+                "The name must be on one line.",
+                "이름은 한 줄로 써 주세요.",
+            ));
+        }
+        let length = text::length(&name);
+        if !(DISPLAY_NAME_MIN..=DISPLAY_NAME_MAX).contains(&length) {
+            return Err(invalid(
+                "The name must have 2 to 30 characters.",
+                "이름은 2자에서 30자 사이로 써 주세요.",
+            ));
+        }
+        Ok(DisplayName(name))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A password on its way to the hasher; its `Debug` never shows it.
+#[derive(Clone)]
+pub struct Password(String);
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+pub const PASSWORD_MIN: usize = 8;
+pub const PASSWORD_MAX: usize = 128;
+
+/// Passwords that attackers try first; refusing them costs nothing.
+const COMMON_PASSWORDS: &[&str] = &[
+    "password", "password1", "password123", "12345678", "123456789", "1234567890",
+    "11111111", "00000000", "87654321", "qwertyuiop", "qwerty123", "1q2w3e4r",
+    "1q2w3e4r5t", "iloveyou", "sunshine", "princess", "football", "baseball",
+    "welcome1", "admin123", "letmein1", "abcd1234", "asdfghjk", "zxcvbnm1",
+    "qwer1234", "aaaaaaaa", "passw0rd", "superman", "starwars", "trustno1",
+];
+
+impl Password {
+    /// Used at login: any text is checked, nothing is refused before the hash.
+    pub fn any(raw: String) -> Password {
+        Password(raw)
+    }
+
+    /// Used when a password is chosen: 8 to 128 characters, not a common one,
+    /// not the email or the name.
+    pub fn choose(raw: String, email: &Email, name: &DisplayName) -> Result<Password, ApiError> {
+        let weak = |en: &str, ko: &str| ApiError::WeakPassword(Violation::new("password", en, ko));
+        let length = raw.chars().count();
+        if length < PASSWORD_MIN {
+            return Err(weak(
+                "Use at least 8 characters.",
+                "비밀번호는 8자 이상이어야 합니다.",
+            ));
+        }
+        if length > PASSWORD_MAX {
+            return Err(weak(
+                "Use at most 128 characters.",
+                "비밀번호는 128자 이하여야 합니다.",
+            ));
+        }
+        let lower = raw.to_lowercase();
+        let local_part = email.as_str().split('@').next().unwrap_or_default();
+        if COMMON_PASSWORDS.contains(&lower.as_str())
+            || lower == email.as_str()
+            || lower == local_part
+            || lower == name.as_str().to_lowercase()
+        {
+            return Err(weak(
+                "This password is too easy to guess.",
+                "너무 쉽게 추측할 수 있는 비밀번호입니다.",
+            ));
+        }
+        Ok(Password(raw))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalized_and_checked() {
+        assert_eq!(Email::parse("  Reader@News.Example ").unwrap().as_str(), "reader@news.example");
+        for bad in ["", "reader", "reader@", "@news.example", "a b@news.example"] {
+            assert!(Email::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn display_names_follow_the_text_rule() {
+        assert_eq!(DisplayName::parse("  김기자\u{200B} ").unwrap().as_str(), "김기자");
+        let cases = [("김", "too short"), ("a\nb", "two lines"), ("ab\u{202E}c", "bidi"), (&"가".repeat(31), "too long")];
+        for (raw, why) in cases {
+            assert!(DisplayName::parse(raw).is_err(), "{why}");
+        }
+    }
+
+    #[test]
+    fn weak_passwords_are_refused() {
+        let email = Email::parse("kim@news.example").unwrap();
+        let name = DisplayName::parse("Kim Reader").unwrap();
+        for weak in ["short", "password", "kim@news.example", "kim reader", &"x".repeat(129)] {
+            assert!(Password::choose(weak.to_string(), &email, &name).is_err(), "{weak}");
+        }
+        assert!(Password::choose("correct horse battery".into(), &email, &name).is_ok());
+    }
+}

@@ -1,0 +1,139 @@
+//! Who is calling: `CurrentUser` (must be logged in), `MaybeUser` (may be),
+//! `Moderator` (must moderate). A handler names one in its arguments, so
+//! anyone reading it sees at a glance who may call it.
+//!
+//! A session comes from `Authorization: Bearer` or from the session cookie.
+//! A state-changing request that rides on the cookie must come from an allowed
+//! origin, because the browser attaches cookies to cross-site requests too.
+
+use actix_web::dev::Payload;
+use actix_web::http::{Method, header};
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+
+use crate::auth::account::User;
+use crate::auth::session::{COOKIE_NAME, TokenHash};
+use crate::config::normalize_origin;
+use crate::http::error::ApiError;
+use crate::startup::AppState;
+
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub user: User,
+    pub session: TokenHash,
+}
+
+#[derive(Debug, Clone)]
+pub struct MaybeUser(pub Option<CurrentUser>);
+
+#[derive(Debug, Clone)]
+pub struct Moderator(pub CurrentUser);
+
+enum Credential {
+    Bearer(String),
+    Cookie(String),
+}
+
+fn credential(req: &HttpRequest) -> Option<Credential> {
+    if let Some(value) = req.headers().get(header::AUTHORIZATION) {
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        return Some(Credential::Bearer(token.trim().to_owned()));
+    }
+    req.cookie(COOKIE_NAME)
+        .map(|c| Credential::Cookie(c.value().to_owned()))
+        .filter(|c| !matches!(c, Credential::Cookie(v) if v.is_empty()))
+}
+
+/// The session behind the request, `Ok(None)` when there is none or it is not live.
+async fn resolve(req: HttpRequest) -> Result<Option<CurrentUser>, ApiError> {
+    let Some(credential) = credential(&req) else {
+        return Ok(None);
+    };
+    let state = state(&req)?;
+    let token = match &credential {
+        Credential::Bearer(token) | Credential::Cookie(token) => token,
+    };
+    if token.is_empty() || token.len() > 128 {
+        return Ok(None);
+    }
+    let Some((user, session)) = state.auth.authenticate(token).await? else {
+        return Ok(None);
+    };
+    if matches!(credential, Credential::Cookie(_)) && !is_safe(req.method()) {
+        check_same_site(&req, &state.settings.allowed_origins)?;
+    }
+    Ok(Some(CurrentUser { user, session }))
+}
+
+fn state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state is missing")))
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Same origin (the Origin's host is the Host the request was sent to), an
+/// origin from `ALLOWED_ORIGINS`, or `Sec-Fetch-Site: same-origin`.
+fn check_same_site(req: &HttpRequest, allowed: &[String]) -> Result<(), ApiError> {
+    let headers = req.headers();
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let same_origin_fetch = headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"same-origin");
+    let ok = match origin.and_then(normalize_origin) {
+        Some(origin) => {
+            let host = headers
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_ascii_lowercase);
+            let authority = origin.split_once("://").map(|(_, rest)| rest.to_owned());
+            allowed.contains(&origin) || (host.is_some() && authority == host)
+        }
+        None => same_origin_fetch,
+    };
+    if ok { Ok(()) } else { Err(ApiError::CrossSite) }
+}
+
+impl FromRequest for MaybeUser {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { resolve(req).await.map(MaybeUser) })
+    }
+}
+
+impl FromRequest for CurrentUser {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { resolve(req).await?.ok_or(ApiError::Unauthenticated) })
+    }
+}
+
+impl FromRequest for Moderator {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let caller = resolve(req).await?.ok_or(ApiError::Unauthenticated)?;
+            if caller.user.role.can_moderate() {
+                Ok(Moderator(caller))
+            } else {
+                Err(ApiError::Forbidden)
+            }
+        })
+    }
+}

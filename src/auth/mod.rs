@@ -1,0 +1,14 @@
+//! Accounts, passwords, sessions and the logged-in-user extractors.
+
+pub mod account;
+pub mod extract;
+pub mod password;
+pub mod routes;
+pub mod service;
+pub mod session;
+
+pub use account::{DisplayName, Email, Password, Role, User};
+pub use extract::{CurrentUser, MaybeUser, Moderator};
+pub use password::Hasher;
+pub use service::Auth;
+pub use session::TokenHash;

@@ -1,0 +1,169 @@
+//! `/api/v1/auth/*`: register, login, logout, me.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::auth::account::{DisplayName, Email, Password, Role, User};
+use crate::auth::extract::{CurrentUser, MaybeUser};
+use crate::auth::session::{NewSession, removal_cookie};
+use crate::http::error::{ApiResult, ProblemDoc};
+use crate::http::validated;
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/auth/register").post(register))
+        .service(web::resource("/auth/login").post(login))
+        .service(web::resource("/auth/logout").post(logout))
+        .service(web::resource("/auth/me").get(me));
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+pub struct RegisterRequest {
+    #[validate(length(max = 320))]
+    pub email: String,
+    #[validate(length(max = 200))]
+    pub display_name: String,
+    #[validate(length(max = 1024))]
+    pub password: String,
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+pub struct LoginRequest {
+    #[validate(length(max = 320))]
+    pub email: String,
+    #[validate(length(max = 1024))]
+    pub password: String,
+}
+
+/// `{id, display_name, role}`: how an account appears to others.
+#[derive(Serialize, ToSchema)]
+pub struct UserView {
+    pub id: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+impl From<&User> for UserView {
+    fn from(user: &User) -> Self {
+        UserView {
+            id: user.id.to_string(),
+            display_name: user.display_name.clone(),
+            role: user.role,
+        }
+    }
+}
+
+/// The account as its owner sees it.
+#[derive(Serialize, ToSchema)]
+pub struct MeView {
+    pub id: String,
+    pub display_name: String,
+    pub role: Role,
+    pub email: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionResponse {
+    pub user: UserView,
+    /// For `Authorization: Bearer`; the same session is also set as an HttpOnly cookie.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeResponse {
+    pub user: MeView,
+}
+
+fn session_response(
+    status: actix_web::http::StatusCode,
+    state: &AppState,
+    user: &User,
+    session: NewSession,
+) -> HttpResponse {
+    let cookie = session.cookie(state.settings.cookie_secure);
+    HttpResponse::build(status)
+        .cookie(cookie)
+        .json(SessionResponse {
+            user: user.into(),
+            token: session.token,
+            expires_at: session.expires_at,
+        })
+}
+
+/// Creates a reader account and logs it in.
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
+    responses((status = 201, body = SessionResponse), (status = 409, description = "email_taken", body = ProblemDoc),
+        (status = 422, description = "weak_password, invalid_email, invalid_display_name", body = ProblemDoc)))]
+pub async fn register(
+    state: web::Data<AppState>,
+    body: web::Json<RegisterRequest>,
+) -> ApiResult<HttpResponse> {
+    let body = validated(body)?;
+    let email = Email::parse(&body.email)?;
+    let display_name = DisplayName::parse(&body.display_name)?;
+    let password = Password::choose(body.password, &email, &display_name)?;
+    let (user, session) = state.auth.register(email, display_name, password).await?;
+    tracing::info!(user_id = user.id, "account registered");
+    Ok(session_response(
+        actix_web::http::StatusCode::CREATED,
+        &state,
+        &user,
+        session,
+    ))
+}
+
+/// Logs in with email and password; every login starts a new session.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = SessionResponse),
+        (status = 401, description = "invalid_credentials", body = ProblemDoc),
+        (status = 429, description = "too_many_attempts", body = ProblemDoc)))]
+pub async fn login(
+    state: web::Data<AppState>,
+    body: web::Json<LoginRequest>,
+) -> ApiResult<HttpResponse> {
+    let body = validated(body)?;
+    let (user, session) = state
+        .auth
+        .login(&body.email, Password::any(body.password))
+        .await?;
+    tracing::info!(user_id = user.id, "logged in");
+    Ok(session_response(
+        actix_web::http::StatusCode::OK,
+        &state,
+        &user,
+        session,
+    ))
+}
+
+/// Revokes the caller's session on the server and clears the cookie.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    responses((status = 204, description = "the session is revoked"),
+        (status = 403, description = "cross_site_request", body = ProblemDoc)))]
+pub async fn logout(state: web::Data<AppState>, caller: MaybeUser) -> ApiResult<HttpResponse> {
+    if let Some(caller) = caller.0 {
+        state.auth.logout(caller.session).await?;
+        tracing::info!(user_id = caller.user.id, "logged out");
+    }
+    Ok(HttpResponse::NoContent()
+        .cookie(removal_cookie(state.settings.cookie_secure))
+        .finish())
+}
+
+/// The logged-in account, with its email.
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
+    responses((status = 200, body = MeResponse), (status = 401, description = "unauthenticated", body = ProblemDoc)))]
+pub async fn me(caller: CurrentUser) -> ApiResult<web::Json<MeResponse>> {
+    let user = caller.user;
+    Ok(web::Json(MeResponse {
+        user: MeView {
+            id: user.id.to_string(),
+            display_name: user.display_name,
+            role: user.role,
+            email: user.email,
+        },
+    }))
+}

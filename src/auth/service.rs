@@ -1,0 +1,117 @@
+//! Accounts and sessions: register, log in, log out, and who a token belongs to.
+
+use std::time::Duration;
+
+use chrono::Utc;
+
+use crate::auth::account::{DisplayName, Email, Password, Role, User};
+use crate::auth::password::Hasher;
+use crate::auth::session::{NewSession, TokenHash};
+use crate::http::error::{ApiError, ApiResult};
+use crate::storage::{AccountInsert, Store};
+
+#[derive(Clone)]
+pub struct Auth {
+    store: Store,
+    hasher: Hasher,
+    idle_timeout: Duration,
+    max_age: Duration,
+}
+
+/// The sessions's idle limit is refreshed at most this often, so a reader
+/// browsing comments does not cost a write per request.
+const TOUCH_INTERVAL_MS: i64 = 60_000;
+
+impl Auth {
+    pub fn new(store: Store, hasher: Hasher, idle_timeout: Duration, max_age: Duration) -> Auth {
+        Auth {
+            store,
+            hasher,
+            idle_timeout,
+            max_age,
+        }
+    }
+
+    /// Creates an account; `role` is reader for everyone who registers over HTTP.
+    pub async fn create_account(
+        &self,
+        email: Email,
+        display_name: DisplayName,
+        password: Password,
+        role: Role,
+    ) -> ApiResult<User> {
+        let password_hash = self.hasher.hash(&password).await?;
+        self.store
+            .insert_account(AccountInsert {
+                email: email.as_str(),
+                display_name: display_name.as_str(),
+                password_hash: &password_hash,
+                role,
+                now: Utc::now(),
+            })
+            .await?
+            .ok_or(ApiError::EmailTaken)
+    }
+
+    pub async fn register(
+        &self,
+        email: Email,
+        display_name: DisplayName,
+        password: Password,
+    ) -> ApiResult<(User, NewSession)> {
+        let user = self
+            .create_account(email, display_name, password, Role::Reader)
+            .await?;
+        let session = self.start_session(&user).await?;
+        Ok((user, session))
+    }
+
+    /// The same answer, after the same work, for an unknown email and a wrong password.
+    pub async fn login(&self, email: &str, password: Password) -> ApiResult<(User, NewSession)> {
+        let found = match Email::parse(email) {
+            Ok(email) => self.store.account_by_email(email.as_str()).await?,
+            Err(_) => None,
+        };
+        let (user, stored_hash) = match found {
+            Some((user, hash)) => (Some(user), Some(hash)),
+            None => (None, None),
+        };
+        let verified = self.hasher.verify(&password, stored_hash).await?;
+        match user {
+            Some(user) if verified => {
+                let session = self.start_session(&user).await?;
+                Ok((user, session))
+            }
+            _ => Err(ApiError::InvalidCredentials),
+        }
+    }
+
+    pub async fn logout(&self, session: TokenHash) -> ApiResult<()> {
+        self.store.revoke_session(session, Utc::now()).await?;
+        Ok(())
+    }
+
+    /// The user behind a token, if the session is live; refreshes its idle limit.
+    pub async fn authenticate(&self, token: &str) -> ApiResult<Option<(User, TokenHash)>> {
+        let hash = TokenHash::of(token);
+        let now = Utc::now();
+        let idle_cutoff = now - chrono::Duration::from_std(self.idle_timeout).unwrap_or_default();
+        let Some(found) = self.store.live_session(hash, now, idle_cutoff).await? else {
+            return Ok(None);
+        };
+        if (now - found.last_seen_at).num_milliseconds() > TOUCH_INTERVAL_MS {
+            self.store.touch_session(hash, now).await?;
+        }
+        Ok(Some((found.user, hash)))
+    }
+
+    async fn start_session(&self, user: &User) -> ApiResult<NewSession> {
+        let now = Utc::now();
+        let expires_at = now + chrono::Duration::from_std(self.max_age).unwrap_or_default();
+        let session = NewSession::generate(expires_at);
+        self.store
+            .insert_session(session.hash, user.id, now, expires_at)
+            .await?;
+        Ok(session)
+    }
+}

@@ -1,0 +1,307 @@
+//! Comment routes: listing and posting under an article, and `/comments/*`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::articles::ArticleId;
+use crate::auth::{CurrentUser, MaybeUser};
+use crate::comments::{Comment, Order, Status, Thread};
+use crate::http::error::{ApiError, ApiResult, ProblemDoc};
+use crate::http::lang::Lang;
+use crate::http::paging::{Paging, encode_cursor};
+use crate::http::validated;
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/articles/{article_id}/comments")
+            .get(list_comments)
+            .post(post_comment),
+    )
+    // Before `/comments/{id}`, which would also match this path.
+    .service(web::resource("/comments/validate").post(validate_comment))
+    .service(
+        web::resource("/comments/{id}")
+            .get(get_comment)
+            .delete(delete_comment),
+    )
+    .service(web::resource("/comments/{id}/replies").get(list_replies));
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuthorView {
+    pub id: String,
+    pub display_name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CommentView {
+    pub id: String,
+    pub article_id: String,
+    pub parent_id: Option<String>,
+    pub author: AuthorView,
+    /// The text as counted: the comment text rule's steps 1-5 applied. Empty for a tombstone.
+    pub body: String,
+    /// Unicode code points of `body`.
+    pub length: i64,
+    pub status: Status,
+    pub created_at: DateTime<Utc>,
+    pub edited_at: Option<DateTime<Utc>>,
+    /// Published replies (top-level comments only).
+    pub reply_count: i64,
+}
+
+impl From<Comment> for CommentView {
+    fn from(c: Comment) -> Self {
+        CommentView {
+            id: c.id.to_string(),
+            article_id: c.article_id,
+            parent_id: c.parent_id.map(|id| id.to_string()),
+            author: AuthorView {
+                id: c.author_id.to_string(),
+                display_name: c.author_name,
+            },
+            body: c.body,
+            length: c.length,
+            status: c.status,
+            created_at: c.created_at,
+            edited_at: c.edited_at,
+            reply_count: c.reply_count,
+        }
+    }
+}
+
+/// A top-level comment with its first 50 replies, oldest first.
+#[derive(Serialize, ToSchema)]
+pub struct ThreadView {
+    #[serde(flatten)]
+    pub comment: CommentView,
+    pub replies: Vec<CommentView>,
+}
+
+impl From<Thread> for ThreadView {
+    fn from(t: Thread) -> Self {
+        ThreadView {
+            comment: t.comment.into(),
+            replies: t.replies.into_iter().map(CommentView::from).collect(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CommentListResponse {
+    pub comments: Vec<ThreadView>,
+    pub next_cursor: Option<String>,
+    /// Published comments of the article, replies included.
+    pub total: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReplyListResponse {
+    pub comments: Vec<CommentView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CommentResponse {
+    pub comment: CommentView,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// 1 to 100 (larger values are served as 100); default 20.
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// `newest` (default) or `oldest`.
+    pub order: Option<String>,
+}
+
+impl ListQuery {
+    fn paging(&self) -> ApiResult<Paging> {
+        Paging::parse(self.limit.as_deref(), self.cursor.as_deref())
+    }
+
+    fn order(&self) -> ApiResult<Order> {
+        match self.order.as_deref() {
+            None | Some("") | Some("newest") => Ok(Order::Newest),
+            Some("oldest") => Ok(Order::Oldest),
+            Some(_) => Err(ApiError::InvalidQuery("order")),
+        }
+    }
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+pub struct PostCommentRequest {
+    /// Raw text; the server applies the comment text rule.
+    #[validate(length(max = 4000))]
+    pub body: String,
+    /// The comment replied to; a reply to a reply joins the same thread.
+    #[validate(length(max = 32))]
+    pub parent_id: Option<String>,
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+pub struct ValidateRequest {
+    #[validate(length(max = 4000))]
+    pub body: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RuleViolationView {
+    pub rule: String,
+    pub message: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ValidateResponse {
+    pub ok: bool,
+    /// Code points after normalization; null when the text holds forbidden characters.
+    pub length: Option<usize>,
+    pub limit: usize,
+    pub normalized: Option<String>,
+    pub violations: Vec<RuleViolationView>,
+}
+
+fn article_id(path: &str) -> ApiResult<ArticleId> {
+    ArticleId::parse(path)
+}
+
+/// Published comments, newest first by default, with the caller's own pending ones.
+#[utoipa::path(get, path = "/api/v1/articles/{article_id}/comments", tag = "comments",
+    params(("article_id" = String, Path,), ListQuery),
+    responses((status = 200, body = CommentListResponse), (status = 400, body = ProblemDoc),
+        (status = 404, description = "article_not_found", body = ProblemDoc)))]
+pub async fn list_comments(
+    state: web::Data<AppState>,
+    caller: MaybeUser,
+    path: web::Path<String>,
+    query: web::Query<ListQuery>,
+) -> ApiResult<web::Json<CommentListResponse>> {
+    let id = article_id(&path)?;
+    let viewer = caller.0.map(|c| c.user);
+    let (article, page) = state
+        .comments
+        .list(&id, viewer.as_ref(), query.order()?, query.paging()?)
+        .await?;
+    Ok(web::Json(CommentListResponse {
+        comments: page.items.into_iter().map(ThreadView::from).collect(),
+        next_cursor: page.next_after.map(encode_cursor),
+        total: article.comment_count,
+    }))
+}
+
+/// Posts a comment: 201 when published, 202 when held for review.
+#[utoipa::path(post, path = "/api/v1/articles/{article_id}/comments", tag = "comments",
+    params(("article_id" = String, Path,)), request_body = PostCommentRequest,
+    responses((status = 201, description = "published", body = CommentResponse),
+        (status = 202, description = "held for review", body = CommentResponse),
+        (status = 401, description = "unauthenticated", body = ProblemDoc),
+        (status = 404, description = "article_not_found", body = ProblemDoc),
+        (status = 409, description = "comments_closed", body = ProblemDoc),
+        (status = 422, description = "comment_empty, comment_too_long, comment_invalid_characters, invalid_parent", body = ProblemDoc)))]
+pub async fn post_comment(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    path: web::Path<String>,
+    body: web::Json<PostCommentRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = article_id(&path)?;
+    let body = validated(body)?;
+    let comment = state
+        .comments
+        .post(&caller.user, &id, &body.body, body.parent_id.as_deref())
+        .await?;
+    let status = match comment.status {
+        Status::Published => StatusCode::CREATED,
+        _ => StatusCode::ACCEPTED,
+    };
+    Ok(HttpResponse::build(status).json(CommentResponse {
+        comment: comment.into(),
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/comments/{id}", tag = "comments",
+    params(("id" = String, Path,)),
+    responses((status = 200, body = CommentResponse), (status = 404, description = "comment_not_found", body = ProblemDoc)))]
+pub async fn get_comment(
+    state: web::Data<AppState>,
+    caller: MaybeUser,
+    path: web::Path<String>,
+) -> ApiResult<web::Json<CommentResponse>> {
+    let viewer = caller.0.map(|c| c.user);
+    let comment = state.comments.get(&path, viewer.as_ref()).await?;
+    Ok(web::Json(CommentResponse {
+        comment: comment.into(),
+    }))
+}
+
+/// Replies to one comment, oldest first, beyond the 50 the listing includes.
+#[utoipa::path(get, path = "/api/v1/comments/{id}/replies", tag = "comments",
+    params(("id" = String, Path,), ListQuery),
+    responses((status = 200, body = ReplyListResponse), (status = 404, description = "comment_not_found", body = ProblemDoc)))]
+pub async fn list_replies(
+    state: web::Data<AppState>,
+    caller: MaybeUser,
+    path: web::Path<String>,
+    query: web::Query<ListQuery>,
+) -> ApiResult<web::Json<ReplyListResponse>> {
+    let viewer = caller.0.map(|c| c.user);
+    let page = state
+        .comments
+        .replies(&path, viewer.as_ref(), query.paging()?)
+        .await?;
+    Ok(web::Json(ReplyListResponse {
+        comments: page.items.into_iter().map(CommentView::from).collect(),
+        next_cursor: page.next_after.map(encode_cursor),
+    }))
+}
+
+/// The author or a moderator deletes a comment; a tombstone stays while it has replies.
+#[utoipa::path(delete, path = "/api/v1/comments/{id}", tag = "comments",
+    params(("id" = String, Path,)),
+    responses((status = 204, description = "deleted"), (status = 401, body = ProblemDoc),
+        (status = 403, description = "forbidden", body = ProblemDoc),
+        (status = 404, description = "comment_not_found", body = ProblemDoc)))]
+pub async fn delete_comment(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    state.comments.delete(&path, &caller.user).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A dry run of the comment text rule and the standards policy; stores nothing.
+#[utoipa::path(post, path = "/api/v1/comments/validate", tag = "comments",
+    request_body = ValidateRequest, responses((status = 200, body = ValidateResponse)))]
+pub async fn validate_comment(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<ValidateRequest>,
+) -> ApiResult<web::Json<ValidateResponse>> {
+    let body = validated(body)?;
+    let lang = Lang::of(&req);
+    let measured = state.comments.measure(&body.body);
+    let violations = measured
+        .verdict
+        .as_ref()
+        .err()
+        .map(|e| RuleViolationView {
+            rule: e.code().to_owned(),
+            message: e.message().get(lang).to_owned(),
+        })
+        .into_iter()
+        .collect::<Vec<_>>();
+    Ok(web::Json(ValidateResponse {
+        ok: violations.is_empty(),
+        length: measured.length,
+        limit: state.comments.max_length(),
+        normalized: measured.normalized,
+        violations,
+    }))
+}

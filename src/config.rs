@@ -1,0 +1,248 @@
+//! Settings from the environment (and `.env`), with the names of `API.md`.
+//!
+//! Every variable is read through one lookup function so that tests can
+//! check bad values without touching the process environment.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::comments::DEFAULT_MAX_LENGTH;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub bind_addr: String,
+    /// Origins, besides the server's own, allowed to call with the session cookie.
+    pub allowed_origins: Vec<String>,
+    pub cookie_secure: bool,
+    pub policy_file: Option<PathBuf>,
+    pub rate_limits: bool,
+    pub comment_max_length: usize,
+    pub session_idle_timeout: Duration,
+    pub session_max_age: Duration,
+    pub sqlite_synchronous: Synchronous,
+    pub password_hash_concurrency: usize,
+    pub json_body_limit: usize,
+    pub seed_demo: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Synchronous {
+    Full,
+    Normal,
+}
+
+/// A bad variable: the one line start-up prints before it stops.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("configuration error: {name} {problem}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub problem: String,
+}
+
+impl Settings {
+    /// Reads `.env` (if present) and then the process environment.
+    pub fn from_env() -> Result<Settings, ConfigError> {
+        // A missing .env is normal; a malformed one is reported by name.
+        if let Err(error) = dotenvy::dotenv()
+            && !error.not_found()
+        {
+            return Err(ConfigError {
+                name: ".env",
+                problem: format!("cannot be read: {error}"),
+            });
+        }
+        Settings::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+        let vars = Vars(&lookup);
+        Ok(Settings {
+            database_url: vars.text("DATABASE_URL", "sqlite://data/comment-desk.db")?,
+            bind_addr: vars.text("BIND_ADDR", "127.0.0.1:8080")?,
+            allowed_origins: vars.origins("ALLOWED_ORIGINS")?,
+            cookie_secure: vars.boolean("COOKIE_SECURE", true)?,
+            policy_file: vars.raw("POLICY_FILE").map(PathBuf::from),
+            rate_limits: vars.switch("RATE_LIMITS", true)?,
+            comment_max_length: vars.number("COMMENT_MAX_LENGTH", DEFAULT_MAX_LENGTH, 1..=10_000)?,
+            session_idle_timeout: vars.duration("SESSION_IDLE_TIMEOUT", "7d")?,
+            session_max_age: vars.duration("SESSION_MAX_AGE", "30d")?,
+            sqlite_synchronous: vars.synchronous("SQLITE_SYNCHRONOUS")?,
+            password_hash_concurrency: vars.number(
+                "PASSWORD_HASH_CONCURRENCY",
+                default_hash_concurrency(),
+                1..=256,
+            )?,
+            json_body_limit: vars.number("JSON_BODY_LIMIT", 16 * 1024, 256..=1024 * 1024)?,
+            seed_demo: vars.boolean("SEED_DEMO", true)?,
+        })
+    }
+}
+
+fn default_hash_concurrency() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+struct Vars<'a, F: Fn(&str) -> Option<String>>(&'a F);
+
+impl<F: Fn(&str) -> Option<String>> Vars<'_, F> {
+    /// A set but blank variable counts as unset, as `.env` files often hold `NAME=`.
+    fn raw(&self, name: &str) -> Option<String> {
+        (self.0)(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+
+    fn text(&self, name: &'static str, default: &str) -> Result<String, ConfigError> {
+        Ok(self.raw(name).unwrap_or_else(|| default.to_owned()))
+    }
+
+    fn boolean(&self, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+        match self.raw(name).map(|v| v.to_ascii_lowercase()) {
+            None => Ok(default),
+            Some(v) if v == "true" || v == "1" => Ok(true),
+            Some(v) if v == "false" || v == "0" => Ok(false),
+            Some(v) => Err(bad(name, format!("must be true or false, got {v:?}"))),
+        }
+    }
+
+    fn switch(&self, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+        match self.raw(name).map(|v| v.to_ascii_lowercase()) {
+            None => Ok(default),
+            Some(v) if v == "on" => Ok(true),
+            Some(v) if v == "off" => Ok(false),
+            Some(v) => Err(bad(name, format!("must be on or off, got {v:?}"))),
+        }
+    }
+
+    fn number(
+        &self,
+        name: &'static str,
+        default: usize,
+        range: std::ops::RangeInclusive<usize>,
+    ) -> Result<usize, ConfigError> {
+        let Some(v) = self.raw(name) else {
+            return Ok(default);
+        };
+        match v.parse::<usize>() {
+            Ok(n) if range.contains(&n) => Ok(n),
+            _ => Err(bad(
+                name,
+                format!(
+                    "must be a whole number from {} to {}, got {v:?}",
+                    range.start(),
+                    range.end()
+                ),
+            )),
+        }
+    }
+
+    fn duration(&self, name: &'static str, default: &str) -> Result<Duration, ConfigError> {
+        let v = self.raw(name).unwrap_or_else(|| default.to_owned());
+        match humantime::parse_duration(&v) {
+            Ok(d) if d >= Duration::from_secs(1) => Ok(d),
+            _ => Err(bad(
+                name,
+                format!("must be a duration such as 30m, 12h or 7d, got {v:?}"),
+            )),
+        }
+    }
+
+    fn synchronous(&self, name: &'static str) -> Result<Synchronous, ConfigError> {
+        match self.raw(name).map(|v| v.to_ascii_uppercase()).as_deref() {
+            None | Some("FULL") => Ok(Synchronous::Full),
+            Some("NORMAL") => Ok(Synchronous::Normal),
+            Some(v) => Err(bad(name, format!("must be FULL or NORMAL, got {v:?}"))),
+        }
+    }
+
+    fn origins(&self, name: &'static str) -> Result<Vec<String>, ConfigError> {
+        let Some(v) = self.raw(name) else {
+            return Ok(Vec::new());
+        };
+        v.split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(|o| {
+                normalize_origin(o).ok_or_else(|| {
+                    bad(
+                        name,
+                        format!("must list origins such as https://news.example, got {o:?}"),
+                    )
+                })
+            })
+            .collect()
+    }
+}
+
+/// `scheme://host[:port]` in lower case without a trailing slash, or `None`.
+pub fn normalize_origin(origin: &str) -> Option<String> {
+    let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
+    let (scheme, rest) = origin.split_once("://")?;
+    let valid_scheme = scheme == "http" || scheme == "https";
+    let valid_host = !rest.is_empty()
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    (valid_scheme && valid_host).then_some(origin)
+}
+
+fn bad(name: &'static str, problem: String) -> ConfigError {
+    ConfigError { name, problem }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_follow_the_api_contract() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.database_url, "sqlite://data/comment-desk.db");
+        assert_eq!(s.bind_addr, "127.0.0.1:8080");
+        assert!(s.cookie_secure);
+        assert!(s.rate_limits);
+        assert_eq!(s.comment_max_length, 250);
+        assert_eq!(s.sqlite_synchronous, Synchronous::Full);
+    }
+
+    #[test]
+    fn each_bad_value_names_its_variable() {
+        let cases = [
+            ("COOKIE_SECURE", "maybe"),
+            ("RATE_LIMITS", "sometimes"),
+            ("COMMENT_MAX_LENGTH", "0"),
+            ("SESSION_IDLE_TIMEOUT", "soon"),
+            ("SQLITE_SYNCHRONOUS", "OFF"),
+            ("ALLOWED_ORIGINS", "news.example"),
+            ("JSON_BODY_LIMIT", "-1"),
+        ];
+        for (name, value) in cases {
+            let error = settings(&[(name, value)]).expect_err(name);
+            assert_eq!(error.name, name, "{name}={value}");
+            assert!(error.to_string().contains(name));
+        }
+    }
+
+    #[test]
+    fn origins_are_normalized() {
+        let s = settings(&[(
+            "ALLOWED_ORIGINS",
+            "https://News.Example/, http://localhost:3000",
+        )])
+        .unwrap();
+        assert_eq!(
+            s.allowed_origins,
+            ["https://news.example", "http://localhost:3000"]
+        );
+    }
+}

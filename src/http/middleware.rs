@@ -1,0 +1,93 @@
+//! Middleware and extractor settings that make every answer follow the API's
+//! conventions: problem+json in the caller's language, a request id, and
+//! actix's own extractor errors mapped onto `ApiError`.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::error::{JsonPayloadError, PayloadError};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, HttpRequest, web};
+use tracing_actix_web::RequestId;
+
+use crate::http::error::{ApiError, PROBLEM_JSON};
+use crate::http::lang::Lang;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Renders every error as problem+json in the language the caller asked for,
+/// including answers that actix produced without an `ApiError` (405, 413 …).
+pub async fn problems(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let lang = Lang::from_headers(req.headers());
+    let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+    // Handlers' and extractors' errors arrive here as responses; an `Err` could
+    // only come from a middleware inside this one, and there is none.
+    let mut res = as_problem(next.call(req).await?.map_into_boxed_body(), lang);
+    if let Some(value) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+        res.headers_mut().insert(REQUEST_ID, value);
+    }
+    Ok(res)
+}
+
+fn as_problem(res: ServiceResponse<BoxBody>, lang: Lang) -> ServiceResponse<BoxBody> {
+    let status = res.status();
+    if let Some(api) = res.response().error().and_then(|e| e.as_error::<ApiError>()) {
+        if lang == Lang::En {
+            return res;
+        }
+        let rendered = api.render(lang);
+        return res.into_response(rendered);
+    }
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes());
+    if status.as_u16() >= 400 && !is_problem {
+        let rendered = ApiError::from_status(status).render(lang);
+        return res.into_response(rendered);
+    }
+    res
+}
+
+/// JSON bodies: a size limit, `application/json` required, and errors as `ApiError`.
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .content_type_required(true)
+        .error_handler(|error, _req: &HttpRequest| json_error(error).into())
+}
+
+fn json_error(error: JsonPayloadError) -> ApiError {
+    match error {
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            ApiError::PayloadTooLarge
+        }
+        JsonPayloadError::Payload(PayloadError::Overflow) => ApiError::PayloadTooLarge,
+        JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            ApiError::InvalidRequest(vec![crate::http::error::Violation::new(
+                "body",
+                format!("A field is missing or has the wrong type: {e}"),
+                format!("빠졌거나 형식이 잘못된 항목이 있습니다: {e}"),
+            )])
+        }
+        JsonPayloadError::Deserialize(e) => ApiError::InvalidJson(e.to_string()),
+        other => ApiError::InvalidJson(other.to_string()),
+    }
+}
+
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default()
+        .error_handler(|_, _req: &HttpRequest| ApiError::InvalidQuery("query string").into())
+}
+
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|_, _req: &HttpRequest| ApiError::NotFound.into())
+}
+
+pub async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::NotFound)
+}

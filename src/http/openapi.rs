@@ -1,0 +1,59 @@
+//! The OpenAPI 3 description, generated from the handlers' annotations.
+
+use std::sync::OnceLock;
+
+use actix_web::HttpResponse;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::{articles, auth, comments, http, policy};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Comment Desk", description = "Comment moderation for news sites. Errors are application/problem+json (RFC 9457) with a stable `code`."),
+    paths(
+        http::health::healthz, http::health::readyz,
+        auth::routes::register, auth::routes::login, auth::routes::logout, auth::routes::me,
+        articles::routes::put_article, articles::routes::get_article,
+        comments::routes::list_comments, comments::routes::post_comment,
+        comments::routes::get_comment, comments::routes::delete_comment,
+        comments::routes::list_replies, comments::routes::validate_comment,
+        policy::routes::get_policy,
+    ),
+    modifiers(&Security),
+    tags((name = "auth"), (name = "articles"), (name = "comments"), (name = "policy"), (name = "health"))
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                auth::session::COOKIE_NAME,
+            ))),
+        );
+    }
+}
+
+pub fn document() -> &'static str {
+    static JSON: OnceLock<String> = OnceLock::new();
+    JSON.get_or_init(|| {
+        ApiDoc::openapi()
+            .to_json()
+            .unwrap_or_else(|_| "{}".to_owned())
+    })
+}
+
+pub async fn serve() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(document())
+}

@@ -1,0 +1,16 @@
+//! Comment Desk: comment moderation for news sites.
+//!
+//! A request reads top to bottom: route (`*/routes.rs`) → service (the rules)
+//! → storage (`storage/`, all SQL).
+
+pub mod articles;
+pub mod auth;
+pub mod cli;
+pub mod comments;
+pub mod config;
+pub mod http;
+pub mod policy;
+pub mod startup;
+pub mod storage;
+pub mod telemetry;
+pub mod text;

@@ -1,0 +1,104 @@
+//! Building and running the server: `Application::build(settings)`, `port()`,
+//! `run_until_stopped()`, so tests start the real server on port 0.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use tracing_actix_web::TracingLogger;
+
+use crate::articles::seed::seed_demo_editorials;
+use crate::auth::{Auth, Hasher};
+use crate::comments::Comments;
+use crate::config::Settings;
+use crate::http::{health, middleware, openapi};
+use crate::storage::Store;
+use crate::{articles, auth, comments, policy};
+
+/// What every handler can reach.
+pub struct AppState {
+    pub settings: Settings,
+    pub store: Store,
+    pub auth: Auth,
+    pub comments: Comments,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    store: Store,
+}
+
+impl Application {
+    /// Opens the database (creating and migrating it), seeds the demo
+    /// editorials on first start, and binds the listener.
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let store = Store::open(&settings.database_url, settings.sqlite_synchronous).await?;
+        if settings.seed_demo {
+            seed_demo_editorials(&store).await?;
+        }
+        let hasher = Hasher::new(settings.password_hash_concurrency)?;
+        let auth = Auth::new(
+            store.clone(),
+            hasher,
+            settings.session_idle_timeout,
+            settings.session_max_age,
+        );
+        let listener = TcpListener::bind(&settings.bind_addr)
+            .with_context(|| format!("cannot listen on BIND_ADDR {}", settings.bind_addr))?;
+        let address = listener.local_addr()?;
+        let state = web::Data::new(AppState {
+            comments: Comments::new(store.clone(), settings.comment_max_length),
+            settings,
+            store: store.clone(),
+            auth,
+        });
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(middleware::json_config(state.settings.json_body_limit))
+                .app_data(middleware::query_config())
+                .app_data(middleware::path_config())
+                .wrap(from_fn(middleware::problems))
+                .wrap(TracingLogger::default())
+                .configure(routes)
+        })
+        .client_request_timeout(Duration::from_secs(10))
+        .shutdown_timeout(10)
+        .listen(listener)?
+        .run();
+        tracing::info!("listening on http://{address}");
+        Ok(Application {
+            port: address.port(),
+            server,
+            store,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT or SIGTERM, then lets requests finish and closes the database.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        self.store.close().await;
+        result
+    }
+}
+
+fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.configure(health::configure)
+        .service(
+            web::scope("/api/v1")
+                .service(web::resource("/openapi.json").get(openapi::serve))
+                .configure(auth::routes::configure)
+                .configure(articles::routes::configure)
+                .configure(comments::routes::configure)
+                .configure(policy::routes::configure),
+        )
+        .default_service(web::to(middleware::not_found));
+}

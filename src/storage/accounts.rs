@@ -1,0 +1,74 @@
+//! Accounts.
+
+use chrono::{DateTime, Utc};
+
+use super::{Store, is_unique_violation, to_millis};
+use crate::auth::{Role, User};
+
+pub struct AccountInsert<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    pub role: Role,
+    pub now: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct AccountRow {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+}
+
+impl AccountRow {
+    pub fn into_user(self) -> User {
+        User {
+            id: self.id,
+            email: self.email,
+            display_name: self.display_name,
+            // The CHECK constraint keeps role to the three names.
+            role: Role::parse(&self.role).unwrap_or(Role::Reader),
+        }
+    }
+}
+
+impl Store {
+    /// `None` when the email is taken.
+    pub async fn insert_account(&self, new: AccountInsert<'_>) -> anyhow::Result<Option<User>> {
+        let inserted = sqlx::query_as::<_, AccountRow>(
+            "INSERT INTO accounts (email, display_name, password_hash, role, created_at)
+             VALUES (?, ?, ?, ?, ?)
+             RETURNING id, email, display_name, role",
+        )
+        .bind(new.email)
+        .bind(new.display_name)
+        .bind(new.password_hash)
+        .bind(new.role.as_str())
+        .bind(to_millis(new.now))
+        .fetch_one(&self.write)
+        .await;
+        match inserted {
+            Ok(row) => Ok(Some(row.into_user())),
+            Err(error) if is_unique_violation(&error) => Ok(None),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// The account and its password hash, for login.
+    pub async fn account_by_email(&self, email: &str) -> anyhow::Result<Option<(User, String)>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            account: AccountRow,
+            password_hash: String,
+        }
+        let row = sqlx::query_as::<_, Row>(
+            "SELECT id, email, display_name, role, password_hash FROM accounts WHERE email = ?",
+        )
+        .bind(email)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.map(|r| (r.account.into_user(), r.password_hash)))
+    }
+}

@@ -1,0 +1,91 @@
+//! Editorials.
+
+use chrono::Utc;
+
+use super::{Store, from_millis, to_millis};
+use crate::articles::{Article, ArticleChanges};
+
+#[derive(sqlx::FromRow)]
+struct ArticleRow {
+    id: String,
+    title: String,
+    url: String,
+    published_at: Option<i64>,
+    comments_open: bool,
+    premoderation: bool,
+    comment_count: i64,
+}
+
+impl From<ArticleRow> for Article {
+    fn from(row: ArticleRow) -> Self {
+        Article {
+            id: row.id,
+            title: row.title,
+            url: row.url,
+            published_at: row.published_at.map(from_millis),
+            comments_open: row.comments_open,
+            premoderation: row.premoderation,
+            comment_count: row.comment_count,
+        }
+    }
+}
+
+const ARTICLE_COLUMNS: &str =
+    "id, title, url, published_at, comments_open, premoderation, comment_count";
+
+impl Store {
+    pub async fn article(&self, id: &str) -> anyhow::Result<Option<Article>> {
+        let sql = format!("SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = ?");
+        let row = sqlx::query_as::<_, ArticleRow>(&sql)
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.map(Article::from))
+    }
+
+    pub async fn articles(&self) -> anyhow::Result<Vec<Article>> {
+        let sql = format!("SELECT {ARTICLE_COLUMNS} FROM articles ORDER BY created_at, id");
+        let rows = sqlx::query_as::<_, ArticleRow>(&sql)
+            .fetch_all(&self.read)
+            .await?;
+        Ok(rows.into_iter().map(Article::from).collect())
+    }
+
+    /// Creates or updates; the flag says whether it was created.
+    pub async fn upsert_article(
+        &self,
+        id: &str,
+        changes: &ArticleChanges,
+    ) -> anyhow::Result<(Article, bool)> {
+        let now = to_millis(Utc::now());
+        let mut tx = self.begin_write().await?;
+        let existed: Option<i64> = sqlx::query_scalar("SELECT 1 FROM articles WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let sql = format!(
+            "INSERT INTO articles (id, title, url, published_at, comments_open, premoderation, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, COALESCE(?5, 1), COALESCE(?6, 0), ?7, ?7)
+             ON CONFLICT (id) DO UPDATE SET
+                 title = excluded.title,
+                 url = excluded.url,
+                 published_at = COALESCE(?4, published_at),
+                 comments_open = COALESCE(?5, comments_open),
+                 premoderation = COALESCE(?6, premoderation),
+                 updated_at = ?7
+             RETURNING {ARTICLE_COLUMNS}"
+        );
+        let row = sqlx::query_as::<_, ArticleRow>(&sql)
+            .bind(id)
+            .bind(&changes.title)
+            .bind(&changes.url)
+            .bind(changes.published_at.map(to_millis))
+            .bind(changes.comments_open)
+            .bind(changes.premoderation)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok((row.into(), existed.is_none()))
+    }
+}

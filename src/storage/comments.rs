@@ -1,0 +1,280 @@
+//! Comments, with the counters they keep on their article and parent.
+
+use chrono::{DateTime, Utc};
+use sqlx::{Sqlite, Transaction};
+
+use super::{Store, from_millis, to_millis};
+use crate::comments::{Comment, Order, Status, Thread};
+
+/// Replies shown under each top-level comment of a page; the rest are paged
+/// through `/comments/{id}/replies`.
+pub const REPLIES_PER_THREAD: i64 = 50;
+
+#[derive(sqlx::FromRow)]
+struct CommentRow {
+    id: i64,
+    article_id: String,
+    parent_id: Option<i64>,
+    author_id: i64,
+    author_name: String,
+    body: String,
+    length: i64,
+    status: String,
+    reply_count: i64,
+    created_at: i64,
+    edited_at: Option<i64>,
+}
+
+impl From<CommentRow> for Comment {
+    fn from(r: CommentRow) -> Self {
+        Comment {
+            id: r.id,
+            article_id: r.article_id,
+            parent_id: r.parent_id,
+            author_id: r.author_id,
+            author_name: r.author_name,
+            body: r.body,
+            length: r.length,
+            // The CHECK constraint keeps status to the four names.
+            status: Status::parse(&r.status).unwrap_or(Status::Pending),
+            reply_count: r.reply_count,
+            created_at: from_millis(r.created_at),
+            edited_at: r.edited_at.map(from_millis),
+        }
+    }
+}
+
+const COMMENT_COLUMNS: &str = "c.id, c.article_id, c.parent_id, c.author_id,
+    a.display_name AS author_name, c.body, c.length, c.status, c.reply_count,
+    c.created_at, c.edited_at";
+const FROM_COMMENTS: &str = "FROM comments c JOIN accounts a ON a.id = c.author_id";
+
+/// Published, a tombstone that still has replies, or the viewer's own pending comment.
+const VISIBLE: &str = "(c.status = 'published'
+    OR (c.status = 'deleted' AND c.reply_count > 0)
+    OR (c.status = 'pending' AND c.author_id = ?2))";
+
+pub struct CommentInsert<'a> {
+    pub article_id: &'a str,
+    pub parent_id: Option<i64>,
+    pub author_id: i64,
+    pub body: &'a str,
+    pub length: usize,
+    pub status: Status,
+    pub now: DateTime<Utc>,
+}
+
+/// One page of top-level comments of an article, seen by `viewer`.
+#[derive(Debug, Clone)]
+pub struct PageQuery<'a> {
+    pub article_id: &'a str,
+    pub viewer: Option<i64>,
+    pub order: Order,
+    pub after: Option<i64>,
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct CommentPage<T> {
+    pub items: Vec<T>,
+    /// The id of the last item, when more follow.
+    pub next_after: Option<i64>,
+}
+
+fn split_page<T>(mut items: Vec<T>, limit: usize, id: impl Fn(&T) -> i64) -> CommentPage<T> {
+    let more = items.len() > limit;
+    items.truncate(limit);
+    let next_after = if more { items.last().map(id) } else { None };
+    CommentPage { items, next_after }
+}
+
+fn order_sql(order: Order) -> (&'static str, &'static str, i64) {
+    match order {
+        Order::Newest => ("<", "DESC", i64::MAX),
+        Order::Oldest => (">", "ASC", 0),
+    }
+}
+
+impl Store {
+    pub async fn comment(&self, id: i64) -> anyhow::Result<Option<Comment>> {
+        let sql = format!("SELECT {COMMENT_COLUMNS} {FROM_COMMENTS} WHERE c.id = ?");
+        let row = sqlx::query_as::<_, CommentRow>(&sql)
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.map(Comment::from))
+    }
+
+    /// Inserts the comment and, when it is published, counts it on its
+    /// article and its parent, all in one transaction.
+    pub async fn insert_comment(&self, new: CommentInsert<'_>) -> anyhow::Result<Comment> {
+        let mut tx = self.begin_write().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO comments (article_id, parent_id, author_id, body, length, status, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(new.article_id)
+        .bind(new.parent_id)
+        .bind(new.author_id)
+        .bind(new.body)
+        .bind(new.length as i64)
+        .bind(new.status.as_str())
+        .bind(to_millis(new.now))
+        .fetch_one(&mut *tx)
+        .await?;
+        if new.status == Status::Published {
+            count_published(&mut tx, new.article_id, new.parent_id, 1).await?;
+        }
+        let sql = format!("SELECT {COMMENT_COLUMNS} {FROM_COMMENTS} WHERE c.id = ?");
+        let row = sqlx::query_as::<_, CommentRow>(&sql)
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(row.into())
+    }
+
+    /// Blanks the body and marks the comment deleted; uncounts it if it was
+    /// published. `false` when it was already deleted.
+    pub async fn delete_comment(&self, id: i64, now: DateTime<Utc>) -> anyhow::Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let found: Option<(String, Option<i64>, String)> =
+            sqlx::query_as("SELECT article_id, parent_id, status FROM comments WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((article_id, parent_id, status)) = found else {
+            return Ok(false);
+        };
+        if status == Status::Deleted.as_str() {
+            return Ok(false);
+        }
+        sqlx::query(
+            "UPDATE comments SET status = 'deleted', body = '', length = 0, deleted_at = ? WHERE id = ?",
+        )
+        .bind(to_millis(now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if status == Status::Published.as_str() {
+            count_published(&mut tx, &article_id, parent_id, -1).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// A page of top-level comments, each with its first replies.
+    pub async fn comment_page(&self, q: &PageQuery<'_>) -> anyhow::Result<CommentPage<Thread>> {
+        let (cmp, dir, start) = order_sql(q.order);
+        let sql = format!(
+            "SELECT {COMMENT_COLUMNS} {FROM_COMMENTS}
+             WHERE c.article_id = ?1 AND c.parent_id IS NULL AND c.id {cmp} ?3 AND {VISIBLE}
+             ORDER BY c.id {dir} LIMIT ?4"
+        );
+        let rows = sqlx::query_as::<_, CommentRow>(&sql)
+            .bind(q.article_id)
+            .bind(q.viewer)
+            .bind(q.after.unwrap_or(start))
+            .bind(q.limit as i64 + 1)
+            .fetch_all(&self.read)
+            .await?;
+        let page = split_page(rows, q.limit, |r| r.id);
+        let parents: Vec<i64> = page.items.iter().map(|r| r.id).collect();
+        let mut replies = self.first_replies(&parents, q.viewer).await?;
+        let items = page
+            .items
+            .into_iter()
+            .map(|row| {
+                let comment = Comment::from(row);
+                let mine: Vec<Comment> = replies
+                    .extract_if(.., |r| r.parent_id == Some(comment.id))
+                    .collect();
+                Thread {
+                    comment,
+                    replies: mine,
+                }
+            })
+            .collect();
+        Ok(CommentPage {
+            items,
+            next_after: page.next_after,
+        })
+    }
+
+    /// Replies of one comment, oldest first.
+    pub async fn reply_page(
+        &self,
+        parent_id: i64,
+        viewer: Option<i64>,
+        after: Option<i64>,
+        limit: usize,
+    ) -> anyhow::Result<CommentPage<Comment>> {
+        let sql = format!(
+            "SELECT {COMMENT_COLUMNS} {FROM_COMMENTS}
+             WHERE c.parent_id = ?1 AND c.id > ?3 AND {VISIBLE}
+             ORDER BY c.id LIMIT ?4"
+        );
+        let rows = sqlx::query_as::<_, CommentRow>(&sql)
+            .bind(parent_id)
+            .bind(viewer)
+            .bind(after.unwrap_or(0))
+            .bind(limit as i64 + 1)
+            .fetch_all(&self.read)
+            .await?;
+        let page = split_page(rows, limit, |r| r.id);
+        Ok(CommentPage {
+            items: page.items.into_iter().map(Comment::from).collect(),
+            next_after: page.next_after,
+        })
+    }
+
+    async fn first_replies(
+        &self,
+        parents: &[i64],
+        viewer: Option<i64>,
+    ) -> anyhow::Result<Vec<Comment>> {
+        if parents.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT * FROM (
+                 SELECT {COMMENT_COLUMNS},
+                        row_number() OVER (PARTITION BY c.parent_id ORDER BY c.id) AS rank
+                 {FROM_COMMENTS}
+                 WHERE c.parent_id IN (SELECT value FROM json_each(?1)) AND {VISIBLE}
+             )
+             WHERE rank <= ?3
+             ORDER BY id"
+        );
+        let ids = serde_json::to_string(parents)?;
+        let rows = sqlx::query_as::<_, CommentRow>(&sql)
+            .bind(ids)
+            .bind(viewer)
+            .bind(REPLIES_PER_THREAD)
+            .fetch_all(&self.read)
+            .await?;
+        Ok(rows.into_iter().map(Comment::from).collect())
+    }
+}
+
+/// Keeps `articles.comment_count` and the parent's `reply_count` in step.
+async fn count_published(
+    tx: &mut Transaction<'static, Sqlite>,
+    article_id: &str,
+    parent_id: Option<i64>,
+    delta: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE articles SET comment_count = comment_count + ? WHERE id = ?")
+        .bind(delta)
+        .bind(article_id)
+        .execute(&mut **tx)
+        .await?;
+    if let Some(parent_id) = parent_id {
+        sqlx::query("UPDATE comments SET reply_count = reply_count + ? WHERE id = ?")
+            .bind(delta)
+            .bind(parent_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,133 @@
+//! The storage layer: all SQL lives below this folder.
+//!
+//! `Store` is the interface the rest of the code sees: methods that take and
+//! return our own types, never sqlx's. When PostgreSQL joins, it gets its own
+//! implementation of these methods; nothing above this folder changes.
+//!
+//! Writes go through one connection (`write`), so writers queue in our process
+//! instead of failing with "database is locked"; each write transaction starts
+//! with `BEGIN IMMEDIATE`, so a writer in another process (the CLI) waits on the
+//! busy timeout instead of failing mid-transaction. Reads use a pool of
+//! read-only connections, which WAL lets run beside the writer.
+
+mod accounts;
+mod articles;
+mod comments;
+mod sessions;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::{DateTime, TimeZone, Utc};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Sqlite, Transaction};
+
+pub use accounts::AccountInsert;
+pub use comments::{CommentInsert, CommentPage, PageQuery};
+pub use sessions::LiveSession;
+
+use crate::config::Synchronous;
+
+#[derive(Clone)]
+pub struct Store {
+    read: SqlitePool,
+    write: SqlitePool,
+}
+
+/// Writers wait this long for the lock held by another process before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+const READ_CONNECTIONS: u32 = 8;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+impl Store {
+    /// Opens (creating if missing) the database and applies pending migrations.
+    pub async fn open(url: &str, synchronous: Synchronous) -> anyhow::Result<Store> {
+        let options = SqliteConnectOptions::from_str(url)
+            .with_context(|| format!("DATABASE_URL {url:?} is not a SQLite URL"))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT)
+            .synchronous(match synchronous {
+                Synchronous::Full => SqliteSynchronous::Full,
+                Synchronous::Normal => SqliteSynchronous::Normal,
+            })
+            .pragma("temp_store", "memory");
+        create_parent_dir(&options)?;
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.clone())
+            .await
+            .with_context(|| format!("cannot open the database at {url}"))?;
+        MIGRATOR
+            .run(&write)
+            .await
+            .context("cannot apply migrations")?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(READ_CONNECTIONS)
+            .connect_with(options.read_only(true))
+            .await
+            .context("cannot open read connections")?;
+        Ok(Store { read, write })
+    }
+
+    /// Answers when a read reaches the database file.
+    pub async fn ping(&self) -> anyhow::Result<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+
+    async fn begin_write(&self) -> sqlx::Result<Transaction<'static, Sqlite>> {
+        self.write.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    pub async fn meta(&self, key: &str) -> anyhow::Result<Option<String>> {
+        let value = sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(value)
+    }
+
+    pub async fn set_meta(&self, key: &str, value: &str) -> anyhow::Result<()> {
+        sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(key)
+            .bind(value)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+}
+
+fn create_parent_dir(options: &SqliteConnectOptions) -> anyhow::Result<()> {
+    let path = options.get_filename();
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the database folder {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// True when the error is a UNIQUE constraint failure: the one helper that
+/// turns a database constraint into a client error.
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+pub(crate) fn to_millis(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+pub(crate) fn from_millis(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
