@@ -26,8 +26,10 @@ pub struct Settings {
     pub seed_demo: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Synchronous {
+    /// Every commit reaches the disk before it is acknowledged.
+    #[default]
     Full,
     Normal,
 }

@@ -1,0 +1,258 @@
+//! `TestApp`: the real server on port 0 with a fresh SQLite file per test.
+
+use std::sync::LazyLock;
+
+use comment_desk::auth::{Auth, DisplayName, Email, Hasher, Password, Role};
+use comment_desk::config::Settings;
+use comment_desk::startup::Application;
+use comment_desk::storage::Store;
+use reqwest::{Client, Response};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+static TRACING: LazyLock<()> = LazyLock::new(|| {
+    if std::env::var("TEST_LOG").is_ok() {
+        comment_desk::telemetry::init(std::io::stdout).expect("RUST_LOG");
+    }
+});
+
+pub const DEMO_ARTICLE: &str = "putin-north-korea-signal";
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub client: Client,
+    pub database_url: String,
+    /// Kept so the database folder lives as long as the app.
+    pub dir: TempDir,
+    users: std::sync::atomic::AtomicUsize,
+}
+
+/// A logged-in account.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: String,
+    pub email: String,
+    pub token: String,
+}
+
+/// Settings for a test: a fresh database in `dir`, port 0, plain-http cookies.
+pub fn test_settings(dir: &TempDir) -> Settings {
+    let mut settings = Settings::from_lookup(|_| None).expect("default settings");
+    settings.database_url = format!("sqlite://{}/comment-desk.db", dir.path().display());
+    settings.bind_addr = "127.0.0.1:0".into();
+    settings.cookie_secure = false;
+    settings
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        TestApp::spawn_in(dir, configure).await
+    }
+
+    /// Starts a server on the database already in `dir` (for restarts).
+    pub async fn spawn_in(dir: TempDir, configure: impl FnOnce(&mut Settings)) -> TestApp {
+        LazyLock::force(&TRACING);
+        let mut settings = test_settings(&dir);
+        configure(&mut settings);
+        let database_url = settings.database_url.clone();
+        let app = Application::build(settings).await.expect("server starts");
+        let port = app.port();
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            address: format!("http://127.0.0.1:{port}"),
+            port,
+            client: Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            database_url,
+            dir,
+            users: Default::default(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn get_as(&self, user: &TestUser, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(&user.token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.client.post(self.url(path)).json(body).send().await.unwrap()
+    }
+
+    pub async fn post_as(&self, user: &TestUser, path: &str, body: &Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(&user.token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn put_as(&self, user: &TestUser, path: &str, body: &Value) -> Response {
+        self.client
+            .put(self.url(path))
+            .bearer_auth(&user.token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn delete_as(&self, user: &TestUser, path: &str) -> Response {
+        self.client
+            .delete(self.url(path))
+            .bearer_auth(&user.token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn register(&self, email: &str, display_name: &str, password: &str) -> Response {
+        self.post_json(
+            "/api/v1/auth/register",
+            &json!({"email": email, "display_name": display_name, "password": password}),
+        )
+        .await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.post_json(
+            "/api/v1/auth/login",
+            &json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    fn next_email(&self, kind: &str) -> String {
+        let n = self.users.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        format!("{kind}{n}@news.example")
+    }
+
+    /// A newly registered reader, logged in.
+    pub async fn reader(&self) -> TestUser {
+        let email = self.next_email("reader");
+        let response = self.register(&email, "Test Reader", PASSWORD).await;
+        assert_eq!(response.status(), 201, "register {email}");
+        session_user(email, response).await
+    }
+
+    /// A moderator created the way `comment-desk user create` does, then logged in over HTTP.
+    pub async fn moderator(&self) -> TestUser {
+        self.staff(Role::Moderator).await
+    }
+
+    pub async fn staff(&self, role: Role) -> TestUser {
+        let email = self.next_email(role.as_str());
+        let store = Store::open(&self.database_url, Default::default()).await.unwrap();
+        let auth = Auth::new(
+            store.clone(),
+            Hasher::new(1).unwrap(),
+            std::time::Duration::from_secs(3600),
+            std::time::Duration::from_secs(3600),
+        );
+        let parsed = Email::parse(&email).unwrap();
+        let name = DisplayName::parse("Desk Editor").unwrap();
+        let password = Password::choose(PASSWORD.into(), &parsed, &name).unwrap();
+        auth.create_account(parsed, name, password, role)
+            .await
+            .unwrap();
+        store.close().await;
+        let response = self.login(&email, PASSWORD).await;
+        assert_eq!(response.status(), 200, "login {email}");
+        session_user(email, response).await
+    }
+
+    /// Posts a comment on `article` and returns the response.
+    pub async fn comment(&self, user: &TestUser, article: &str, body: &str) -> Response {
+        self.post_as(
+            user,
+            &format!("/api/v1/articles/{article}/comments"),
+            &json!({"body": body}),
+        )
+        .await
+    }
+
+    /// Posts a comment that must be published and returns it.
+    pub async fn published(&self, user: &TestUser, article: &str, body: &str) -> Value {
+        let response = self.comment(user, article, body).await;
+        assert_eq!(response.status(), 201, "post {body:?}");
+        json_body(response).await["comment"].clone()
+    }
+
+    /// Creates an editorial as a moderator and returns its id.
+    pub async fn article(&self, moderator: &TestUser, id: &str, extra: Value) -> String {
+        let mut body = json!({"title": format!("Editorial {id}"), "url": format!("/editorials/{id}")});
+        if let (Some(target), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            target.extend(extra.clone());
+        }
+        let response = self
+            .put_as(moderator, &format!("/api/v1/articles/{id}"), &body)
+            .await;
+        assert!(response.status().is_success(), "PUT article {id}");
+        id.to_owned()
+    }
+
+    pub async fn list(&self, path: &str) -> Value {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        json_body(response).await
+    }
+
+    /// A direct connection to the test's database file, to check what was stored.
+    pub async fn db(&self) -> sqlx::SqlitePool {
+        sqlx::SqlitePool::connect(&self.database_url).await.unwrap()
+    }
+}
+
+async fn session_user(email: String, response: Response) -> TestUser {
+    let body = json_body(response).await;
+    TestUser {
+        id: body["user"]["id"].as_str().unwrap().to_owned(),
+        email,
+        token: body["token"].as_str().unwrap().to_owned(),
+    }
+}
+
+pub async fn json_body(response: Response) -> Value {
+    let text = response.text().await.unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// Asserts a problem+json answer with this status and code; returns the body.
+pub async fn assert_problem(response: Response, status: u16, code: &str) -> Value {
+    assert_eq!(response.status(), status, "status for {code}");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    assert_eq!(content_type, "application/problem+json", "content type for {code}");
+    let body = json_body(response).await;
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status, "{body}");
+    for field in ["type", "title", "detail"] {
+        assert!(body[field].is_string(), "{field} missing in {body}");
+    }
+    body
+}

@@ -1,0 +1,12 @@
+//! Integration tests: the real server, over HTTP, on a fresh SQLite file per test.
+
+mod articles;
+mod auth;
+mod cli;
+mod comments;
+mod concurrency;
+mod crash;
+mod errors;
+mod health;
+mod helpers;
+mod text_rule;
