@@ -66,7 +66,11 @@ impl Settings {
             cookie_secure: vars.boolean("COOKIE_SECURE", true)?,
             policy_file: vars.raw("POLICY_FILE").map(PathBuf::from),
             rate_limits: vars.switch("RATE_LIMITS", true)?,
-            comment_max_length: vars.number("COMMENT_MAX_LENGTH", DEFAULT_MAX_LENGTH, 1..=10_000)?,
+            comment_max_length: vars.number(
+                "COMMENT_MAX_LENGTH",
+                DEFAULT_MAX_LENGTH,
+                1..=10_000,
+            )?,
             session_idle_timeout: vars.duration("SESSION_IDLE_TIMEOUT", "7d")?,
             session_max_age: vars.duration("SESSION_MAX_AGE", "30d")?,
             sqlite_synchronous: vars.synchronous("SQLITE_SYNCHRONOUS")?,

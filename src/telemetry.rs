@@ -7,7 +7,9 @@ use crate::config::ConfigError;
 const DEFAULT_FILTER: &str = "info,sqlx=warn";
 
 /// Installs the global subscriber. A bad `RUST_LOG` is a configuration error.
-pub fn init(writer: impl for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static) -> Result<(), ConfigError> {
+pub fn init(
+    writer: impl for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+) -> Result<(), ConfigError> {
     let filter = match std::env::var("RUST_LOG") {
         Ok(value) if !value.trim().is_empty() => {
             EnvFilter::try_new(&value).map_err(|e| ConfigError {

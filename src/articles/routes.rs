@@ -120,8 +120,17 @@ pub async fn put_article(
     })?;
     let changes = article_changes(validated(body)?)?;
     let (article, created) = state.store.upsert_article(id.as_str(), &changes).await?;
-    tracing::info!(article_id = id.as_str(), moderator_id = moderator.0.user.id, created, "article saved");
-    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    tracing::info!(
+        article_id = id.as_str(),
+        moderator_id = moderator.0.user.id,
+        created,
+        "article saved"
+    );
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok(HttpResponse::build(status).json(ArticleResponse {
         article: article.into(),
     }))

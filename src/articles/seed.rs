@@ -69,9 +69,15 @@ mod tests {
     #[test]
     fn demo_editorials_have_their_real_titles_and_text() {
         let signal = DemoEditorial::find("putin-north-korea-signal").unwrap();
-        assert_eq!(signal.title(), "Putin must not send the wrong signal to North Korea");
+        assert_eq!(
+            signal.title(),
+            "Putin must not send the wrong signal to North Korea"
+        );
         assert!(signal.paragraphs().count() >= 5);
         let path = DemoEditorial::find("putin-gorbachev-path").unwrap();
-        assert_eq!(path.title(), "Putin must take Gorbachev’s path, not Stalin's");
+        assert_eq!(
+            path.title(),
+            "Putin must take Gorbachev’s path, not Stalin's"
+        );
     }
 }

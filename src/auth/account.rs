@@ -119,11 +119,36 @@ pub const PASSWORD_MAX: usize = 128;
 
 /// Passwords that attackers try first; refusing them costs nothing.
 const COMMON_PASSWORDS: &[&str] = &[
-    "password", "password1", "password123", "12345678", "123456789", "1234567890",
-    "11111111", "00000000", "87654321", "qwertyuiop", "qwerty123", "1q2w3e4r",
-    "1q2w3e4r5t", "iloveyou", "sunshine", "princess", "football", "baseball",
-    "welcome1", "admin123", "letmein1", "abcd1234", "asdfghjk", "zxcvbnm1",
-    "qwer1234", "aaaaaaaa", "passw0rd", "superman", "starwars", "trustno1",
+    "password",
+    "password1",
+    "password123",
+    "12345678",
+    "123456789",
+    "1234567890",
+    "11111111",
+    "00000000",
+    "87654321",
+    "qwertyuiop",
+    "qwerty123",
+    "1q2w3e4r",
+    "1q2w3e4r5t",
+    "iloveyou",
+    "sunshine",
+    "princess",
+    "football",
+    "baseball",
+    "welcome1",
+    "admin123",
+    "letmein1",
+    "abcd1234",
+    "asdfghjk",
+    "zxcvbnm1",
+    "qwer1234",
+    "aaaaaaaa",
+    "passw0rd",
+    "superman",
+    "starwars",
+    "trustno1",
 ];
 
 impl Password {
@@ -175,7 +200,10 @@ mod tests {
 
     #[test]
     fn emails_are_normalized_and_checked() {
-        assert_eq!(Email::parse("  Reader@News.Example ").unwrap().as_str(), "reader@news.example");
+        assert_eq!(
+            Email::parse("  Reader@News.Example ").unwrap().as_str(),
+            "reader@news.example"
+        );
         for bad in ["", "reader", "reader@", "@news.example", "a b@news.example"] {
             assert!(Email::parse(bad).is_err(), "{bad:?}");
         }
@@ -183,8 +211,16 @@ mod tests {
 
     #[test]
     fn display_names_follow_the_text_rule() {
-        assert_eq!(DisplayName::parse("  김기자\u{200B} ").unwrap().as_str(), "김기자");
-        let cases = [("김", "too short"), ("a\nb", "two lines"), ("ab\u{202E}c", "bidi"), (&"가".repeat(31), "too long")];
+        assert_eq!(
+            DisplayName::parse("  김기자\u{200B} ").unwrap().as_str(),
+            "김기자"
+        );
+        let cases = [
+            ("김", "too short"),
+            ("a\nb", "two lines"),
+            ("ab\u{202E}c", "bidi"),
+            (&"가".repeat(31), "too long"),
+        ];
         for (raw, why) in cases {
             assert!(DisplayName::parse(raw).is_err(), "{why}");
         }
@@ -194,8 +230,17 @@ mod tests {
     fn weak_passwords_are_refused() {
         let email = Email::parse("kim@news.example").unwrap();
         let name = DisplayName::parse("Kim Reader").unwrap();
-        for weak in ["short", "password", "kim@news.example", "kim reader", &"x".repeat(129)] {
-            assert!(Password::choose(weak.to_string(), &email, &name).is_err(), "{weak}");
+        for weak in [
+            "short",
+            "password",
+            "kim@news.example",
+            "kim reader",
+            &"x".repeat(129),
+        ] {
+            assert!(
+                Password::choose(weak.to_string(), &email, &name).is_err(),
+                "{weak}"
+            );
         }
         assert!(Password::choose("correct horse battery".into(), &email, &name).is_ok());
     }

@@ -44,11 +44,17 @@ impl Hasher {
     }
 
     /// Verifies against the stored hash, or against the dummy when there is none.
-    pub async fn verify(&self, password: &Password, stored: Option<String>) -> anyhow::Result<bool> {
+    pub async fn verify(
+        &self,
+        password: &Password,
+        stored: Option<String>,
+    ) -> anyhow::Result<bool> {
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| self.dummy.to_string());
         let password = password.clone();
-        let matches = self.run(move || verify_now(password.expose(), &hash)).await?;
+        let matches = self
+            .run(move || verify_now(password.expose(), &hash))
+            .await?;
         Ok(known && matches)
     }
 
@@ -74,7 +80,11 @@ fn hash_now(password: &str) -> anyhow::Result<String> {
 fn verify_now(password: &str, stored: &str) -> bool {
     // Stored hashes carry their own parameters, so older ones still verify.
     PasswordHash::new(stored)
-        .map(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            argon2()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -87,7 +97,10 @@ mod tests {
         let hasher = Hasher::new(1).unwrap();
         let password = Password::any("a long passphrase".into());
         let hash = hasher.hash(&password).await.unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
         assert!(hasher.verify(&password, Some(hash.clone())).await.unwrap());
         let wrong = Password::any("another passphrase".into());
         assert!(!hasher.verify(&wrong, Some(hash)).await.unwrap());

@@ -47,7 +47,9 @@ impl BodyError {
         match self {
             BodyError::Empty => Text::new("Empty comment", "댓글이 비어 있습니다"),
             BodyError::TooLong { .. } => Text::new("Comment too long", "댓글이 너무 깁니다"),
-            BodyError::InvalidCharacters => Text::new("Invalid characters", "쓸 수 없는 문자가 있습니다"),
+            BodyError::InvalidCharacters => {
+                Text::new("Invalid characters", "쓸 수 없는 문자가 있습니다")
+            }
         }
     }
 

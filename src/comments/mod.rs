@@ -63,7 +63,9 @@ impl Comment {
             Status::Deleted => self.reply_count > 0,
             Status::Pending | Status::Rejected => false,
         };
-        public || viewer_moderates || viewer_id == Some(self.author_id) && self.status != Status::Deleted
+        public
+            || viewer_moderates
+            || viewer_id == Some(self.author_id) && self.status != Status::Deleted
     }
 }
 

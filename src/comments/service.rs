@@ -138,12 +138,7 @@ impl Comments {
 
     /// The comment if the viewer may see it, else `comment_not_found`.
     pub async fn get(&self, raw_id: &str, viewer: Option<&User>) -> ApiResult<Comment> {
-        let id = parse_comment_id(raw_id).ok_or(ApiError::CommentNotFound)?;
-        let comment = self
-            .store
-            .comment(id)
-            .await?
-            .ok_or(ApiError::CommentNotFound)?;
+        let comment = self.find(raw_id).await?;
         let moderates = viewer.is_some_and(|u| u.role.can_moderate());
         if comment.visible_to(viewer.map(|u| u.id), moderates) {
             Ok(comment)
@@ -152,15 +147,33 @@ impl Comments {
         }
     }
 
+    /// Any comment by id, whoever may see it.
+    async fn find(&self, raw_id: &str) -> ApiResult<Comment> {
+        let id = parse_comment_id(raw_id).ok_or(ApiError::CommentNotFound)?;
+        self.store
+            .comment(id)
+            .await?
+            .ok_or(ApiError::CommentNotFound)
+    }
+
     /// The author or a moderator deletes; the text is gone, a tombstone stays
     /// while the comment has replies. Deleting twice is not an error.
     pub async fn delete(&self, raw_id: &str, caller: &User) -> ApiResult<()> {
-        let comment = self.get(raw_id, Some(caller)).await?;
-        if comment.author_id != caller.id && !caller.role.can_moderate() {
-            return Err(ApiError::Forbidden);
+        let comment = self.find(raw_id).await?;
+        let moderates = caller.role.can_moderate();
+        if comment.author_id != caller.id && !moderates {
+            return Err(if comment.visible_to(Some(caller.id), moderates) {
+                ApiError::Forbidden
+            } else {
+                ApiError::CommentNotFound
+            });
         }
         if self.store.delete_comment(comment.id, Utc::now()).await? {
-            tracing::info!(comment_id = comment.id, user_id = caller.id, "comment deleted");
+            tracing::info!(
+                comment_id = comment.id,
+                user_id = caller.id,
+                "comment deleted"
+            );
         }
         Ok(())
     }

@@ -143,84 +143,215 @@ impl ApiError {
         use StatusCode as S;
         let t = Text::new;
         match self {
-            ApiError::Unauthenticated => problem(S::UNAUTHORIZED, "unauthenticated",
+            ApiError::Unauthenticated => problem(
+                S::UNAUTHORIZED,
+                "unauthenticated",
                 t("Login required", "로그인이 필요합니다"),
-                t("Log in to do this.", "로그인한 뒤에 이용할 수 있습니다.")),
-            ApiError::Forbidden => problem(S::FORBIDDEN, "forbidden",
+                t("Log in to do this.", "로그인한 뒤에 이용할 수 있습니다."),
+            ),
+            ApiError::Forbidden => problem(
+                S::FORBIDDEN,
+                "forbidden",
                 t("Not allowed", "권한이 없습니다"),
-                t("Your account may not do this.", "이 계정으로는 할 수 없는 작업입니다.")),
-            ApiError::CrossSite => problem(S::FORBIDDEN, "cross_site_request",
-                t("Cross-site request refused", "다른 사이트에서 온 요청입니다"),
-                t("This request did not come from an allowed origin.",
-                  "허용된 출처에서 보낸 요청이 아닙니다.")),
-            ApiError::InvalidCredentials => problem(S::UNAUTHORIZED, "invalid_credentials",
-                t("Wrong email or password", "이메일 또는 비밀번호가 맞지 않습니다"),
-                t("The email or the password is wrong.", "이메일 또는 비밀번호를 확인해 주세요.")),
-            ApiError::EmailTaken => problem(S::CONFLICT, "email_taken",
+                t(
+                    "Your account may not do this.",
+                    "이 계정으로는 할 수 없는 작업입니다.",
+                ),
+            ),
+            ApiError::CrossSite => problem(
+                S::FORBIDDEN,
+                "cross_site_request",
+                t(
+                    "Cross-site request refused",
+                    "다른 사이트에서 온 요청입니다",
+                ),
+                t(
+                    "This request did not come from an allowed origin.",
+                    "허용된 출처에서 보낸 요청이 아닙니다.",
+                ),
+            ),
+            ApiError::InvalidCredentials => problem(
+                S::UNAUTHORIZED,
+                "invalid_credentials",
+                t(
+                    "Wrong email or password",
+                    "이메일 또는 비밀번호가 맞지 않습니다",
+                ),
+                t(
+                    "The email or the password is wrong.",
+                    "이메일 또는 비밀번호를 확인해 주세요.",
+                ),
+            ),
+            ApiError::EmailTaken => problem(
+                S::CONFLICT,
+                "email_taken",
                 t("Email already registered", "이미 가입된 이메일입니다"),
-                t("An account with this email exists. Log in instead.",
-                  "이 이메일로 가입한 계정이 있습니다. 로그인해 주세요.")),
-            ApiError::WeakPassword(v) => with_violation(problem(S::UNPROCESSABLE_ENTITY, "weak_password",
-                t("Password too weak", "비밀번호가 너무 약합니다"), v.message.clone()), v),
-            ApiError::InvalidEmail => problem(S::UNPROCESSABLE_ENTITY, "invalid_email",
+                t(
+                    "An account with this email exists. Log in instead.",
+                    "이 이메일로 가입한 계정이 있습니다. 로그인해 주세요.",
+                ),
+            ),
+            ApiError::WeakPassword(v) => with_violation(
+                problem(
+                    S::UNPROCESSABLE_ENTITY,
+                    "weak_password",
+                    t("Password too weak", "비밀번호가 너무 약합니다"),
+                    v.message.clone(),
+                ),
+                v,
+            ),
+            ApiError::InvalidEmail => problem(
+                S::UNPROCESSABLE_ENTITY,
+                "invalid_email",
                 t("Invalid email", "이메일 형식이 올바르지 않습니다"),
-                t("Enter an email address such as reader@example.com.",
-                  "reader@example.com 같은 이메일 주소를 입력해 주세요.")),
-            ApiError::InvalidDisplayName(v) => with_violation(problem(S::UNPROCESSABLE_ENTITY,
-                "invalid_display_name", t("Invalid display name", "표시 이름이 올바르지 않습니다"),
-                v.message.clone()), v),
-            ApiError::ArticleNotFound => problem(S::NOT_FOUND, "article_not_found",
+                t(
+                    "Enter an email address such as reader@example.com.",
+                    "reader@example.com 같은 이메일 주소를 입력해 주세요.",
+                ),
+            ),
+            ApiError::InvalidDisplayName(v) => with_violation(
+                problem(
+                    S::UNPROCESSABLE_ENTITY,
+                    "invalid_display_name",
+                    t("Invalid display name", "표시 이름이 올바르지 않습니다"),
+                    v.message.clone(),
+                ),
+                v,
+            ),
+            ApiError::ArticleNotFound => problem(
+                S::NOT_FOUND,
+                "article_not_found",
                 t("Article not found", "기사를 찾을 수 없습니다"),
-                t("No article has this id.", "이 id의 기사가 없습니다.")),
-            ApiError::CommentNotFound => problem(S::NOT_FOUND, "comment_not_found",
+                t("No article has this id.", "이 id의 기사가 없습니다."),
+            ),
+            ApiError::CommentNotFound => problem(
+                S::NOT_FOUND,
+                "comment_not_found",
                 t("Comment not found", "댓글을 찾을 수 없습니다"),
-                t("No comment you can see has this id.", "볼 수 있는 댓글 중에 이 id의 댓글이 없습니다.")),
-            ApiError::CommentsClosed => problem(S::CONFLICT, "comments_closed",
+                t(
+                    "No comment you can see has this id.",
+                    "볼 수 있는 댓글 중에 이 id의 댓글이 없습니다.",
+                ),
+            ),
+            ApiError::CommentsClosed => problem(
+                S::CONFLICT,
+                "comments_closed",
                 t("Comments are closed", "댓글이 닫혔습니다"),
-                t("This article no longer takes comments.", "이 기사에는 더 이상 댓글을 달 수 없습니다.")),
+                t(
+                    "This article no longer takes comments.",
+                    "이 기사에는 더 이상 댓글을 달 수 없습니다.",
+                ),
+            ),
             ApiError::CommentText(error) => body_problem(error),
-            ApiError::InvalidParent => problem(S::UNPROCESSABLE_ENTITY, "invalid_parent",
-                t("Cannot reply to this comment", "이 댓글에는 답글을 달 수 없습니다"),
-                t("The comment you reply to is not a visible comment of this article.",
-                  "답글을 달려는 댓글이 이 기사에 보이는 댓글이 아닙니다.")),
+            ApiError::InvalidParent => problem(
+                S::UNPROCESSABLE_ENTITY,
+                "invalid_parent",
+                t(
+                    "Cannot reply to this comment",
+                    "이 댓글에는 답글을 달 수 없습니다",
+                ),
+                t(
+                    "The comment you reply to is not a visible comment of this article.",
+                    "답글을 달려는 댓글이 이 기사에 보이는 댓글이 아닙니다.",
+                ),
+            ),
             ApiError::InvalidRequest(violations) => Problem {
                 violations: violations.clone(),
-                ..problem(S::UNPROCESSABLE_ENTITY, "invalid_request",
+                ..problem(
+                    S::UNPROCESSABLE_ENTITY,
+                    "invalid_request",
                     t("Invalid request", "요청이 올바르지 않습니다"),
-                    t("Some fields are missing or wrong.", "빠졌거나 잘못된 항목이 있습니다."))
+                    t(
+                        "Some fields are missing or wrong.",
+                        "빠졌거나 잘못된 항목이 있습니다.",
+                    ),
+                )
             },
-            ApiError::InvalidCursor => problem(S::BAD_REQUEST, "invalid_cursor",
+            ApiError::InvalidCursor => problem(
+                S::BAD_REQUEST,
+                "invalid_cursor",
                 t("Invalid cursor", "cursor가 올바르지 않습니다"),
-                t("Use the next_cursor of the previous page as it was given.",
-                  "이전 페이지의 next_cursor 값을 그대로 써 주세요.")),
-            ApiError::InvalidQuery(name) => problem(S::BAD_REQUEST, "invalid_query",
-                t("Invalid query parameter", "쿼리 매개변수가 올바르지 않습니다"),
-                Text::new(format!("The query parameter {name} has a value this address does not accept."),
-                  format!("쿼리 매개변수 {name}의 값을 이 주소에서 받을 수 없습니다."))),
-            ApiError::InvalidJson(why) => problem(S::BAD_REQUEST, "invalid_json",
+                t(
+                    "Use the next_cursor of the previous page as it was given.",
+                    "이전 페이지의 next_cursor 값을 그대로 써 주세요.",
+                ),
+            ),
+            ApiError::InvalidQuery(name) => problem(
+                S::BAD_REQUEST,
+                "invalid_query",
+                t(
+                    "Invalid query parameter",
+                    "쿼리 매개변수가 올바르지 않습니다",
+                ),
+                Text::new(
+                    format!("The query parameter {name} has a value this address does not accept."),
+                    format!("쿼리 매개변수 {name}의 값을 이 주소에서 받을 수 없습니다."),
+                ),
+            ),
+            ApiError::InvalidJson(why) => problem(
+                S::BAD_REQUEST,
+                "invalid_json",
                 t("Invalid JSON", "JSON 형식이 올바르지 않습니다"),
-                Text::new(format!("The body is not valid JSON: {why}"),
-                  format!("본문이 올바른 JSON이 아닙니다: {why}"))),
-            ApiError::UnsupportedMediaType => problem(S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
+                Text::new(
+                    format!("The body is not valid JSON: {why}"),
+                    format!("본문이 올바른 JSON이 아닙니다: {why}"),
+                ),
+            ),
+            ApiError::UnsupportedMediaType => problem(
+                S::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
                 t("Unsupported content type", "지원하지 않는 형식입니다"),
-                t("Send the body as application/json.", "본문은 application/json으로 보내 주세요.")),
-            ApiError::PayloadTooLarge => problem(S::PAYLOAD_TOO_LARGE, "payload_too_large",
+                t(
+                    "Send the body as application/json.",
+                    "본문은 application/json으로 보내 주세요.",
+                ),
+            ),
+            ApiError::PayloadTooLarge => problem(
+                S::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
                 t("Request too large", "요청이 너무 큽니다"),
-                t("The body is larger than this server accepts.", "본문이 서버가 받는 크기보다 큽니다.")),
-            ApiError::NotFound => problem(S::NOT_FOUND, "not_found",
+                t(
+                    "The body is larger than this server accepts.",
+                    "본문이 서버가 받는 크기보다 큽니다.",
+                ),
+            ),
+            ApiError::NotFound => problem(
+                S::NOT_FOUND,
+                "not_found",
                 t("Not found", "찾을 수 없습니다"),
-                t("Nothing is served at this address.", "이 주소에는 아무것도 없습니다.")),
-            ApiError::MethodNotAllowed => problem(S::METHOD_NOT_ALLOWED, "method_not_allowed",
+                t(
+                    "Nothing is served at this address.",
+                    "이 주소에는 아무것도 없습니다.",
+                ),
+            ),
+            ApiError::MethodNotAllowed => problem(
+                S::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
                 t("Method not allowed", "허용되지 않는 메서드입니다"),
-                t("This address does not answer this method.", "이 주소는 이 메서드를 받지 않습니다.")),
-            ApiError::NotReady => problem(S::SERVICE_UNAVAILABLE, "not_ready",
+                t(
+                    "This address does not answer this method.",
+                    "이 주소는 이 메서드를 받지 않습니다.",
+                ),
+            ),
+            ApiError::NotReady => problem(
+                S::SERVICE_UNAVAILABLE,
+                "not_ready",
                 t("Not ready", "준비되지 않았습니다"),
-                t("The database does not answer.", "데이터베이스가 응답하지 않습니다.")),
+                t(
+                    "The database does not answer.",
+                    "데이터베이스가 응답하지 않습니다.",
+                ),
+            ),
             ApiError::Status(status) => status_problem(*status),
-            ApiError::Internal(_) => problem(S::INTERNAL_SERVER_ERROR, "internal_error",
+            ApiError::Internal(_) => problem(
+                S::INTERNAL_SERVER_ERROR,
+                "internal_error",
                 t("Internal error", "서버 오류"),
-                t("Something went wrong on our side. Try again later.",
-                  "서버에 문제가 생겼습니다. 잠시 뒤에 다시 시도해 주세요.")),
+                t(
+                    "Something went wrong on our side. Try again later.",
+                    "서버에 문제가 생겼습니다. 잠시 뒤에 다시 시도해 주세요.",
+                ),
+            ),
         }
     }
 
@@ -228,7 +359,10 @@ impl ApiError {
     pub fn render(&self, lang: Lang) -> HttpResponse {
         let p = self.problem();
         let mut body = Map::new();
-        body.insert("type".into(), json!(format!("urn:comment-desk:problem:{}", p.code)));
+        body.insert(
+            "type".into(),
+            json!(format!("urn:comment-desk:problem:{}", p.code)),
+        );
         body.insert("title".into(), json!(p.title.get(lang)));
         body.insert("status".into(), json!(p.status.as_u16()));
         body.insert("detail".into(), json!(p.detail.get(lang)));

@@ -19,8 +19,8 @@ pub fn validated<T: Validate>(body: web::Json<T>) -> Result<T, ApiError> {
     body.validate().map_err(|errors| {
         let violations = errors
             .field_errors()
-            .iter()
-            .map(|(field, _)| {
+            .keys()
+            .map(|field| {
                 Violation::new(
                     field.to_string(),
                     format!("The field {field} is too long or too short."),

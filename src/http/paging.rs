@@ -45,7 +45,10 @@ fn decode_cursor(raw: &str) -> Option<i64> {
     }
     let bytes = URL_SAFE_NO_PAD.decode(raw).ok()?;
     let text = std::str::from_utf8(&bytes).ok()?;
-    text.strip_prefix("v1:")?.parse::<i64>().ok().filter(|id| *id > 0)
+    text.strip_prefix("v1:")?
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
 }
 
 #[cfg(test)]
@@ -55,7 +58,10 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {
         let cursor = encode_cursor(12345);
-        assert_eq!(Paging::parse(None, Some(&cursor)).unwrap().after, Some(12345));
+        assert_eq!(
+            Paging::parse(None, Some(&cursor)).unwrap().after,
+            Some(12345)
+        );
         for garbage in ["x", "' OR 1=1 --", "djE6LTE", &"A".repeat(100), "v1:5"] {
             assert!(Paging::parse(None, Some(garbage)).is_err(), "{garbage}");
         }

@@ -37,8 +37,12 @@ pub fn length_rules(max_length: usize) -> Vec<Rule> {
             "댓글에는 보이는 글자가 하나 이상 있어야 합니다.",
         ),
         Text::new(
-            format!("A comment holds at most {max_length} characters, counted as Unicode code points after normalization."),
-            format!("댓글은 {max_length}자까지 쓸 수 있습니다. 정규화한 뒤 유니코드 코드 포인트 단위로 셉니다."),
+            format!(
+                "A comment holds at most {max_length} characters, counted as Unicode code points after normalization."
+            ),
+            format!(
+                "댓글은 {max_length}자까지 쓸 수 있습니다. 정규화한 뒤 유니코드 코드 포인트 단위로 셉니다."
+            ),
         ),
         Text::new(
             "Control characters and text-direction marks are not allowed.",

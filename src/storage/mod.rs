@@ -131,3 +131,51 @@ pub(crate) fn to_millis(at: DateTime<Utc>) -> i64 {
 pub(crate) fn from_millis(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn opens_a_new_file_in_wal_with_full_sync_and_foreign_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/nested/folder/test.db", dir.path().display());
+
+        let store = Store::open(&url, Synchronous::Full).await.unwrap();
+
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&store.write)
+            .await
+            .unwrap();
+        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&store.write)
+            .await
+            .unwrap();
+        let keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(&store.read)
+            .await
+            .unwrap();
+        let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+            .fetch_one(&store.write)
+            .await
+            .unwrap();
+        assert_eq!(mode, "wal");
+        assert_eq!(sync, 2, "FULL");
+        assert_eq!(keys, 1);
+        assert_eq!(busy, 10_000);
+        assert!(dir.path().join("nested/folder/test.db").exists());
+    }
+
+    #[tokio::test]
+    async fn read_connections_cannot_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/test.db", dir.path().display());
+        let store = Store::open(&url, Synchronous::Full).await.unwrap();
+
+        let write = sqlx::query("INSERT INTO meta (key, value) VALUES ('a', 'b')")
+            .execute(&store.read)
+            .await;
+
+        assert!(write.is_err());
+    }
+}

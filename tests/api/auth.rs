@@ -1,1 +1,316 @@
-//! placeholder
+//! Accounts and sessions: register, login, logout, me, cookies and cross-site checks.
+
+use std::collections::HashSet;
+
+use reqwest::header::{COOKIE, ORIGIN, SET_COOKIE};
+use serde_json::json;
+
+use crate::helpers::{PASSWORD, TestApp, assert_problem, json_body};
+
+fn session_cookie(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("comment_desk_session="))
+        .expect("a session cookie")
+}
+
+fn cookie_pair(set_cookie: &str) -> String {
+    set_cookie.split(';').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn register_creates_a_reader_and_logs_it_in() {
+    let app = TestApp::spawn().await;
+
+    let response = app
+        .register("Kim@News.Example", "  김독자 ", PASSWORD)
+        .await;
+
+    assert_eq!(response.status(), 201);
+    let cookie = session_cookie(&response);
+    for part in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(cookie.contains(part), "{cookie} lacks {part}");
+    }
+    assert!(!cookie.contains("Secure"), "COOKIE_SECURE=false: {cookie}");
+    let body = json_body(response).await;
+    assert_eq!(body["user"]["display_name"], "김독자", "name is cleaned");
+    assert_eq!(body["user"]["role"], "reader");
+    assert!(
+        body["user"].get("email").is_none(),
+        "email only in /auth/me"
+    );
+    assert!(
+        body["token"].as_str().unwrap().len() >= 22,
+        "at least 128 bits"
+    );
+    assert!(body["expires_at"].as_str().unwrap().ends_with('Z'));
+
+    let me = app
+        .client
+        .get(app.url("/api/v1/auth/me"))
+        .bearer_auth(body["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    let me = json_body(me).await;
+    assert_eq!(me["user"]["email"], "kim@news.example", "email normalized");
+}
+
+#[tokio::test]
+async fn secure_cookies_by_default() {
+    let app = TestApp::spawn_with(|s| s.cookie_secure = true).await;
+    let response = app.register("kim@news.example", "Kim", PASSWORD).await;
+    assert!(session_cookie(&response).contains("Secure"));
+}
+
+#[tokio::test]
+async fn an_email_registers_once_whatever_its_case() {
+    let app = TestApp::spawn().await;
+    app.register("kim@news.example", "Kim", PASSWORD).await;
+
+    let again = app
+        .register(" KIM@news.EXAMPLE", "Other Kim", PASSWORD)
+        .await;
+
+    assert_problem(again, 409, "email_taken").await;
+}
+
+#[tokio::test]
+async fn registration_refuses_bad_fields() {
+    let app = TestApp::spawn().await;
+    let long_name = "가".repeat(31);
+    let long_password = "x".repeat(129);
+    let cases = [
+        ("not-an-email", "Kim", PASSWORD, "invalid_email"),
+        ("", "Kim", PASSWORD, "invalid_email"),
+        ("kim@news.example", "K", PASSWORD, "invalid_display_name"),
+        (
+            "kim@news.example",
+            &long_name,
+            PASSWORD,
+            "invalid_display_name",
+        ),
+        (
+            "kim@news.example",
+            "Kim\u{202E}",
+            PASSWORD,
+            "invalid_display_name",
+        ),
+        (
+            "kim@news.example",
+            "Kim\nLee",
+            PASSWORD,
+            "invalid_display_name",
+        ),
+        (
+            "kim@news.example",
+            "\u{200B}\u{3164}",
+            PASSWORD,
+            "invalid_display_name",
+        ),
+        ("kim@news.example", "Kim", "short", "weak_password"),
+        ("kim@news.example", "Kim", &long_password, "weak_password"),
+        ("kim@news.example", "Kim", "password123", "weak_password"),
+        (
+            "kim@news.example",
+            "Kim",
+            "kim@news.example",
+            "weak_password",
+        ),
+    ];
+    for (email, name, password, code) in cases {
+        let response = app.register(email, name, password).await;
+        let body = assert_problem(response, 422, code).await;
+        if code != "invalid_email" {
+            assert!(body["violations"][0]["message"].is_string(), "{body}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_login_starts_a_new_session() {
+    let app = TestApp::spawn().await;
+    let reader = app.reader().await;
+
+    let first = json_body(app.login(&reader.email, PASSWORD).await).await;
+    let second = json_body(app.login(&reader.email.to_uppercase(), PASSWORD).await).await;
+
+    let tokens: HashSet<&str> = [
+        reader.token.as_str(),
+        first["token"].as_str().unwrap(),
+        second["token"].as_str().unwrap(),
+    ]
+    .into();
+    assert_eq!(tokens.len(), 3, "three logins, three tokens");
+    for token in [
+        first["token"].as_str().unwrap(),
+        second["token"].as_str().unwrap(),
+    ] {
+        let me = app
+            .client
+            .get(app.url("/api/v1/auth/me"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(me.status(), 200, "each session is live");
+    }
+}
+
+#[tokio::test]
+async fn unknown_email_and_wrong_password_get_the_same_answer() {
+    let app = TestApp::spawn().await;
+    let reader = app.reader().await;
+
+    let wrong_password = app.login(&reader.email, "not the password").await;
+    let unknown_email = app.login("nobody@news.example", PASSWORD).await;
+    let malformed_email = app.login("nobody", PASSWORD).await;
+
+    let a = assert_problem(wrong_password, 401, "invalid_credentials").await;
+    let b = assert_problem(unknown_email, 401, "invalid_credentials").await;
+    let c = assert_problem(malformed_email, 401, "invalid_credentials").await;
+    assert_eq!(a, b, "same body for both failures");
+    assert_eq!(a, c, "same body for a malformed email");
+}
+
+#[tokio::test]
+async fn me_needs_a_live_session() {
+    let app = TestApp::spawn().await;
+    let cases = [
+        (None, "no credentials"),
+        (Some("Bearer garbage"), "unknown token"),
+        (Some("Bearer "), "empty token"),
+        (Some("Basic a2ltOnB3"), "another scheme"),
+    ];
+    for (authorization, why) in cases {
+        let mut request = app.client.get(app.url("/api/v1/auth/me"));
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 401, "{why}");
+        assert_problem(response, 401, "unauthenticated").await;
+    }
+}
+
+#[tokio::test]
+async fn logout_revokes_the_session_on_the_server() {
+    let app = TestApp::spawn().await;
+    let reader = app.reader().await;
+
+    let response = app
+        .post_as(&reader, "/api/v1/auth/logout", &json!({}))
+        .await;
+
+    assert_eq!(response.status(), 204);
+    assert!(
+        session_cookie(&response).contains("Max-Age=0"),
+        "cookie cleared"
+    );
+    let me = app.get_as(&reader, "/api/v1/auth/me").await;
+    assert_problem(me, 401, "unauthenticated").await;
+}
+
+#[tokio::test]
+async fn sessions_are_stored_only_as_hashes_and_passwords_as_argon2id() {
+    let app = TestApp::spawn().await;
+    let reader = app.reader().await;
+    let db = app.db().await;
+
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM accounts WHERE email = ?")
+        .bind(&reader.email)
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    let stored: Vec<Vec<u8>> = sqlx::query_scalar("SELECT token_hash FROM sessions")
+        .fetch_all(&db)
+        .await
+        .unwrap();
+
+    assert!(
+        hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{hash}"
+    );
+    assert!(!hash.contains(PASSWORD));
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].len(), 32, "a SHA-256");
+    assert_ne!(stored[0], reader.token.as_bytes());
+}
+
+#[tokio::test]
+async fn sessions_expire_at_the_absolute_limit() {
+    let app = TestApp::spawn_with(|s| s.session_max_age = std::time::Duration::from_secs(1)).await;
+    let reader = app.reader().await;
+    assert_eq!(app.get_as(&reader, "/api/v1/auth/me").await.status(), 200);
+
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+
+    assert_problem(
+        app.get_as(&reader, "/api/v1/auth/me").await,
+        401,
+        "unauthenticated",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn sessions_expire_when_idle() {
+    let app =
+        TestApp::spawn_with(|s| s.session_idle_timeout = std::time::Duration::from_secs(1)).await;
+    let reader = app.reader().await;
+
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+
+    assert_problem(
+        app.get_as(&reader, "/api/v1/auth/me").await,
+        401,
+        "unauthenticated",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn cookie_requests_that_change_state_must_come_from_an_allowed_origin() {
+    let app =
+        TestApp::spawn_with(|s| s.allowed_origins = vec!["https://news.example".into()]).await;
+    let response = app.register("kim@news.example", "Kim", PASSWORD).await;
+    let cookie = cookie_pair(&session_cookie(&response));
+    let own_origin = app.address.clone();
+    let cases: [(Option<&str>, Option<&str>, u16, &str); 5] = [
+        (None, None, 403, "no origin"),
+        (Some("https://evil.example"), None, 403, "foreign origin"),
+        (Some(&own_origin), None, 201, "same origin"),
+        (Some("https://news.example"), None, 201, "allowed origin"),
+        (None, Some("same-origin"), 201, "Sec-Fetch-Site same-origin"),
+    ];
+    for (origin, fetch_site, status, why) in cases {
+        let mut request = app
+            .client
+            .post(app.url("/api/v1/articles/putin-north-korea-signal/comments"))
+            .header(COOKIE, &cookie)
+            .json(&json!({"body": format!("cookie post: {why}")}));
+        if let Some(origin) = origin {
+            request = request.header(ORIGIN, origin);
+        }
+        if let Some(site) = fetch_site {
+            request = request.header("sec-fetch-site", site);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), status, "{why}");
+        if status == 403 {
+            assert_problem(response, 403, "cross_site_request").await;
+        }
+    }
+    let read = app
+        .client
+        .get(app.url("/api/v1/auth/me"))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), 200, "reads need no origin");
+}
