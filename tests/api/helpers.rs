@@ -96,7 +96,12 @@ impl TestApp {
     }
 
     pub async fn post_json(&self, path: &str, body: &Value) -> Response {
-        self.client.post(self.url(path)).json(body).send().await.unwrap()
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn post_as(&self, user: &TestUser, path: &str, body: &Value) -> Response {
@@ -164,7 +169,9 @@ impl TestApp {
 
     pub async fn staff(&self, role: Role) -> TestUser {
         let email = self.next_email(role.as_str());
-        let store = Store::open(&self.database_url, Default::default()).await.unwrap();
+        let store = Store::open(&self.database_url, Default::default())
+            .await
+            .unwrap();
         let auth = Auth::new(
             store.clone(),
             Hasher::new(1).unwrap(),
@@ -202,7 +209,8 @@ impl TestApp {
 
     /// Creates an editorial as a moderator and returns its id.
     pub async fn article(&self, moderator: &TestUser, id: &str, extra: Value) -> String {
-        let mut body = json!({"title": format!("Editorial {id}"), "url": format!("/editorials/{id}")});
+        let mut body =
+            json!({"title": format!("Editorial {id}"), "url": format!("/editorials/{id}")});
         if let (Some(target), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
             target.extend(extra.clone());
         }
@@ -247,7 +255,10 @@ pub async fn assert_problem(response: Response, status: u16, code: &str) -> Valu
         .get("content-type")
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default();
-    assert_eq!(content_type, "application/problem+json", "content type for {code}");
+    assert_eq!(
+        content_type, "application/problem+json",
+        "content type for {code}"
+    );
     let body = json_body(response).await;
     assert_eq!(body["code"], code, "{body}");
     assert_eq!(body["status"], status, "{body}");
