@@ -109,12 +109,7 @@ async fn create_user(
     let password = Password::choose(password, &email, &display_name).map_err(refused)?;
     let store = Store::open(&settings.database_url, settings.sqlite_synchronous).await?;
     let hasher = Hasher::new(1)?;
-    let auth = Auth::new(
-        store.clone(),
-        hasher,
-        settings.session_idle_timeout,
-        settings.session_max_age,
-    );
+    let auth = Auth::new(store.clone(), hasher, settings);
     let user = auth
         .create_account(email, display_name, password, role)
         .await

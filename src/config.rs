@@ -20,6 +20,9 @@ pub struct Settings {
     pub comment_max_length: usize,
     pub session_idle_timeout: Duration,
     pub session_max_age: Duration,
+    /// Failed logins per account and address before delays start.
+    pub login_free_attempts: u32,
+    pub login_max_delay: Duration,
     pub sqlite_synchronous: Synchronous,
     pub password_hash_concurrency: usize,
     pub json_body_limit: usize,
@@ -73,6 +76,8 @@ impl Settings {
             )?,
             session_idle_timeout: vars.duration("SESSION_IDLE_TIMEOUT", "7d")?,
             session_max_age: vars.duration("SESSION_MAX_AGE", "30d")?,
+            login_free_attempts: vars.number("LOGIN_FREE_ATTEMPTS", 5, 1..=1000)? as u32,
+            login_max_delay: vars.duration("LOGIN_MAX_DELAY", "15m")?,
             sqlite_synchronous: vars.synchronous("SQLITE_SYNCHRONOUS")?,
             password_hash_concurrency: vars.number(
                 "PASSWORD_HASH_CONCURRENCY",

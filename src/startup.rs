@@ -41,12 +41,7 @@ impl Application {
             seed_demo_editorials(&store).await?;
         }
         let hasher = Hasher::new(settings.password_hash_concurrency)?;
-        let auth = Auth::new(
-            store.clone(),
-            hasher,
-            settings.session_idle_timeout,
-            settings.session_max_age,
-        );
+        let auth = Auth::new(store.clone(), hasher, &settings);
         let listener = TcpListener::bind(&settings.bind_addr)
             .with_context(|| format!("cannot listen on BIND_ADDR {}", settings.bind_addr))?;
         let address = listener.local_addr()?;

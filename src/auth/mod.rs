@@ -6,6 +6,7 @@ pub mod password;
 pub mod routes;
 pub mod service;
 pub mod session;
+pub mod throttle;
 
 pub use account::{DisplayName, Email, Password, Role, User};
 pub use extract::{CurrentUser, MaybeUser, Moderator};

@@ -1,6 +1,6 @@
 //! `/api/v1/auth/*`: register, login, logout, me.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -123,12 +123,14 @@ pub async fn register(
         (status = 429, description = "too_many_attempts", body = ProblemDoc)))]
 pub async fn login(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: web::Json<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
     let body = validated(body)?;
+    let client = client_address(&req);
     let (user, session) = state
         .auth
-        .login(&body.email, Password::any(body.password))
+        .login(&body.email, Password::any(body.password), client)
         .await?;
     tracing::info!(user_id = user.id, "logged in");
     Ok(session_response(
@@ -137,6 +139,13 @@ pub async fn login(
         &user,
         session,
     ))
+}
+
+/// The address the connection comes from.
+fn client_address(req: &HttpRequest) -> std::net::IpAddr {
+    req.peer_addr()
+        .map(|a| a.ip())
+        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
 }
 
 /// Revokes the caller's session on the server and clears the cookie.

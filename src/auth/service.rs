@@ -1,5 +1,7 @@
 //! Accounts and sessions: register, log in, log out, and who a token belongs to.
 
+use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -7,6 +9,8 @@ use chrono::Utc;
 use crate::auth::account::{DisplayName, Email, Password, Role, User};
 use crate::auth::password::Hasher;
 use crate::auth::session::{NewSession, TokenHash};
+use crate::auth::throttle::LoginThrottle;
+use crate::config::Settings;
 use crate::http::error::{ApiError, ApiResult};
 use crate::storage::{AccountInsert, Store};
 
@@ -14,6 +18,7 @@ use crate::storage::{AccountInsert, Store};
 pub struct Auth {
     store: Store,
     hasher: Hasher,
+    throttle: Arc<LoginThrottle>,
     idle_timeout: Duration,
     max_age: Duration,
 }
@@ -23,12 +28,17 @@ pub struct Auth {
 const TOUCH_INTERVAL_MS: i64 = 60_000;
 
 impl Auth {
-    pub fn new(store: Store, hasher: Hasher, idle_timeout: Duration, max_age: Duration) -> Auth {
+    pub fn new(store: Store, hasher: Hasher, settings: &Settings) -> Auth {
         Auth {
             store,
             hasher,
-            idle_timeout,
-            max_age,
+            throttle: Arc::new(LoginThrottle::new(
+                settings.rate_limits,
+                settings.login_free_attempts,
+                settings.login_max_delay,
+            )),
+            idle_timeout: settings.session_idle_timeout,
+            max_age: settings.session_max_age,
         }
     }
 
@@ -66,8 +76,18 @@ impl Auth {
         Ok((user, session))
     }
 
-    /// The same answer, after the same work, for an unknown email and a wrong password.
-    pub async fn login(&self, email: &str, password: Password) -> ApiResult<(User, NewSession)> {
+    /// The same answer, after the same work, for an unknown email and a wrong
+    /// password; repeated failures from one address wait longer and longer.
+    pub async fn login(
+        &self,
+        email: &str,
+        password: Password,
+        client: IpAddr,
+    ) -> ApiResult<(User, NewSession)> {
+        let key = email.trim().to_lowercase();
+        self.throttle
+            .check(&key, client)
+            .map_err(|retry_after| ApiError::TooManyAttempts { retry_after })?;
         let found = match Email::parse(email) {
             Ok(email) => self.store.account_by_email(email.as_str()).await?,
             Err(_) => None,
@@ -79,10 +99,14 @@ impl Auth {
         let verified = self.hasher.verify(&password, stored_hash).await?;
         match user {
             Some(user) if verified => {
+                self.throttle.succeeded(&key, client);
                 let session = self.start_session(&user).await?;
                 Ok((user, session))
             }
-            _ => Err(ApiError::InvalidCredentials),
+            _ => {
+                self.throttle.failed(&key, client);
+                Err(ApiError::InvalidCredentials)
+            }
         }
     }
 

@@ -40,6 +40,8 @@ pub enum ApiError {
     CrossSite,
     #[error("invalid credentials")]
     InvalidCredentials,
+    #[error("too many login attempts")]
+    TooManyAttempts { retry_after: std::time::Duration },
     #[error("email taken")]
     EmailTaken,
     #[error("weak password")]
@@ -110,6 +112,8 @@ struct Problem {
     detail: Text,
     violations: Vec<Violation>,
     extra: Map<String, Value>,
+    /// Seconds, sent as `Retry-After` on 429.
+    retry_after: Option<u64>,
 }
 
 fn problem(status: StatusCode, code: &'static str, title: Text, detail: Text) -> Problem {
@@ -120,6 +124,7 @@ fn problem(status: StatusCode, code: &'static str, title: Text, detail: Text) ->
         detail,
         violations: Vec::new(),
         extra: Map::new(),
+        retry_after: None,
     }
 }
 
@@ -182,6 +187,23 @@ impl ApiError {
                     "이메일 또는 비밀번호를 확인해 주세요.",
                 ),
             ),
+            ApiError::TooManyAttempts { retry_after } => {
+                let seconds = retry_after.as_secs_f64().ceil().max(1.0) as u64;
+                Problem {
+                    retry_after: Some(seconds),
+                    ..problem(
+                        S::TOO_MANY_REQUESTS,
+                        "too_many_attempts",
+                        t("Too many attempts", "시도 횟수가 너무 많습니다"),
+                        Text::new(
+                            format!("Too many failed logins. Try again in {seconds} seconds."),
+                            format!(
+                                "로그인에 여러 번 실패했습니다. {seconds}초 뒤에 다시 시도해 주세요."
+                            ),
+                        ),
+                    )
+                }
+            }
             ApiError::EmailTaken => problem(
                 S::CONFLICT,
                 "email_taken",
@@ -374,6 +396,9 @@ impl ApiError {
         body.extend(p.extra);
         let mut response = HttpResponse::build(p.status);
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        if let Some(seconds) = p.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
         if p.status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }

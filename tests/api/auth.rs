@@ -314,3 +314,63 @@ async fn cookie_requests_that_change_state_must_come_from_an_allowed_origin() {
         .unwrap();
     assert_eq!(read.status(), 200, "reads need no origin");
 }
+
+fn client_from(address: [u8; 4]) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from(address))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn repeated_failures_wait_but_the_owner_elsewhere_does_not() {
+    let app = TestApp::spawn_with(|s| s.login_free_attempts = 2).await;
+    let reader = app.reader().await;
+    let stranger = client_from([127, 0, 0, 2]);
+    let owner = client_from([127, 0, 0, 3]);
+    let login = |client: &reqwest::Client, password: &str| {
+        client
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({"email": reader.email, "password": password}))
+            .send()
+    };
+
+    for attempt in 0..2 {
+        let response = login(&stranger, "wrong guess").await.unwrap();
+        assert_eq!(response.status(), 401, "free attempt {attempt}");
+    }
+    assert_eq!(
+        login(&stranger, "wrong guess").await.unwrap().status(),
+        401,
+        "the third fails and starts a delay"
+    );
+    let blocked = login(&stranger, PASSWORD).await.unwrap();
+
+    let retry_after: u64 = blocked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after >= 1, "Retry-After: {retry_after}");
+    assert_problem(blocked, 429, "too_many_attempts").await;
+    assert_eq!(
+        login(&owner, PASSWORD).await.unwrap().status(),
+        200,
+        "not locked out"
+    );
+}
+
+#[tokio::test]
+async fn rate_limits_off_turns_login_throttling_off() {
+    let app = TestApp::spawn_with(|s| {
+        s.login_free_attempts = 1;
+        s.rate_limits = false;
+    })
+    .await;
+    let reader = app.reader().await;
+
+    for _ in 0..4 {
+        assert_eq!(app.login(&reader.email, "wrong guess").await.status(), 401);
+    }
+    assert_eq!(app.login(&reader.email, PASSWORD).await.status(), 200);
+}

@@ -172,12 +172,8 @@ impl TestApp {
         let store = Store::open(&self.database_url, Default::default())
             .await
             .unwrap();
-        let auth = Auth::new(
-            store.clone(),
-            Hasher::new(1).unwrap(),
-            std::time::Duration::from_secs(3600),
-            std::time::Duration::from_secs(3600),
-        );
+        let settings = Settings::from_lookup(|_| None).unwrap();
+        let auth = Auth::new(store.clone(), Hasher::new(1).unwrap(), &settings);
         let parsed = Email::parse(&email).unwrap();
         let name = DisplayName::parse("Desk Editor").unwrap();
         let password = Password::choose(PASSWORD.into(), &parsed, &name).unwrap();
