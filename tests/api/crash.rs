@@ -1,1 +1,222 @@
-//! placeholder
+//! Every comment the server acknowledged survives a crash: the real binary is
+//! killed with SIGKILL while posts are in flight, started again on the same
+//! file, and each acknowledged comment is read back with its exact body.
+
+use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
+use std::process::Stdio;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use reqwest::Client;
+use serde_json::{Value, json};
+use sqlx::sqlite::SqliteConnectOptions;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::mpsc;
+
+use crate::helpers::{DEMO_ARTICLE, PASSWORD, json_body};
+
+const BIN: &str = env!("CARGO_BIN_EXE_comment-desk");
+const POSTERS: usize = 8;
+const KILL_AFTER: usize = 60;
+const START_DEADLINE: Duration = Duration::from_secs(30);
+
+/// The real binary serving on a free port.
+struct Server {
+    child: Child,
+    address: String,
+}
+
+/// Starts `comment-desk serve` on `database_url` and waits for its "listening on" line.
+async fn serve(dir: &Path, database_url: &str) -> Server {
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("BIND_ADDR", "127.0.0.1:0")
+        .env("DATABASE_URL", database_url)
+        .env("COOKIE_SECURE", "false")
+        .env("RUST_LOG", "info")
+        // A load of posts from one account: the limits are not what is tested here.
+        .env("RATE_LIMITS", "off")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the binary starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+    let port = tokio::time::timeout(START_DEADLINE, async {
+        while let Some(line) = lines.next_line().await.expect("read stdout") {
+            if let Some(port) = listening_port(&line) {
+                return port;
+            }
+        }
+        panic!("the server's stdout closed before it listened")
+    })
+    .await
+    .expect("the server listens within 30 s");
+    // Keep draining the log, or the server blocks once the pipe is full.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Server {
+        child,
+        address: format!("http://127.0.0.1:{port}"),
+    }
+}
+
+fn listening_port(line: &str) -> Option<u16> {
+    let rest = line.split("listening on http://127.0.0.1:").nth(1)?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// Posts distinct comments until `stop` is set or the server goes away,
+/// reporting each one the server acknowledged with 201.
+async fn post_until_stopped(
+    client: Client,
+    url: String,
+    token: String,
+    task: usize,
+    stop: Arc<AtomicBool>,
+    acknowledged: mpsc::UnboundedSender<(String, String)>,
+) {
+    let mut n = 0;
+    while !stop.load(Ordering::SeqCst) {
+        n += 1;
+        let body = format!("Crash check, poster {task}, comment {n}: the ledger must hold.");
+        let sent = client
+            .post(&url)
+            .bearer_auth(&token)
+            .json(&json!({"body": body}))
+            .send()
+            .await;
+        let Ok(response) = sent else { break };
+        let status = response.status();
+        let Ok(answer) = response.json::<Value>().await else {
+            break;
+        };
+        assert_eq!(status, 201, "post {body:?} before the crash: {answer}");
+        let comment = &answer["comment"];
+        let id = comment["id"].as_str().expect("comment id").to_owned();
+        let stored = comment["body"].as_str().expect("comment body").to_owned();
+        if acknowledged.send((id, stored)).is_err() {
+            break;
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_acknowledged_comment_survives_sigkill() {
+    // Arrange: the real binary on a fresh file, one registered reader.
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = format!("sqlite://{}/comment-desk.db", dir.path().display());
+    let mut server = serve(dir.path(), &database_url).await;
+    let client = Client::new();
+    let registered = client
+        .post(format!("{}/api/v1/auth/register", server.address))
+        .json(&json!({"email": "crash@news.example", "display_name": "Crash Reader", "password": PASSWORD}))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(registered.status(), 201, "register the reader");
+    let token = json_body(registered).await["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+
+    // Act: post from many tasks; kill the process once enough were acknowledged.
+    let url = format!("{}/api/v1/articles/{DEMO_ARTICLE}/comments", server.address);
+    let stop = Arc::new(AtomicBool::new(false));
+    let (sender, mut receiver) = mpsc::unbounded_channel();
+    let posters: Vec<_> = (0..POSTERS)
+        .map(|task| {
+            tokio::spawn(post_until_stopped(
+                client.clone(),
+                url.clone(),
+                token.clone(),
+                task,
+                stop.clone(),
+                sender.clone(),
+            ))
+        })
+        .collect();
+    drop(sender);
+    let mut acknowledged = Vec::new();
+    while acknowledged.len() < KILL_AFTER {
+        let ack = tokio::time::timeout(Duration::from_secs(20), receiver.recv())
+            .await
+            .expect("acknowledgements keep coming")
+            .expect("the posters are still running");
+        acknowledged.push(ack);
+    }
+    server.child.start_kill().expect("SIGKILL the server");
+    stop.store(true, Ordering::SeqCst);
+    let killed = server
+        .child
+        .wait()
+        .await
+        .expect("wait for the killed server");
+    for poster in posters {
+        poster.await.expect("a poster panicked");
+    }
+    // Answers that arrived while the kill was under way were acknowledged too.
+    while let Some(ack) = receiver.recv().await {
+        acknowledged.push(ack);
+    }
+    assert_eq!(
+        killed.signal(),
+        Some(9),
+        "the server died of SIGKILL: {killed:?}"
+    );
+
+    // Assert: a new process on the same file has every acknowledged comment.
+    let restarted = serve(dir.path(), &database_url).await;
+    for (id, body) in &acknowledged {
+        let response = client
+            .get(format!("{}/api/v1/comments/{id}", restarted.address))
+            .send()
+            .await
+            .expect("GET comment");
+        assert_eq!(
+            response.status(),
+            200,
+            "acknowledged comment {id} survives the crash"
+        );
+        let comment = json_body(response).await;
+        assert_eq!(
+            comment["comment"]["body"],
+            body.as_str(),
+            "comment {id} keeps its exact body"
+        );
+    }
+    let listing = client
+        .get(format!(
+            "{}/api/v1/articles/{DEMO_ARTICLE}/comments",
+            restarted.address
+        ))
+        .send()
+        .await
+        .expect("GET listing");
+    assert_eq!(listing.status(), 200, "listing after restart");
+    let total = json_body(listing).await["total"].as_u64().expect("total");
+    assert!(
+        total >= acknowledged.len() as u64,
+        "listing total {total} counts all {} acknowledged comments",
+        acknowledged.len()
+    );
+    let options = SqliteConnectOptions::from_str(&database_url)
+        .unwrap()
+        .read_only(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    assert_eq!(mode, "wal", "the database file is in WAL mode");
+}
