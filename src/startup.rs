@@ -54,7 +54,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
-                .app_data(middleware::json_config(state.settings.json_body_limit))
+                .app_data(web::PayloadConfig::new(state.settings.json_body_limit))
                 .app_data(middleware::query_config())
                 .app_data(middleware::path_config())
                 .wrap(from_fn(middleware::problems))

@@ -10,8 +10,8 @@ use validator::Validate;
 
 use crate::articles::{Article, ArticleChanges, ArticleId};
 use crate::auth::Moderator;
+use crate::http::ValidJson;
 use crate::http::error::{ApiError, ApiResult, ProblemDoc, Violation};
-use crate::http::validated;
 use crate::startup::AppState;
 use crate::text;
 
@@ -109,7 +109,7 @@ pub async fn put_article(
     state: web::Data<AppState>,
     moderator: Moderator,
     path: web::Path<String>,
-    body: web::Json<PutArticleRequest>,
+    body: ValidJson<PutArticleRequest>,
 ) -> ApiResult<HttpResponse> {
     let id = ArticleId::parse(&path).map_err(|_| {
         ApiError::InvalidRequest(vec![Violation::new(
@@ -118,7 +118,7 @@ pub async fn put_article(
             "영문자, 숫자, -, _, . 로 128자 이내로 써 주세요.",
         )])
     })?;
-    let changes = article_changes(validated(body)?)?;
+    let changes = article_changes(body.into_inner())?;
     let (article, created) = state.store.upsert_article(id.as_str(), &changes).await?;
     tracing::info!(
         article_id = id.as_str(),

@@ -9,8 +9,8 @@ use validator::Validate;
 use crate::auth::account::{DisplayName, Email, Password, Role, User};
 use crate::auth::extract::{CurrentUser, MaybeUser};
 use crate::auth::session::{NewSession, removal_cookie};
+use crate::http::ValidJson;
 use crate::http::error::{ApiResult, ProblemDoc};
-use crate::http::validated;
 use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -100,9 +100,9 @@ fn session_response(
         (status = 422, description = "weak_password, invalid_email, invalid_display_name", body = ProblemDoc)))]
 pub async fn register(
     state: web::Data<AppState>,
-    body: web::Json<RegisterRequest>,
+    body: ValidJson<RegisterRequest>,
 ) -> ApiResult<HttpResponse> {
-    let body = validated(body)?;
+    let body = body.into_inner();
     let email = Email::parse(&body.email)?;
     let display_name = DisplayName::parse(&body.display_name)?;
     let password = Password::choose(body.password, &email, &display_name)?;
@@ -124,9 +124,9 @@ pub async fn register(
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<LoginRequest>,
+    body: ValidJson<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
-    let body = validated(body)?;
+    let body = body.into_inner();
     let client = client_address(&req);
     let (user, session) = state
         .auth

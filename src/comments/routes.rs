@@ -10,10 +10,10 @@ use validator::Validate;
 use crate::articles::ArticleId;
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::comments::{Comment, Order, Status, Thread};
+use crate::http::ValidJson;
 use crate::http::error::{ApiError, ApiResult, ProblemDoc};
 use crate::http::lang::Lang;
 use crate::http::paging::{Paging, encode_cursor};
-use crate::http::validated;
 use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -208,10 +208,10 @@ pub async fn post_comment(
     state: web::Data<AppState>,
     caller: CurrentUser,
     path: web::Path<String>,
-    body: web::Json<PostCommentRequest>,
+    body: ValidJson<PostCommentRequest>,
 ) -> ApiResult<HttpResponse> {
     let id = article_id(&path)?;
-    let body = validated(body)?;
+    let body = body.into_inner();
     let comment = state
         .comments
         .post(&caller.user, &id, &body.body, body.parent_id.as_deref())
@@ -282,9 +282,9 @@ pub async fn delete_comment(
 pub async fn validate_comment(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<ValidateRequest>,
+    body: ValidJson<ValidateRequest>,
 ) -> ApiResult<web::Json<ValidateResponse>> {
-    let body = validated(body)?;
+    let body = body.into_inner();
     let lang = Lang::of(&req);
     let measured = state.comments.measure(&body.body);
     let violations = measured

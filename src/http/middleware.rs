@@ -4,7 +4,6 @@
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::error::{JsonPayloadError, PayloadError};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, HttpRequest, web};
@@ -54,33 +53,6 @@ fn as_problem(res: ServiceResponse<BoxBody>, lang: Lang) -> ServiceResponse<BoxB
         return res.into_response(rendered);
     }
     res
-}
-
-/// JSON bodies: a size limit, `application/json` required, and errors as `ApiError`.
-pub fn json_config(limit: usize) -> web::JsonConfig {
-    web::JsonConfig::default()
-        .limit(limit)
-        .content_type_required(true)
-        .error_handler(|error, _req: &HttpRequest| json_error(error).into())
-}
-
-fn json_error(error: JsonPayloadError) -> ApiError {
-    match error {
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-            ApiError::PayloadTooLarge
-        }
-        JsonPayloadError::Payload(PayloadError::Overflow) => ApiError::PayloadTooLarge,
-        JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
-        JsonPayloadError::Deserialize(e) if e.is_data() => {
-            ApiError::InvalidRequest(vec![crate::http::error::Violation::new(
-                "body",
-                format!("A field is missing or has the wrong type: {e}"),
-                format!("빠졌거나 형식이 잘못된 항목이 있습니다: {e}"),
-            )])
-        }
-        JsonPayloadError::Deserialize(e) => ApiError::InvalidJson(e.to_string()),
-        other => ApiError::InvalidJson(other.to_string()),
-    }
 }
 
 pub fn query_config() -> web::QueryConfig {

@@ -21,7 +21,6 @@ pub const PASSWORD: &str = "correct horse battery";
 
 pub struct TestApp {
     pub address: String,
-    pub port: u16,
     pub client: Client,
     pub database_url: String,
     /// Kept so the database folder lives as long as the app.
@@ -67,7 +66,6 @@ impl TestApp {
         tokio::spawn(app.run_until_stopped());
         TestApp {
             address: format!("http://127.0.0.1:{port}"),
-            port,
             client: Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()

@@ -1,0 +1,130 @@
+//! `ValidJson<T>`: a request body that is a JSON object of the right shape.
+//!
+//! actix's `web::Json` lets serde decide, and serde accepts an array for a
+//! struct and reports a wrong type before a syntax error further on. Here the
+//! order is fixed: content type (415), size (413), syntax (400), an object
+//! (422), the fields (422), then the shape rules declared with `validator`.
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+use serde::de::{DeserializeOwned, IgnoredAny};
+use validator::Validate;
+
+use crate::http::error::{ApiError, Violation};
+
+pub struct ValidJson<T>(pub T);
+
+impl<T> ValidJson<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = is_json(req);
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !is_json {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+            let bytes = body.await.map_err(|e| {
+                if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge
+                } else {
+                    ApiError::InvalidJson("the body could not be read".into())
+                }
+            })?;
+            parse(&bytes).map(ValidJson)
+        })
+    }
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// Parses and checks a body; public so the order of checks can be unit-tested.
+pub fn parse<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Encoding and syntax first, so a body that is not JSON at all is always a 400.
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| ApiError::InvalidJson("the body is not UTF-8".into()))?;
+    serde_json::from_str::<IgnoredAny>(text).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return Err(invalid("body", "The body must be a JSON object."));
+    }
+    let value: T = serde_json::from_str(text).map_err(|e| {
+        invalid(
+            "body",
+            &format!("A field is missing or has the wrong type: {e}"),
+        )
+    })?;
+    value.validate().map_err(|errors| {
+        let violations = errors
+            .field_errors()
+            .keys()
+            .map(|field| {
+                Violation::new(
+                    field.to_string(),
+                    format!("The field {field} is too long or too short."),
+                    format!("{field} 항목의 길이가 허용 범위를 벗어났습니다."),
+                )
+            })
+            .collect();
+        ApiError::InvalidRequest(violations)
+    })?;
+    Ok(value)
+}
+
+fn invalid(rule: &str, en: &str) -> ApiError {
+    ApiError::InvalidRequest(vec![Violation::new(
+        rule,
+        en,
+        format!("요청 본문이 올바르지 않습니다: {en}"),
+    )])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize, Validate)]
+    struct Probe {
+        #[validate(length(max = 5))]
+        body: String,
+    }
+
+    #[test]
+    fn checks_come_in_a_fixed_order() {
+        let deep = "[".repeat(10_000);
+        let cases: [(&str, &str); 8] = [
+            ("{\"body\": 5", "invalid_json"),
+            (&deep, "invalid_json"),
+            ("", "invalid_json"),
+            ("[\"hello\"]", "invalid_request"),
+            ("\"hello\"", "invalid_request"),
+            ("{\"body\": 5}", "invalid_request"),
+            ("{}", "invalid_request"),
+            ("{\"body\": \"too long\"}", "invalid_request"),
+        ];
+        for (body, code) in cases {
+            let error = parse::<Probe>(body.as_bytes()).expect_err(body);
+            assert_eq!(error.code(), code, "{body:.20}");
+        }
+        let not_utf8 = parse::<Probe>(b"{\"body\": \"\xff\"}").unwrap_err();
+        assert_eq!(not_utf8.code(), "invalid_json");
+        assert_eq!(parse::<Probe>(b" {\"body\": \"ok\"} ").unwrap().body, "ok");
+    }
+}
