@@ -2,6 +2,7 @@
 //! `run_until_stopped()`, so tests start the real server on port 0.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
@@ -15,6 +16,8 @@ use crate::auth::{Auth, Hasher};
 use crate::comments::Comments;
 use crate::config::Settings;
 use crate::http::{health, middleware, openapi};
+use crate::policy::LivePolicy;
+use crate::policy::live::reload_on_sighup;
 use crate::storage::Store;
 use crate::{articles, auth, comments, policy};
 
@@ -24,6 +27,7 @@ pub struct AppState {
     pub store: Store,
     pub auth: Auth,
     pub comments: Comments,
+    pub policy: Arc<LivePolicy>,
 }
 
 pub struct Application {
@@ -36,6 +40,8 @@ impl Application {
     /// Opens the database (creating and migrating it), seeds the demo
     /// editorials on first start, and binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let policy = Arc::new(LivePolicy::load(settings.policy_file.as_deref())?);
+        reload_on_sighup(policy.clone()).context("cannot listen for SIGHUP")?;
         let store = Store::open(&settings.database_url, settings.sqlite_synchronous).await?;
         if settings.seed_demo {
             seed_demo_editorials(&store).await?;
@@ -46,7 +52,13 @@ impl Application {
             .with_context(|| format!("cannot listen on BIND_ADDR {}", settings.bind_addr))?;
         let address = listener.local_addr()?;
         let state = web::Data::new(AppState {
-            comments: Comments::new(store.clone(), settings.comment_max_length),
+            comments: Comments::new(
+                store.clone(),
+                settings.comment_max_length,
+                policy.clone(),
+                settings.rate_limits,
+            ),
+            policy,
             settings,
             store: store.clone(),
             auth,

@@ -11,9 +11,10 @@ use crate::articles::ArticleId;
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::comments::{Comment, Order, Status, Thread};
 use crate::http::ValidJson;
-use crate::http::error::{ApiError, ApiResult, ProblemDoc};
+use crate::http::error::{ApiError, ApiResult, ProblemDoc, Violation};
 use crate::http::lang::Lang;
 use crate::http::paging::{Paging, encode_cursor};
+use crate::policy::Action;
 use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -111,6 +112,14 @@ pub struct CommentResponse {
     pub comment: CommentView,
 }
 
+/// The answer to a post: when held (202), the rules that held it.
+#[derive(Serialize, ToSchema)]
+pub struct PostedResponse {
+    pub comment: CommentView,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<RuleViolationView>,
+}
+
 #[derive(Deserialize, IntoParams)]
 pub struct ListQuery {
     /// 1 to 100 (larger values are served as 100); default 20.
@@ -159,7 +168,10 @@ pub struct RuleViolationView {
 
 #[derive(Serialize, ToSchema)]
 pub struct ValidateResponse {
+    /// False when the comment would be refused; a held comment is accepted.
     pub ok: bool,
+    /// What posting it would do: publish, hold or refuse.
+    pub action: Action,
     /// Code points after normalization; null when the text holds forbidden characters.
     pub length: Option<usize>,
     pub limit: usize,
@@ -198,31 +210,45 @@ pub async fn list_comments(
 /// Posts a comment: 201 when published, 202 when held for review.
 #[utoipa::path(post, path = "/api/v1/articles/{article_id}/comments", tag = "comments",
     params(("article_id" = String, Path,)), request_body = PostCommentRequest,
-    responses((status = 201, description = "published", body = CommentResponse),
-        (status = 202, description = "held for review", body = CommentResponse),
+    responses((status = 201, description = "published", body = PostedResponse),
+        (status = 202, description = "held for review, with the reasons", body = PostedResponse),
         (status = 401, description = "unauthenticated", body = ProblemDoc),
         (status = 404, description = "article_not_found", body = ProblemDoc),
+        (status = 403, description = "account_suspended, account_banned", body = ProblemDoc),
         (status = 409, description = "comments_closed", body = ProblemDoc),
-        (status = 422, description = "comment_empty, comment_too_long, comment_invalid_characters, invalid_parent", body = ProblemDoc)))]
+        (status = 422, description = "comment_empty, comment_too_long, comment_invalid_characters, invalid_parent, policy_violation", body = ProblemDoc),
+        (status = 429, description = "rate_limited", body = ProblemDoc)))]
 pub async fn post_comment(
     state: web::Data<AppState>,
     caller: CurrentUser,
+    req: HttpRequest,
     path: web::Path<String>,
     body: ValidJson<PostCommentRequest>,
 ) -> ApiResult<HttpResponse> {
     let id = article_id(&path)?;
     let body = body.into_inner();
-    let comment = state
+    let posted = state
         .comments
         .post(&caller.user, &id, &body.body, body.parent_id.as_deref())
         .await?;
-    let status = match comment.status {
+    let status = match posted.comment.status {
         Status::Published => StatusCode::CREATED,
         _ => StatusCode::ACCEPTED,
     };
-    Ok(HttpResponse::build(status).json(CommentResponse {
-        comment: comment.into(),
+    Ok(HttpResponse::build(status).json(PostedResponse {
+        comment: posted.comment.into(),
+        reasons: rule_views(&posted.notices, Lang::of(&req)),
     }))
+}
+
+fn rule_views(violations: &[Violation], lang: Lang) -> Vec<RuleViolationView> {
+    violations
+        .iter()
+        .map(|v| RuleViolationView {
+            rule: v.rule.clone(),
+            message: v.message.get(lang).to_owned(),
+        })
+        .collect()
 }
 
 #[utoipa::path(get, path = "/api/v1/comments/{id}", tag = "comments",
@@ -277,31 +303,24 @@ pub async fn delete_comment(
 }
 
 /// A dry run of the comment text rule and the standards policy; stores nothing.
+/// Logged in, the author's own record (repeats, new commenter) counts too.
 #[utoipa::path(post, path = "/api/v1/comments/validate", tag = "comments",
     request_body = ValidateRequest, responses((status = 200, body = ValidateResponse)))]
 pub async fn validate_comment(
     state: web::Data<AppState>,
+    caller: MaybeUser,
     req: HttpRequest,
     body: ValidJson<ValidateRequest>,
 ) -> ApiResult<web::Json<ValidateResponse>> {
     let body = body.into_inner();
-    let lang = Lang::of(&req);
-    let measured = state.comments.measure(&body.body);
-    let violations = measured
-        .verdict
-        .as_ref()
-        .err()
-        .map(|e| RuleViolationView {
-            rule: e.code().to_owned(),
-            message: e.message().get(lang).to_owned(),
-        })
-        .into_iter()
-        .collect::<Vec<_>>();
+    let author = caller.0.map(|c| c.user);
+    let dry = state.comments.dry_run(&body.body, author.as_ref()).await?;
     Ok(web::Json(ValidateResponse {
-        ok: violations.is_empty(),
-        length: measured.length,
+        ok: dry.action != Action::Refuse,
+        action: dry.action,
+        length: dry.measured.length,
         limit: state.comments.max_length(),
-        normalized: measured.normalized,
-        violations,
+        normalized: dry.measured.normalized,
+        violations: rule_views(&dry.violations, Lang::of(&req)),
     }))
 }

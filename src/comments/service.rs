@@ -1,19 +1,43 @@
 //! The comment service: the rules of posting, reading and deleting, between
 //! the handlers (which parse and authorize) and storage (which keeps).
 
+use std::sync::Arc;
+
 use chrono::Utc;
+use sha2::{Digest, Sha256};
+use unicode_normalization::UnicodeNormalization;
 
 use crate::articles::{Article, ArticleId};
 use crate::auth::User;
 use crate::comments::{Comment, CommentBody, Measured, Order, Status, Thread};
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult, Violation};
 use crate::http::paging::Paging;
+use crate::moderation::SanctionKind;
+use crate::policy::{Action, Finding, LivePolicy, Policy, verdict};
+use crate::rate_limit::RateLimiter;
 use crate::storage::{CommentInsert, CommentPage, PageQuery, Store};
 
 #[derive(Clone)]
 pub struct Comments {
     store: Store,
     max_length: usize,
+    policy: Arc<LivePolicy>,
+    flood: Arc<RateLimiter>,
+}
+
+/// A comment that was stored, and what its author is told if it is held.
+#[derive(Debug)]
+pub struct Posted {
+    pub comment: Comment,
+    pub notices: Vec<Violation>,
+}
+
+/// What the dry run reports.
+#[derive(Debug)]
+pub struct DryRun {
+    pub measured: Measured,
+    pub action: Action,
+    pub violations: Vec<Violation>,
 }
 
 /// A comment id from a path or body: ids are opaque strings to clients.
@@ -21,40 +45,103 @@ pub fn parse_comment_id(raw: &str) -> Option<i64> {
     raw.parse::<i64>().ok().filter(|id| *id > 0)
 }
 
+/// What identifies "the same text" for repeats: case, compatibility forms,
+/// spacing and punctuation do not count; every letter and digit does. (The
+/// term matcher's folding goes further, collapsing "11" into "1", which would
+/// make "comment 11" a repeat of "comment 1".)
+fn fingerprint(text: &str) -> [u8; 16] {
+    let key: String = text
+        .nfkc()
+        .flat_map(char::to_lowercase)
+        .filter(|c| c.is_alphanumeric())
+        .collect();
+    let digest = Sha256::digest(key.as_bytes());
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&digest[..16]);
+    out
+}
+
 impl Comments {
-    pub fn new(store: Store, max_length: usize) -> Comments {
-        Comments { store, max_length }
+    pub fn new(
+        store: Store,
+        max_length: usize,
+        policy: Arc<LivePolicy>,
+        rate_limits: bool,
+    ) -> Comments {
+        Comments {
+            store,
+            max_length,
+            policy,
+            flood: Arc::new(RateLimiter::new(rate_limits)),
+        }
     }
 
     pub fn max_length(&self) -> usize {
         self.max_length
     }
 
-    /// The text rule without storing anything, for `/comments/validate`.
-    pub fn measure(&self, raw: &str) -> Measured {
-        CommentBody::measure(raw, self.max_length)
+    /// The text rule and the standards policy without storing anything, for
+    /// `/comments/validate`; the author's own record counts when logged in.
+    pub async fn dry_run(&self, raw: &str, author: Option<&User>) -> ApiResult<DryRun> {
+        let measured = CommentBody::measure(raw, self.max_length);
+        let policy = self.policy.get();
+        let (action, violations) = match (&measured.verdict, &measured.normalized) {
+            (Err(error), _) => (
+                Action::Refuse,
+                vec![Violation {
+                    rule: error.code().to_owned(),
+                    message: error.message(),
+                }],
+            ),
+            (Ok(()), Some(text)) => {
+                let findings = self.judge(&policy, text, author, None).await?;
+                let violations = findings.iter().map(|f| policy.violation(f)).collect();
+                (verdict(&findings), violations)
+            }
+            (Ok(()), None) => (Action::Publish, Vec::new()),
+        };
+        Ok(DryRun {
+            measured,
+            action,
+            violations,
+        })
     }
 
     /// Posts a comment or a reply. A reply to a reply joins the same thread,
-    /// since threads have one level.
+    /// since threads have one level. Refused: nothing is stored but the
+    /// decision. Held: stored as pending with the reasons.
     pub async fn post(
         &self,
         author: &User,
         article_id: &ArticleId,
         raw: &str,
         parent_id: Option<&str>,
-    ) -> ApiResult<Comment> {
+    ) -> ApiResult<Posted> {
         let article = self.open_article(article_id).await?;
+        self.check_standing(author).await?;
         let body = CommentBody::parse(raw, self.max_length)?;
+        let policy = self.policy.get();
+        self.flood
+            .hit(author.id, &policy.flooding)
+            .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
         let thread_root = match parent_id {
             Some(raw_id) => Some(self.thread_root(&article, raw_id).await?),
             None => None,
         };
-        let status = if article.premoderation && !author.role.can_moderate() {
-            Status::Pending
-        } else {
-            Status::Published
+        let findings = self
+            .judge(&policy, body.as_str(), Some(author), Some(&article))
+            .await?;
+        let status = match verdict(&findings) {
+            Action::Refuse => {
+                return Err(self.refuse(&policy, author, &article, &findings).await?);
+            }
+            Action::Hold => Status::Pending,
+            Action::Publish => Status::Published,
         };
+        let reasons: Vec<Finding> = findings
+            .into_iter()
+            .filter(|f| f.action == Action::Hold)
+            .collect();
         let comment = self
             .store
             .insert_comment(CommentInsert {
@@ -64,12 +151,84 @@ impl Comments {
                 body: body.as_str(),
                 length: body.length(),
                 status,
+                fingerprint: &fingerprint(body.as_str()),
+                reasons: &reasons,
                 now: Utc::now(),
             })
             .await?;
+        let codes: Vec<&str> = reasons.iter().map(|r| r.code).collect();
         tracing::info!(comment_id = comment.id, article_id = %article.id, user_id = author.id,
-            status = status.as_str(), "comment posted");
-        Ok(comment)
+            status = status.as_str(), reasons = ?codes, "comment posted");
+        Ok(Posted {
+            comment,
+            notices: reasons.iter().map(|r| policy.violation(r)).collect(),
+        })
+    }
+
+    /// Every rule that fires: on the text, then on the author's record
+    /// (repeats, new commenters), then on the editorial (premoderation).
+    async fn judge(
+        &self,
+        policy: &Policy,
+        text: &str,
+        author: Option<&User>,
+        article: Option<&Article>,
+    ) -> ApiResult<Vec<Finding>> {
+        let mut findings = policy.scan(text);
+        let staff = author.is_some_and(|a| a.role.can_moderate());
+        if let Some(author) = author {
+            let since =
+                Utc::now() - chrono::Duration::from_std(policy.repeat_window).unwrap_or_default();
+            if self
+                .store
+                .has_repeat(author.id, &fingerprint(text), since)
+                .await?
+            {
+                findings.push(policy.whole("duplicate"));
+            }
+            let hold_first = i64::from(policy.new_commenter_hold);
+            if !staff && hold_first > 0 && self.store.published_count(author.id).await? < hold_first
+            {
+                findings.push(policy.whole("new_commenter"));
+            }
+        }
+        if article.is_some_and(|a| a.premoderation) && !staff {
+            findings.push(policy.whole("premoderation"));
+        }
+        findings.retain(|f| f.action != Action::Publish);
+        Ok(findings)
+    }
+
+    /// Records the refusal (codes only: the text may hold a resident
+    /// registration number) and builds the answer.
+    async fn refuse(
+        &self,
+        policy: &Policy,
+        author: &User,
+        article: &Article,
+        findings: &[Finding],
+    ) -> ApiResult<ApiError> {
+        let refused: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.action == Action::Refuse)
+            .collect();
+        let codes: Vec<&str> = refused.iter().map(|f| f.code).collect();
+        self.store
+            .record_refusal(author.id, &article.id, &codes, Utc::now())
+            .await?;
+        tracing::info!(article_id = %article.id, user_id = author.id, rules = ?codes, "comment refused");
+        Ok(ApiError::PolicyViolation(
+            refused.into_iter().map(|f| policy.violation(f)).collect(),
+        ))
+    }
+
+    /// Suspended and banned accounts may not post.
+    async fn check_standing(&self, author: &User) -> ApiResult<()> {
+        match self.store.sanction_in_force(author.id, Utc::now()).await? {
+            None => Ok(()),
+            Some(s) if s.kind == SanctionKind::Ban => Err(ApiError::AccountBanned),
+            Some(s) => Err(ApiError::AccountSuspended { until: s.until }),
+        }
     }
 
     async fn open_article(&self, id: &ArticleId) -> ApiResult<Article> {

@@ -60,6 +60,16 @@ pub enum ApiError {
     CommentText(BodyError),
     #[error("invalid parent")]
     InvalidParent,
+    #[error("policy violation")]
+    PolicyViolation(Vec<Violation>),
+    #[error("rate limited")]
+    RateLimited { retry_after: std::time::Duration },
+    #[error("account suspended")]
+    AccountSuspended {
+        until: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    #[error("account banned")]
+    AccountBanned,
     #[error("invalid request")]
     InvalidRequest(Vec<Violation>),
     #[error("invalid cursor")]
@@ -277,6 +287,62 @@ impl ApiError {
                     "답글을 달려는 댓글이 이 기사에 보이는 댓글이 아닙니다.",
                 ),
             ),
+            ApiError::PolicyViolation(violations) => Problem {
+                violations: violations.clone(),
+                ..problem(
+                    S::UNPROCESSABLE_ENTITY,
+                    "policy_violation",
+                    t("Against the standards policy", "운영 원칙에 어긋납니다"),
+                    t(
+                        "The comment breaks the standards policy; change what the violations say.",
+                        "댓글이 운영 원칙에 어긋납니다. 안내에 따라 고쳐 주세요.",
+                    ),
+                )
+            },
+            ApiError::RateLimited { retry_after } => {
+                let seconds = whole_seconds(*retry_after);
+                Problem {
+                    retry_after: Some(seconds),
+                    ..problem(
+                        S::TOO_MANY_REQUESTS,
+                        "rate_limited",
+                        t("Too many comments", "댓글을 너무 자주 올렸습니다"),
+                        Text::new(
+                            format!("You are posting too often. Try again in {seconds} seconds."),
+                            format!(
+                                "댓글을 너무 자주 올렸습니다. {seconds}초 뒤에 다시 시도해 주세요."
+                            ),
+                        ),
+                    )
+                }
+            }
+            ApiError::AccountSuspended { until } => {
+                let mut p = problem(
+                    S::FORBIDDEN,
+                    "account_suspended",
+                    t("Account suspended", "계정이 정지되었습니다"),
+                    t(
+                        "Your account may not comment while it is suspended.",
+                        "계정이 정지된 동안에는 댓글을 쓸 수 없습니다.",
+                    ),
+                );
+                if let Some(until) = until {
+                    p.extra.insert(
+                        "until".into(),
+                        json!(until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+                    );
+                }
+                p
+            }
+            ApiError::AccountBanned => problem(
+                S::FORBIDDEN,
+                "account_banned",
+                t("Account banned", "이용이 제한된 계정입니다"),
+                t(
+                    "Your account may no longer comment.",
+                    "이 계정으로는 더 이상 댓글을 쓸 수 없습니다.",
+                ),
+            ),
             ApiError::InvalidRequest(violations) => Problem {
                 violations: violations.clone(),
                 ..problem(
@@ -404,6 +470,11 @@ impl ApiError {
         }
         response.body(Value::Object(body).to_string())
     }
+}
+
+/// `Retry-After` in whole seconds, never 0.
+fn whole_seconds(wait: std::time::Duration) -> u64 {
+    wait.as_secs_f64().ceil().max(1.0) as u64
 }
 
 pub const PROBLEM_JSON: &str = "application/problem+json";

@@ -1,12 +1,31 @@
-//! The standards policy as readers see it. For now it holds the length rule;
-//! the standards rules (abuse, personal information, links, spam) join it here.
+//! The newsroom's standards policy: which text is published, held for a
+//! moderator, or refused, and what the author is told.
+//!
+//! A policy is data (`default.toml`, or `POLICY_FILE`), read by `file.rs`.
+//! `Policy::scan` checks a comment's text (terms, personal information,
+//! links); the rules that depend on the author (repeats, flooding, new
+//! commenters) are applied by the comment service with the same `Finding`s.
 
+pub mod file;
+pub mod links;
+pub mod live;
+pub mod normalize;
+pub mod personal;
 pub mod routes;
+pub mod terms;
+
+use std::time::Duration;
 
 use crate::comments::BodyError;
+use crate::http::error::Violation;
 use crate::http::lang::Text;
+use crate::policy::terms::{TermKind, TermList};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub use live::LivePolicy;
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     Publish,
@@ -14,14 +33,144 @@ pub enum Action {
     Refuse,
 }
 
+/// The rules a policy file configures, by their stable codes.
+pub const RULE_CODES: &[&str] = &[
+    "banned_term",
+    "suspect_term",
+    "resident_registration_number",
+    "phone_number",
+    "email_address",
+    "link",
+    "duplicate",
+    "new_commenter",
+    "premoderation",
+];
+
+#[derive(Debug, Clone)]
 pub struct Rule {
     pub code: &'static str,
     pub action: Action,
     pub title: Text,
     pub description: Text,
+    /// What the author is told; `{match}` stands for the matched text.
+    pub message: Text,
 }
 
-/// The rules of the comment text rule, as the policy lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FloodLimit {
+    pub count: u32,
+    pub per: Duration,
+}
+
+pub struct Policy {
+    pub text: Text,
+    rules: Vec<Rule>,
+    terms: TermList,
+    allowed_domains: Vec<String>,
+    pub repeat_window: Duration,
+    pub flooding: Vec<FloodLimit>,
+    pub new_commenter_hold: u32,
+}
+
+/// One rule that fired on a comment, with the span it fired on in code points
+/// (as the counter counts), `0..0` for rules about the whole comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub code: &'static str,
+    pub action: Action,
+    pub start: usize,
+    pub end: usize,
+    /// The text that matched; empty where repeating it would expose it.
+    pub matched: String,
+}
+
+/// A span of text found by a detector, in byte offsets.
+pub struct Hit {
+    pub code: &'static str,
+    pub range: std::ops::Range<usize>,
+    /// Shown to the author in the message; `None` keeps the text out of answers.
+    pub shown: Option<String>,
+}
+
+impl Policy {
+    pub fn rule(&self, code: &str) -> &Rule {
+        self.rules
+            .iter()
+            .find(|r| r.code == code)
+            .unwrap_or(&self.rules[0])
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Everything the text alone breaks, in order of position.
+    pub fn scan(&self, text: &str) -> Vec<Finding> {
+        let mut hits: Vec<Hit> = self
+            .terms
+            .find(text)
+            .into_iter()
+            .map(|m| Hit {
+                code: match m.kind {
+                    TermKind::Banned => "banned_term",
+                    TermKind::Suspect => "suspect_term",
+                },
+                shown: Some(text[m.start..m.end].to_owned()),
+                range: m.start..m.end,
+            })
+            .collect();
+        hits.extend(personal::find(text));
+        hits.extend(links::find(text, &self.allowed_domains));
+        hits.sort_by_key(|h| (h.range.start, h.range.end));
+        hits.into_iter()
+            .map(|hit| self.finding_at(text, hit))
+            .filter(|f| f.action != Action::Publish)
+            .collect()
+    }
+
+    fn finding_at(&self, text: &str, hit: Hit) -> Finding {
+        let to_chars = |byte: usize| text[..byte].chars().count();
+        Finding {
+            code: hit.code,
+            action: self.rule(hit.code).action,
+            start: to_chars(hit.range.start),
+            end: to_chars(hit.range.end),
+            matched: hit.shown.unwrap_or_default(),
+        }
+    }
+
+    /// A finding about the whole comment (a repeat, a new commenter).
+    pub fn whole(&self, code: &'static str) -> Finding {
+        Finding {
+            code,
+            action: self.rule(code).action,
+            start: 0,
+            end: 0,
+            matched: String::new(),
+        }
+    }
+
+    /// What the author is told about one finding.
+    pub fn violation(&self, finding: &Finding) -> Violation {
+        let message = &self.rule(finding.code).message;
+        let fill = |m: &str| m.replace("{match}", &finding.matched);
+        Violation {
+            rule: finding.code.to_owned(),
+            message: Text::new(fill(&message.en), fill(&message.ko)),
+        }
+    }
+}
+
+/// The strictest action among the findings.
+pub fn verdict(findings: &[Finding]) -> Action {
+    findings
+        .iter()
+        .map(|f| f.action)
+        .max()
+        .unwrap_or(Action::Publish)
+}
+
+/// The rules of the comment text rule, as the policy lists them for readers.
 pub fn length_rules(max_length: usize) -> Vec<Rule> {
     let examples = [
         BodyError::Empty,
@@ -57,26 +206,80 @@ pub fn length_rules(max_length: usize) -> Vec<Rule> {
             action: Action::Refuse,
             title: error.title(),
             description,
+            message: error.message(),
         })
         .collect()
 }
 
-/// The policy text shown to readers.
-pub fn policy_text(max_length: usize) -> Text {
-    Text::new(
-        format!(
-            "Standards Board Policy\n\n\
-             Comments are the readers' space for debate. Write about the article, respect \
-             other readers and the people in the news, and keep to {max_length} characters.\n\n\
-             Comments that break the rules are refused with the reason, or held until a \
-             moderator reviews them."
-        ),
-        format!(
-            "열린마당 운영 원칙\n\n\
-             댓글은 독자가 기사에 대해 의견을 나누는 공간입니다. 기사와 관련된 내용을 쓰고, \
-             다른 독자와 기사 속 인물을 존중하며, {max_length}자 이내로 써 주세요.\n\n\
-             원칙에 어긋나는 댓글은 이유와 함께 등록이 거부되거나, 운영자가 검토할 때까지 \
-             게시가 보류됩니다."
-        ),
-    )
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::clean;
+    use proptest::prelude::*;
+    use std::sync::LazyLock;
+
+    static POLICY: LazyLock<Policy> = LazyLock::new(|| file::built_in().expect("built-in policy"));
+
+    /// Words that fire rules and words that must not, mixed at random.
+    const WORDS: &[&str] = &[
+        "fuck",
+        "f.u.c.k",
+        "씨발",
+        "시발점이",
+        "ㅅㅂ",
+        "멍청이",
+        "idiot",
+        "assistant",
+        "class",
+        "010-1234-5678",
+        "900101-1234567",
+        "kim@news.example",
+        "https://spam.example",
+        "푸틴은",
+        "북한에",
+        "signal",
+        "the",
+        "2024년",
+        "있습니다",
+        "시민",
+    ];
+
+    fn decision(text: &str) -> (Action, Vec<&'static str>) {
+        let findings = POLICY.scan(text);
+        (
+            verdict(&findings),
+            findings.iter().map(|f| f.code).collect(),
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn white_space_at_the_ends_never_changes_a_decision(
+            words in proptest::collection::vec(proptest::sample::select(WORDS), 0..8),
+            pad in "[ \n\t\u{3000}\u{a0}]{0,4}",
+        ) {
+            let text = words.join(" ");
+            let padded = format!("{pad}{text}{pad}");
+            prop_assert_eq!(decision(&padded), decision(&text), "scan alone");
+            let cleaned = clean(&text).unwrap();
+            prop_assert_eq!(decision(&clean(&padded).unwrap()), decision(&cleaned), "after the text rule");
+        }
+    }
+
+    #[test]
+    fn findings_carry_code_point_spans_and_hide_numbers() {
+        let text = "연락 010-1234-5678 그리고 900101-1234567";
+        let findings = POLICY.scan(text);
+        let codes: Vec<&str> = findings.iter().map(|f| f.code).collect();
+        assert_eq!(codes, ["phone_number", "resident_registration_number"]);
+        let span: String = text
+            .chars()
+            .skip(findings[0].start)
+            .take(findings[0].end - findings[0].start)
+            .collect();
+        assert_eq!(span, "010-1234-5678");
+        let message = POLICY.violation(&findings[1]).message;
+        assert!(!message.en.contains("1234567") && !message.ko.contains("1234567"));
+        assert_eq!(verdict(&findings), Action::Refuse);
+    }
 }

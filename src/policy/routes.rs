@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::http::lang::Lang;
-use crate::policy::{Action, length_rules, policy_text};
+use crate::policy::{Action, length_rules};
 use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -34,8 +34,11 @@ pub struct PolicyResponse {
 pub async fn get_policy(state: web::Data<AppState>, req: HttpRequest) -> web::Json<PolicyResponse> {
     let lang = Lang::of(&req);
     let max_length = state.comments.max_length();
-    let rules = length_rules(max_length)
-        .into_iter()
+    let policy = state.policy.get();
+    let length = length_rules(max_length);
+    let rules = length
+        .iter()
+        .chain(policy.rules())
         .map(|r| RuleView {
             code: r.code.to_owned(),
             action: r.action,
@@ -47,6 +50,6 @@ pub async fn get_policy(state: web::Data<AppState>, req: HttpRequest) -> web::Js
         max_length,
         counting: "code_points".to_owned(),
         rules,
-        text: policy_text(max_length).get(lang).to_owned(),
+        text: policy.text.get(lang).to_owned(),
     })
 }

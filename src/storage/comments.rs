@@ -5,6 +5,7 @@ use sqlx::{Sqlite, Transaction};
 
 use super::{Store, from_millis, to_millis};
 use crate::comments::{Comment, Order, Status, Thread};
+use crate::policy::Finding;
 
 /// Replies shown under each top-level comment of a page; the rest are paged
 /// through `/comments/{id}/replies`.
@@ -61,6 +62,10 @@ pub struct CommentInsert<'a> {
     pub body: &'a str,
     pub length: usize,
     pub status: Status,
+    /// The hash of the folded text, for refusing repeats.
+    pub fingerprint: &'a [u8],
+    /// The rules that held the comment; empty when it is published.
+    pub reasons: &'a [Finding],
     pub now: DateTime<Utc>,
 }
 
@@ -105,13 +110,13 @@ impl Store {
         Ok(row.map(Comment::from))
     }
 
-    /// Inserts the comment and, when it is published, counts it on its
-    /// article and its parent, all in one transaction.
+    /// Inserts the comment with the reasons it was held for, and counts it
+    /// on its article and parent when it is published, in one transaction.
     pub async fn insert_comment(&self, new: CommentInsert<'_>) -> anyhow::Result<Comment> {
         let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO comments (article_id, parent_id, author_id, body, length, status, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO comments (article_id, parent_id, author_id, body, length, status, fingerprint, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(new.article_id)
         .bind(new.parent_id)
@@ -119,9 +124,11 @@ impl Store {
         .bind(new.body)
         .bind(new.length as i64)
         .bind(new.status.as_str())
+        .bind(new.fingerprint)
         .bind(to_millis(new.now))
         .fetch_one(&mut *tx)
         .await?;
+        record_hold(&mut tx, id, &new).await?;
         if new.status == Status::Published {
             count_published(&mut tx, new.article_id, new.parent_id, 1).await?;
         }
@@ -276,5 +283,40 @@ async fn count_published(
             .execute(&mut **tx)
             .await?;
     }
+    Ok(())
+}
+
+/// The reasons of a held comment, and the hold among the policy's decisions.
+async fn record_hold(
+    tx: &mut Transaction<'static, Sqlite>,
+    comment_id: i64,
+    new: &CommentInsert<'_>,
+) -> sqlx::Result<()> {
+    if new.reasons.is_empty() {
+        return Ok(());
+    }
+    for reason in new.reasons {
+        sqlx::query(
+            "INSERT INTO comment_reasons (comment_id, code, start, end) VALUES (?, ?, ?, ?)",
+        )
+        .bind(comment_id)
+        .bind(reason.code)
+        .bind(reason.start as i64)
+        .bind(reason.end as i64)
+        .execute(&mut **tx)
+        .await?;
+    }
+    let codes: Vec<&str> = new.reasons.iter().map(|r| r.code).collect();
+    sqlx::query(
+        "INSERT INTO policy_decisions (account_id, article_id, comment_id, action, codes, created_at)
+         VALUES (?, ?, ?, 'hold', ?, ?)",
+    )
+    .bind(new.author_id)
+    .bind(new.article_id)
+    .bind(comment_id)
+    .bind(codes.join(","))
+    .bind(to_millis(new.now))
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }

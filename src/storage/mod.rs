@@ -13,6 +13,7 @@
 mod accounts;
 mod articles;
 mod comments;
+mod policy;
 mod sessions;
 
 use std::str::FromStr;

@@ -324,7 +324,11 @@ fn client_from(address: [u8; 4]) -> reqwest::Client {
 
 #[tokio::test]
 async fn repeated_failures_wait_but_the_owner_elsewhere_does_not() {
-    let app = TestApp::spawn_with(|s| s.login_free_attempts = 2).await;
+    let app = TestApp::spawn_with(|s| {
+        s.login_free_attempts = 2;
+        s.rate_limits = true;
+    })
+    .await;
     let reader = app.reader().await;
     let stranger = client_from([127, 0, 0, 2]);
     let owner = client_from([127, 0, 0, 3]);

@@ -383,7 +383,7 @@ async fn the_dry_run_stores_nothing_and_speaks_both_languages() {
 
     assert_eq!(
         ok,
-        json!({"ok": true, "length": 5, "limit": 250, "normalized": "좋은 사설", "violations": []})
+        json!({"ok": true, "action": "publish", "length": 5, "limit": 250, "normalized": "좋은 사설", "violations": []})
     );
     assert_eq!(long["ok"], false);
     assert_eq!(long["length"], 300);

@@ -4,7 +4,6 @@
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
-use std::process::Stdio;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,66 +12,21 @@ use std::time::Duration;
 use reqwest::Client;
 use serde_json::{Value, json};
 use sqlx::sqlite::SqliteConnectOptions;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 
-use crate::helpers::{DEMO_ARTICLE, PASSWORD, json_body};
+use crate::helpers::{DEMO_ARTICLE, PASSWORD, RunningBinary, json_body, start_binary};
 
-const BIN: &str = env!("CARGO_BIN_EXE_comment-desk");
 const POSTERS: usize = 8;
 const KILL_AFTER: usize = 60;
-const START_DEADLINE: Duration = Duration::from_secs(30);
 
-/// The real binary serving on a free port.
-struct Server {
-    child: Child,
-    address: String,
-}
-
-/// Starts `comment-desk serve` on `database_url` and waits for its "listening on" line.
-async fn serve(dir: &Path, database_url: &str) -> Server {
-    let mut child = Command::new(BIN)
-        .arg("serve")
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("BIND_ADDR", "127.0.0.1:0")
-        .env("DATABASE_URL", database_url)
-        .env("COOKIE_SECURE", "false")
-        .env("RUST_LOG", "info")
-        // A load of posts from one account: the limits are not what is tested here.
-        .env("RATE_LIMITS", "off")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the binary starts");
-    let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
-    let port = tokio::time::timeout(START_DEADLINE, async {
-        while let Some(line) = lines.next_line().await.expect("read stdout") {
-            if let Some(port) = listening_port(&line) {
-                return port;
-            }
-        }
-        panic!("the server's stdout closed before it listened")
-    })
+/// The real binary on a free port; a load of posts from one account, so the
+/// rate limits are off (they are not what is tested here).
+async fn serve(dir: &Path, database_url: &str) -> RunningBinary {
+    start_binary(
+        dir,
+        &[("DATABASE_URL", database_url), ("RATE_LIMITS", "off")],
+    )
     .await
-    .expect("the server listens within 30 s");
-    // Keep draining the log, or the server blocks once the pipe is full.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Server {
-        child,
-        address: format!("http://127.0.0.1:{port}"),
-    }
-}
-
-fn listening_port(line: &str) -> Option<u16> {
-    let rest = line.split("listening on http://127.0.0.1:").nth(1)?;
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
 }
 
 /// Posts distinct comments until `stop` is set or the server goes away,

@@ -36,12 +36,15 @@ pub struct TestUser {
     pub token: String,
 }
 
-/// Settings for a test: a fresh database in `dir`, port 0, plain-http cookies.
+/// Settings for a test: a fresh database in `dir`, port 0, plain-http cookies,
+/// and rate limits off (tests post quickly from one account; the tests of the
+/// limits turn them on).
 pub fn test_settings(dir: &TempDir) -> Settings {
     let mut settings = Settings::from_lookup(|_| None).expect("default settings");
     settings.database_url = format!("sqlite://{}/comment-desk.db", dir.path().display());
     settings.bind_addr = "127.0.0.1:0".into();
     settings.cookie_secure = false;
+    settings.rate_limits = false;
     settings
 }
 
@@ -260,4 +263,81 @@ pub async fn assert_problem(response: Response, status: u16, code: &str) -> Valu
         assert!(body[field].is_string(), "{field} missing in {body}");
     }
     body
+}
+
+const BIN: &str = env!("CARGO_BIN_EXE_comment-desk");
+
+/// The real binary (`comment-desk serve`) on a free port, its log collected.
+pub struct RunningBinary {
+    pub child: tokio::process::Child,
+    pub address: String,
+    pub log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl RunningBinary {
+    /// Waits up to 10 s for a log line containing `text`.
+    pub async fn wait_for_log(&self, text: &str) -> bool {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        while tokio::time::Instant::now() < deadline {
+            if self.log.lock().unwrap().iter().any(|l| l.contains(text)) {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        false
+    }
+}
+
+/// Starts the binary in `dir` with a clean environment plus `env`, and waits
+/// for its "listening on" line.
+pub async fn start_binary(dir: &std::path::Path, env: &[(&str, &str)]) -> RunningBinary {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let mut command = tokio::process::Command::new(BIN);
+    command
+        .arg("serve")
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("BIND_ADDR", "127.0.0.1:0")
+        .env("COOKIE_SECURE", "false")
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .kill_on_drop(true);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().expect("the binary starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+    let port = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        while let Some(line) = lines.next_line().await.expect("read stdout") {
+            if let Some(port) = listening_port(&line) {
+                return port;
+            }
+        }
+        panic!("the server's stdout closed before it listened")
+    })
+    .await
+    .expect("the server listens within 30 s");
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let collected = log.clone();
+    // Keep draining the log, or the server blocks once the pipe is full.
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = lines.next_line().await {
+            collected.lock().unwrap().push(line);
+        }
+    });
+    RunningBinary {
+        child,
+        address: format!("http://127.0.0.1:{port}"),
+        log,
+    }
+}
+
+fn listening_port(line: &str) -> Option<u16> {
+    let rest = line.split("listening on http://127.0.0.1:").nth(1)?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
 }

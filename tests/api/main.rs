@@ -9,4 +9,5 @@ mod crash;
 mod errors;
 mod health;
 mod helpers;
+mod policy;
 mod text_rule;

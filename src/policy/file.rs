@@ -1,0 +1,428 @@
+//! Reading a standards policy file (TOML) into a `Policy`.
+//!
+//! The built-in policy (`default.toml`) is read by the same code. A newsroom's
+//! file replaces it section by section: a section the file leaves out keeps the
+//! built-in values, and a rule the file names changes only the fields it sets.
+//! Every error names the file, the line and the field.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::http::lang::Text;
+use crate::policy::terms::TermList;
+use crate::policy::{Action, FloodLimit, Policy, RULE_CODES, Rule};
+
+pub const BUILT_IN: &str = include_str!("default.toml");
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: {field}: {problem}")]
+pub struct PolicyError {
+    pub file: String,
+    pub line: usize,
+    pub field: String,
+    pub problem: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct PolicyFile {
+    text: Option<Localized>,
+    terms: Option<Terms>,
+    links: Option<Links>,
+    repeats: Option<Repeats>,
+    flooding: Option<Flooding>,
+    new_commenters: Option<NewCommenters>,
+    #[serde(default)]
+    rules: BTreeMap<Spanned<String>, RuleFile>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct Localized {
+    en: String,
+    ko: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Terms {
+    #[serde(default)]
+    banned: Vec<Spanned<String>>,
+    #[serde(default)]
+    suspect: Vec<Spanned<String>>,
+    #[serde(default)]
+    allowed: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Links {
+    allowed_domains: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Repeats {
+    window: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Flooding {
+    limits: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewCommenters {
+    hold_first: Spanned<u32>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    action: Option<Spanned<String>>,
+    title: Option<Localized>,
+    description: Option<Localized>,
+    message: Option<Localized>,
+}
+
+/// One file's text with its name, for error messages.
+struct Source<'a> {
+    name: &'a str,
+    text: &'a str,
+}
+
+impl Source<'_> {
+    fn error(
+        &self,
+        span: Range<usize>,
+        field: impl Into<String>,
+        problem: impl Into<String>,
+    ) -> PolicyError {
+        let line = self.text[..span.start.min(self.text.len())]
+            .matches('\n')
+            .count()
+            + 1;
+        PolicyError {
+            file: self.name.to_owned(),
+            line,
+            field: field.into(),
+            problem: problem.into(),
+        }
+    }
+
+    fn parse(&self) -> Result<PolicyFile, PolicyError> {
+        toml::from_str(self.text).map_err(|e| {
+            let span = e.span().unwrap_or(0..0);
+            self.error(span, "toml", e.message().to_owned())
+        })
+    }
+}
+
+/// The built-in policy.
+pub fn built_in() -> Result<Policy, PolicyError> {
+    build(None)
+}
+
+/// A newsroom's policy file over the built-in one.
+pub fn from_file(name: &str, text: &str) -> Result<Policy, PolicyError> {
+    build(Some(Source { name, text }))
+}
+
+fn build(user: Option<Source<'_>>) -> Result<Policy, PolicyError> {
+    let base_source = Source {
+        name: "built-in policy",
+        text: BUILT_IN,
+    };
+    let base = base_source.parse()?;
+    let (file, source) = match &user {
+        Some(source) => (source.parse()?, source),
+        None => (PolicyFile::default(), &base_source),
+    };
+    // Each section comes from the newsroom's file when it has one.
+    macro_rules! pick {
+        ($field:ident) => {
+            match file.$field {
+                Some(value) => (value, source),
+                None => (
+                    base.$field.expect(concat!("built-in ", stringify!($field))),
+                    &base_source,
+                ),
+            }
+        };
+    }
+    let (text, _) = pick!(text);
+    let (terms, terms_source) = pick!(terms);
+    let (links, links_source) = pick!(links);
+    let (repeats, repeats_source) = pick!(repeats);
+    let (flooding, flooding_source) = pick!(flooding);
+    let (new_commenters, _) = pick!(new_commenters);
+    Ok(Policy {
+        text: Text::new(text.en.trim(), text.ko.trim()),
+        rules: rules(&base.rules, &file.rules, source)?,
+        terms: term_list(&terms, terms_source)?,
+        allowed_domains: domains(&links, links_source)?,
+        repeat_window: duration(&repeats.window, "repeats.window", repeats_source)?,
+        flooding: flood_limits(&flooding, flooding_source)?,
+        new_commenter_hold: *new_commenters.hold_first.get_ref(),
+    })
+}
+
+fn rules(
+    base: &BTreeMap<Spanned<String>, RuleFile>,
+    file: &BTreeMap<Spanned<String>, RuleFile>,
+    source: &Source<'_>,
+) -> Result<Vec<Rule>, PolicyError> {
+    for code in file.keys() {
+        if !RULE_CODES.contains(&code.get_ref().as_str()) {
+            return Err(source.error(
+                code.span(),
+                format!("rules.{}", code.get_ref()),
+                format!("unknown rule; the rules are {}", RULE_CODES.join(", ")),
+            ));
+        }
+    }
+    let find = |map: &BTreeMap<Spanned<String>, RuleFile>, code: &str| {
+        map.iter()
+            .find(|(k, _)| k.get_ref() == code)
+            .map(|(_, v)| v.clone())
+    };
+    RULE_CODES
+        .iter()
+        .map(|&code| {
+            let built_in = find(base, code).unwrap_or_default();
+            let chosen = find(file, code).unwrap_or_default();
+            let field = |name: &str| format!("rules.{code}.{name}");
+            let action = match (&chosen.action, &built_in.action) {
+                (Some(a), _) => parse_action(a, &field("action"), source)?,
+                (None, Some(a)) => parse_action(a, &field("action"), source)?,
+                (None, None) => Action::Hold,
+            };
+            let fixed = match code {
+                "resident_registration_number" => Some((
+                    Action::Refuse,
+                    "refuse: resident registration numbers are never stored",
+                )),
+                "premoderation" => Some((Action::Hold, "hold: premoderation is set per editorial")),
+                _ => None,
+            };
+            if let Some((required, why)) = fixed
+                && action != required
+            {
+                let span = chosen.action.as_ref().map_or(0..0, |a| a.span());
+                return Err(source.error(span, field("action"), format!("must be {why}")));
+            }
+            let text = |mine: &Option<Localized>, theirs: &Option<Localized>| {
+                mine.clone()
+                    .or_else(|| theirs.clone())
+                    .map_or_else(|| Text::new(code, code), |l| Text::new(l.en, l.ko))
+            };
+            Ok(Rule {
+                code,
+                action,
+                title: text(&chosen.title, &built_in.title),
+                description: text(&chosen.description, &built_in.description),
+                message: text(&chosen.message, &built_in.message),
+            })
+        })
+        .collect()
+}
+
+fn parse_action(
+    action: &Spanned<String>,
+    field: &str,
+    source: &Source<'_>,
+) -> Result<Action, PolicyError> {
+    match action.get_ref().as_str() {
+        "publish" => Ok(Action::Publish),
+        "hold" => Ok(Action::Hold),
+        "refuse" => Ok(Action::Refuse),
+        other => Err(source.error(
+            action.span(),
+            field,
+            format!("{other:?} is not an action; use publish, hold or refuse"),
+        )),
+    }
+}
+
+fn term_list(terms: &Terms, source: &Source<'_>) -> Result<TermList, PolicyError> {
+    let plain =
+        |list: &[Spanned<String>]| list.iter().map(|t| t.get_ref().clone()).collect::<Vec<_>>();
+    TermList::new(
+        &plain(&terms.banned),
+        &plain(&terms.suspect),
+        &plain(&terms.allowed),
+    )
+    .map_err(|e| {
+        // Point at the first entry written as the failing pattern.
+        let lists = [
+            ("banned", &terms.banned),
+            ("suspect", &terms.suspect),
+            ("allowed", &terms.allowed),
+        ];
+        let (field, span) = lists
+            .iter()
+            .find_map(|(name, list)| {
+                list.iter()
+                    .position(|t| *t.get_ref() == e.pattern)
+                    .map(|i| (format!("terms.{name}[{i}]"), list[i].span()))
+            })
+            .unwrap_or_else(|| ("terms".to_owned(), 0..0));
+        source.error(span, field, e.to_string())
+    })
+}
+
+fn domains(links: &Links, source: &Source<'_>) -> Result<Vec<String>, PolicyError> {
+    links
+        .allowed_domains
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let domain = d
+                .get_ref()
+                .trim()
+                .trim_start_matches("*.")
+                .to_ascii_lowercase();
+            let valid = domain.contains('.')
+                && domain
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+            if valid {
+                Ok(domain)
+            } else {
+                Err(source.error(
+                    d.span(),
+                    format!("links.allowed_domains[{i}]"),
+                    format!("{:?} is not a domain such as news.example", d.get_ref()),
+                ))
+            }
+        })
+        .collect()
+}
+
+fn duration(
+    value: &Spanned<String>,
+    field: &str,
+    source: &Source<'_>,
+) -> Result<Duration, PolicyError> {
+    humantime::parse_duration(value.get_ref().trim()).map_err(|_| {
+        source.error(
+            value.span(),
+            field,
+            format!(
+                "{:?} is not a duration such as 30s, 10m, 24h or 7d",
+                value.get_ref()
+            ),
+        )
+    })
+}
+
+fn flood_limits(flooding: &Flooding, source: &Source<'_>) -> Result<Vec<FloodLimit>, PolicyError> {
+    flooding
+        .limits
+        .iter()
+        .enumerate()
+        .map(|(i, limit)| {
+            let field = format!("flooding.limits[{i}]");
+            let bad = || {
+                source.error(
+                    limit.span(),
+                    &field,
+                    format!(
+                        "{:?} is not a limit such as \"5/1m\" (count/duration)",
+                        limit.get_ref()
+                    ),
+                )
+            };
+            let (count, per) = limit.get_ref().split_once('/').ok_or_else(bad)?;
+            let count: u32 = count
+                .trim()
+                .parse()
+                .ok()
+                .filter(|c| *c > 0)
+                .ok_or_else(bad)?;
+            let per = humantime::parse_duration(per.trim())
+                .ok()
+                .filter(|d| !d.is_zero())
+                .ok_or_else(bad)?;
+            Ok(FloodLimit { count, per })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_policy_loads() {
+        let policy = built_in().unwrap();
+        assert_eq!(policy.rules.len(), RULE_CODES.len());
+        assert!(policy.text.ko.contains("운영 원칙"));
+        assert_eq!(policy.repeat_window, Duration::from_secs(24 * 3600));
+    }
+
+    #[test]
+    fn a_file_replaces_sections_and_single_rule_fields() {
+        let text = "[terms]\nbanned = [\"darn\"]\n\n[rules.link]\naction = \"refuse\"\n";
+        let policy = from_file("newsroom.toml", text).unwrap();
+        assert_eq!(policy.rule("link").action, Action::Refuse);
+        assert_eq!(
+            policy.rule("link").title.en,
+            "Link",
+            "kept from the built-in rule"
+        );
+        assert_eq!(policy.terms.len(), 1, "the terms section is replaced");
+        assert_eq!(policy.flooding.len(), 2, "the flooding section is kept");
+    }
+
+    #[test]
+    fn errors_name_the_line_and_the_field() {
+        let cases = [
+            ("[terms]\nbanned = [\"ok\", \"\"]\n", 2, "terms.banned[1]"),
+            (
+                "\n\n[rules.link]\naction = \"delete\"\n",
+                4,
+                "rules.link.action",
+            ),
+            ("[rules.spelling]\naction = \"hold\"\n", 1, "rules.spelling"),
+            (
+                "[rules.resident_registration_number]\naction = \"hold\"\n",
+                2,
+                "rules.resident_registration_number.action",
+            ),
+            ("[repeats]\nwindow = \"a while\"\n", 2, "repeats.window"),
+            (
+                "[flooding]\nlimits = [\"5/1m\",\n  \"lots\"]\n",
+                3,
+                "flooding.limits[1]",
+            ),
+            (
+                "[links]\nallowed_domains = [\"not a domain\"]\n",
+                2,
+                "links.allowed_domains[0]",
+            ),
+            ("[terms]\nbaned = []\n", 2, "toml"),
+            ("[terms\n", 1, "toml"),
+        ];
+        for (text, line, field) in cases {
+            let error = from_file("p.toml", text).map(|_| ()).expect_err(text);
+            assert_eq!(
+                (error.line, error.field.as_str()),
+                (line, field),
+                "{text:?}: {error}"
+            );
+            assert!(
+                error
+                    .to_string()
+                    .starts_with(&format!("p.toml:{line}: {field}: ")),
+                "{error}"
+            );
+        }
+    }
+}
