@@ -118,6 +118,20 @@ fn find(c: &mut Criterion) {
     group.finish();
 }
 
+/// The whole check a comment gets from the policy: terms, personal
+/// information and links, with a 10,000-term policy file.
+fn scan(c: &mut Criterion) {
+    let banned: Vec<String> = terms().iter().map(|t| format!("{t:?}")).collect();
+    let file = format!("[terms]\nbanned = [{}]\n", banned.join(", "));
+    let policy = comment_desk::policy::file::from_file("bench.toml", &file)
+        .expect("the benchmark policy loads");
+    let mut group = c.benchmark_group("policy_scan_250_chars_10000_terms");
+    for (name, text) in comments() {
+        group.bench_function(name, |b| b.iter(|| policy.scan(black_box(&text))));
+    }
+    group.finish();
+}
+
 fn build(c: &mut Criterion) {
     let terms = terms();
     let mut group = c.benchmark_group("new");
@@ -128,5 +142,5 @@ fn build(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, find, build);
+criterion_group!(benches, find, scan, build);
 criterion_main!(benches);

@@ -368,6 +368,23 @@ mod tests {
     }
 
     #[test]
+    fn every_built_in_rule_speaks_both_languages() {
+        let policy = built_in().unwrap();
+        let hangul = |s: &str| s.chars().any(|c| ('가'..='힣').contains(&c));
+        for rule in policy.rules() {
+            for text in [&rule.title, &rule.description, &rule.message] {
+                assert!(
+                    !text.en.is_empty() && !hangul(&text.en),
+                    "{}: {:?}",
+                    rule.code,
+                    text.en
+                );
+                assert!(hangul(&text.ko), "{}: {:?}", rule.code, text.ko);
+            }
+        }
+    }
+
+    #[test]
     fn a_file_replaces_sections_and_single_rule_fields() {
         let text = "[terms]\nbanned = [\"darn\"]\n\n[rules.link]\naction = \"refuse\"\n";
         let policy = from_file("newsroom.toml", text).unwrap();

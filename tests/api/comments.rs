@@ -1,7 +1,5 @@
-//! Comments: posting, the text rule over HTTP, replies, paging, visibility, deletion,
-//! the dry run and the policy.
-
-use std::collections::HashSet;
+//! Comments: posting, the text rule over HTTP, replies, paging, visibility, deletion
+//! and the dry run.
 
 use serde_json::{Value, json};
 
@@ -396,43 +394,4 @@ async fn the_dry_run_stores_nothing_and_speaks_both_languages() {
         "{long}"
     );
     assert_eq!(app.list(LIST).await["total"], 0);
-}
-
-#[tokio::test]
-async fn the_policy_lists_its_rules_in_the_readers_language() {
-    let app = TestApp::spawn().await;
-
-    let english = app.list("/api/v1/policy").await;
-    let korean = app
-        .client
-        .get(app.url("/api/v1/policy"))
-        .header("accept-language", "ko")
-        .send()
-        .await
-        .unwrap();
-    let korean = json_body(korean).await;
-
-    assert_eq!(english["max_length"], 250);
-    assert_eq!(english["counting"], "code_points");
-    let codes: HashSet<&str> = english["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["code"].as_str().unwrap())
-        .collect();
-    for code in [
-        "comment_empty",
-        "comment_too_long",
-        "comment_invalid_characters",
-    ] {
-        assert!(codes.contains(code), "{code}");
-    }
-    assert!(
-        english["text"]
-            .as_str()
-            .unwrap()
-            .contains("Standards Board Policy")
-    );
-    assert!(korean["text"].as_str().unwrap().contains("원칙"));
-    assert_ne!(english["rules"][0]["title"], korean["rules"][0]["title"]);
 }

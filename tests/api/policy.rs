@@ -32,6 +32,16 @@ async fn post_in(app: &TestApp, user: &TestUser, body: &str, lang: &str) -> reqw
         .unwrap()
 }
 
+/// The codes of the rules `GET /policy` lists.
+fn codes_of(policy: &Value) -> Vec<&str> {
+    policy["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect()
+}
+
 fn rules_of(list: &Value) -> Vec<String> {
     list.as_array()
         .map(|items| {
@@ -490,12 +500,7 @@ async fn a_newsroom_policy_file_decides_as_written() {
         "the file's term list replaced the built-in one"
     );
     assert_eq!(policy["text"], "House rules");
-    let codes: Vec<&str> = policy["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["code"].as_str().unwrap())
-        .collect();
+    let codes = codes_of(&policy);
     for code in [
         "comment_too_long",
         "banned_term",
@@ -582,4 +587,38 @@ async fn sighup_reloads_the_policy_and_a_bad_file_keeps_the_old_one() {
         .await
         .unwrap();
     assert_eq!(health.status(), 200, "still serving");
+}
+
+#[tokio::test]
+async fn the_policy_lists_its_rules_in_the_readers_language() {
+    let app = TestApp::spawn().await;
+
+    let english = app.list("/api/v1/policy").await;
+    let korean = app
+        .client
+        .get(app.url("/api/v1/policy"))
+        .header("accept-language", "ko")
+        .send()
+        .await
+        .unwrap();
+    let korean = json_body(korean).await;
+
+    assert_eq!(english["max_length"], 250);
+    assert_eq!(english["counting"], "code_points");
+    let codes = codes_of(&english);
+    for code in [
+        "comment_empty",
+        "comment_too_long",
+        "comment_invalid_characters",
+    ] {
+        assert!(codes.contains(&code), "{code}");
+    }
+    assert!(
+        english["text"]
+            .as_str()
+            .unwrap()
+            .contains("Standards Board Policy")
+    );
+    assert!(korean["text"].as_str().unwrap().contains("원칙"));
+    assert_ne!(english["rules"][0]["title"], korean["rules"][0]["title"]);
 }
