@@ -27,6 +27,12 @@ pub struct Settings {
     pub password_hash_concurrency: usize,
     pub json_body_limit: usize,
     pub seed_demo: bool,
+    /// How long an author may edit a comment after posting it.
+    pub edit_window: Duration,
+    /// Open reports from distinct readers that put a comment in the reported queue.
+    pub reports_to_queue: u32,
+    /// Open reports that hide a comment until a moderator decides.
+    pub reports_to_hide: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -86,6 +92,9 @@ impl Settings {
             )?,
             json_body_limit: vars.number("JSON_BODY_LIMIT", 16 * 1024, 256..=1024 * 1024)?,
             seed_demo: vars.boolean("SEED_DEMO", true)?,
+            edit_window: vars.duration("EDIT_WINDOW", "5m")?,
+            reports_to_queue: vars.number("REPORTS_TO_QUEUE", 3, 1..=1000)? as u32,
+            reports_to_hide: vars.number("REPORTS_TO_HIDE", 5, 1..=1000)? as u32,
         })
     }
 }

@@ -16,10 +16,11 @@ use crate::auth::{Auth, Hasher};
 use crate::comments::Comments;
 use crate::config::Settings;
 use crate::http::{health, middleware, openapi};
+use crate::moderation::Moderation;
 use crate::policy::LivePolicy;
 use crate::policy::live::reload_on_sighup;
 use crate::storage::Store;
-use crate::{articles, auth, comments, policy};
+use crate::{articles, auth, comments, moderation, policy};
 
 /// What every handler can reach.
 pub struct AppState {
@@ -28,6 +29,7 @@ pub struct AppState {
     pub auth: Auth,
     pub comments: Comments,
     pub policy: Arc<LivePolicy>,
+    pub moderation: Moderation,
 }
 
 pub struct Application {
@@ -52,12 +54,8 @@ impl Application {
             .with_context(|| format!("cannot listen on BIND_ADDR {}", settings.bind_addr))?;
         let address = listener.local_addr()?;
         let state = web::Data::new(AppState {
-            comments: Comments::new(
-                store.clone(),
-                settings.comment_max_length,
-                policy.clone(),
-                settings.rate_limits,
-            ),
+            comments: Comments::new(store.clone(), policy.clone(), &settings),
+            moderation: Moderation::new(store.clone(), policy.clone(), &settings),
             policy,
             settings,
             store: store.clone(),
@@ -105,7 +103,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(auth::routes::configure)
                 .configure(articles::routes::configure)
                 .configure(comments::routes::configure)
-                .configure(policy::routes::configure),
+                .configure(policy::routes::configure)
+                .configure(moderation::routes::configure),
         )
         .default_service(web::to(middleware::not_found));
 }

@@ -119,7 +119,10 @@ pub async fn put_article(
         )])
     })?;
     let changes = article_changes(body.into_inner())?;
-    let (article, created) = state.store.upsert_article(id.as_str(), &changes).await?;
+    let (article, created) = state
+        .store
+        .upsert_article(id.as_str(), &changes, Some(moderator.0.user.id))
+        .await?;
     tracing::info!(
         article_id = id.as_str(),
         moderator_id = moderator.0.user.id,

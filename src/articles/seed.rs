@@ -55,7 +55,7 @@ pub async fn seed_demo_editorials(store: &Store) -> anyhow::Result<()> {
             comments_open: None,
             premoderation: None,
         };
-        store.upsert_article(editorial.id, &changes).await?;
+        store.upsert_article(editorial.id, &changes, None).await?;
     }
     store.set_meta(SEEDED_KEY, &Utc::now().to_rfc3339()).await?;
     tracing::info!(count = DEMO_EDITORIALS.len(), "demo editorials registered");

@@ -11,7 +11,7 @@ use actix_web::http::{Method, header};
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
-use crate::auth::account::User;
+use crate::auth::account::{Role, User};
 use crate::auth::session::{COOKIE_NAME, TokenHash};
 use crate::config::normalize_origin;
 use crate::http::error::ApiError;
@@ -28,6 +28,9 @@ pub struct MaybeUser(pub Option<CurrentUser>);
 
 #[derive(Debug, Clone)]
 pub struct Moderator(pub CurrentUser);
+
+#[derive(Debug, Clone)]
+pub struct Admin(pub CurrentUser);
 
 enum Credential {
     Bearer(String),
@@ -131,6 +134,23 @@ impl FromRequest for Moderator {
             let caller = resolve(req).await?.ok_or(ApiError::Unauthenticated)?;
             if caller.user.role.can_moderate() {
                 Ok(Moderator(caller))
+            } else {
+                Err(ApiError::Forbidden)
+            }
+        })
+    }
+}
+
+impl FromRequest for Admin {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let caller = resolve(req).await?.ok_or(ApiError::Unauthenticated)?;
+            if caller.user.role == Role::Admin {
+                Ok(Admin(caller))
             } else {
                 Err(ApiError::Forbidden)
             }

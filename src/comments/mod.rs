@@ -52,6 +52,8 @@ pub struct Comment {
     pub reply_count: i64,
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
+    /// Hidden by readers' reports until a moderator decides.
+    pub hidden: bool,
 }
 
 impl Comment {
@@ -59,7 +61,7 @@ impl Comment {
     /// everything else only for its author and moderators.
     pub fn visible_to(&self, viewer_id: Option<i64>, viewer_moderates: bool) -> bool {
         let public = match self.status {
-            Status::Published => true,
+            Status::Published => !self.hidden,
             Status::Deleted => self.reply_count > 0,
             Status::Pending | Status::Rejected => false,
         };

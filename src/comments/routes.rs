@@ -28,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/comments/{id}")
             .get(get_comment)
+            .patch(edit_comment)
             .delete(delete_comment),
     )
     .service(web::resource("/comments/{id}/replies").get(list_replies));
@@ -267,6 +268,35 @@ pub async fn get_comment(
 }
 
 /// Replies to one comment, oldest first, beyond the 50 the listing includes.
+#[derive(Deserialize, Validate, ToSchema)]
+pub struct EditCommentRequest {
+    #[validate(length(max = 4000))]
+    pub body: String,
+}
+
+/// The author edits inside the edit window; the whole policy applies again.
+#[utoipa::path(patch, path = "/api/v1/comments/{id}", tag = "comments",
+    params(("id" = String, Path,)), request_body = EditCommentRequest,
+    responses((status = 200, description = "edited; status pending when the edit is held", body = PostedResponse),
+        (status = 403, description = "forbidden, edit_window_closed", body = ProblemDoc),
+        (status = 404, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+pub async fn edit_comment(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: ValidJson<EditCommentRequest>,
+) -> ApiResult<web::Json<PostedResponse>> {
+    let posted = state
+        .comments
+        .edit(&path, &caller.user, &body.into_inner().body)
+        .await?;
+    Ok(web::Json(PostedResponse {
+        comment: posted.comment.into(),
+        reasons: rule_views(&posted.notices, Lang::of(&req)),
+    }))
+}
+
 #[utoipa::path(get, path = "/api/v1/comments/{id}/replies", tag = "comments",
     params(("id" = String, Path,), ListQuery),
     responses((status = 200, body = ReplyListResponse), (status = 404, description = "comment_not_found", body = ProblemDoc)))]

@@ -10,17 +10,19 @@ use unicode_normalization::UnicodeNormalization;
 use crate::articles::{Article, ArticleId};
 use crate::auth::User;
 use crate::comments::{Comment, CommentBody, Measured, Order, Status, Thread};
+use crate::config::Settings;
 use crate::http::error::{ApiError, ApiResult, Violation};
 use crate::http::paging::Paging;
-use crate::moderation::SanctionKind;
+use crate::moderation::{DecisionAction, SanctionKind};
 use crate::policy::{Action, Finding, LivePolicy, Policy, verdict};
 use crate::rate_limit::RateLimiter;
-use crate::storage::{CommentInsert, CommentPage, PageQuery, Store};
+use crate::storage::{CommentEdit, CommentInsert, CommentPage, PageQuery, Store};
 
 #[derive(Clone)]
 pub struct Comments {
     store: Store,
     max_length: usize,
+    edit_window: std::time::Duration,
     policy: Arc<LivePolicy>,
     flood: Arc<RateLimiter>,
 }
@@ -62,17 +64,13 @@ fn fingerprint(text: &str) -> [u8; 16] {
 }
 
 impl Comments {
-    pub fn new(
-        store: Store,
-        max_length: usize,
-        policy: Arc<LivePolicy>,
-        rate_limits: bool,
-    ) -> Comments {
+    pub fn new(store: Store, policy: Arc<LivePolicy>, settings: &Settings) -> Comments {
         Comments {
             store,
-            max_length,
+            max_length: settings.comment_max_length,
+            edit_window: settings.edit_window,
             policy,
-            flood: Arc::new(RateLimiter::new(rate_limits)),
+            flood: Arc::new(RateLimiter::new(settings.rate_limits)),
         }
     }
 
@@ -94,7 +92,7 @@ impl Comments {
                 }],
             ),
             (Ok(()), Some(text)) => {
-                let findings = self.judge(&policy, text, author, None).await?;
+                let findings = self.judge(&policy, text, author, None, None).await?;
                 let violations = findings.iter().map(|f| policy.violation(f)).collect();
                 (verdict(&findings), violations)
             }
@@ -129,7 +127,7 @@ impl Comments {
             None => None,
         };
         let findings = self
-            .judge(&policy, body.as_str(), Some(author), Some(&article))
+            .judge(&policy, body.as_str(), Some(author), Some(&article), None)
             .await?;
         let status = match verdict(&findings) {
             Action::Refuse => {
@@ -167,12 +165,14 @@ impl Comments {
 
     /// Every rule that fires: on the text, then on the author's record
     /// (repeats, new commenters), then on the editorial (premoderation).
+    /// `editing` is the comment being edited, which is no repeat of itself.
     async fn judge(
         &self,
         policy: &Policy,
         text: &str,
         author: Option<&User>,
         article: Option<&Article>,
+        editing: Option<i64>,
     ) -> ApiResult<Vec<Finding>> {
         let mut findings = policy.scan(text);
         let staff = author.is_some_and(|a| a.role.can_moderate());
@@ -181,7 +181,7 @@ impl Comments {
                 Utc::now() - chrono::Duration::from_std(policy.repeat_window).unwrap_or_default();
             if self
                 .store
-                .has_repeat(author.id, &fingerprint(text), since)
+                .has_repeat(author.id, &fingerprint(text), since, editing)
                 .await?
             {
                 findings.push(policy.whole("duplicate"));
@@ -197,6 +197,77 @@ impl Comments {
         }
         findings.retain(|f| f.action != Action::Publish);
         Ok(findings)
+    }
+
+    /// The author edits inside the edit window; the new text passes the whole
+    /// policy again, and may be held or refused like a new comment.
+    pub async fn edit(&self, raw_id: &str, author: &User, raw: &str) -> ApiResult<Posted> {
+        let comment = self.find(raw_id).await?;
+        if comment.author_id != author.id {
+            return Err(if comment.visible_to(Some(author.id), false) {
+                ApiError::Forbidden
+            } else {
+                ApiError::CommentNotFound
+            });
+        }
+        if matches!(comment.status, Status::Deleted | Status::Rejected) {
+            return Err(ApiError::Forbidden);
+        }
+        let open_for = chrono::Duration::from_std(self.edit_window).unwrap_or_default();
+        if Utc::now() - comment.created_at > open_for {
+            return Err(ApiError::EditWindowClosed);
+        }
+        let article = self
+            .open_article(&ArticleId::parse(&comment.article_id)?)
+            .await?;
+        self.check_standing(author).await?;
+        let body = CommentBody::parse(raw, self.max_length)?;
+        let policy = self.policy.get();
+        let findings = self
+            .judge(
+                &policy,
+                body.as_str(),
+                Some(author),
+                Some(&article),
+                Some(comment.id),
+            )
+            .await?;
+        let status = match verdict(&findings) {
+            Action::Refuse => {
+                return Err(self.refuse(&policy, author, &article, &findings).await?);
+            }
+            Action::Hold => Status::Pending,
+            Action::Publish => Status::Published,
+        };
+        let reasons: Vec<Finding> = findings
+            .into_iter()
+            .filter(|f| f.action == Action::Hold)
+            .collect();
+        let edited = self
+            .store
+            .update_comment_text(
+                comment.id,
+                CommentEdit {
+                    author_id: author.id,
+                    body: body.as_str(),
+                    length: body.length(),
+                    status,
+                    fingerprint: &fingerprint(body.as_str()),
+                    reasons: &reasons,
+                    now: Utc::now(),
+                },
+            )
+            .await?;
+        tracing::info!(
+            comment_id = edited.id,
+            user_id = author.id,
+            status = status.as_str(),
+            "comment edited"
+        );
+        Ok(Posted {
+            comment: edited,
+            notices: reasons.iter().map(|r| policy.violation(r)).collect(),
+        })
     }
 
     /// Records the refusal (codes only: the text may hold a resident
@@ -327,7 +398,19 @@ impl Comments {
                 ApiError::CommentNotFound
             });
         }
-        if self.store.delete_comment(comment.id, Utc::now()).await? {
+        if comment.author_id != caller.id {
+            // A moderator deleting someone's comment is a decision, and logged.
+            self.store
+                .decide(
+                    comment.id,
+                    DecisionAction::Delete,
+                    caller.id,
+                    None,
+                    None,
+                    Utc::now(),
+                )
+                .await?;
+        } else if self.store.delete_comment(comment.id, Utc::now()).await? {
             tracing::info!(
                 comment_id = comment.id,
                 user_id = caller.id,

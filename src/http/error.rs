@@ -56,6 +56,16 @@ pub enum ApiError {
     CommentNotFound,
     #[error("comments closed")]
     CommentsClosed,
+    #[error("edit window closed")]
+    EditWindowClosed,
+    #[error("already decided")]
+    AlreadyDecided(Box<serde_json::Value>),
+    #[error("already reported")]
+    AlreadyReported,
+    #[error("user not found")]
+    UserNotFound,
+    #[error("sanction not found")]
+    SanctionNotFound,
     #[error("comment text: {0}")]
     CommentText(BodyError),
     #[error("invalid parent")]
@@ -272,6 +282,52 @@ impl ApiError {
                 t(
                     "This article no longer takes comments.",
                     "이 기사에는 더 이상 댓글을 달 수 없습니다.",
+                ),
+            ),
+            ApiError::EditWindowClosed => problem(
+                S::FORBIDDEN,
+                "edit_window_closed",
+                t("Too late to edit", "수정할 수 있는 시간이 지났습니다"),
+                t(
+                    "Comments can be edited only for a short time after posting.",
+                    "댓글은 올린 뒤 짧은 시간 동안만 고칠 수 있습니다.",
+                ),
+            ),
+            ApiError::AlreadyDecided(current) => {
+                let mut p = problem(
+                    S::CONFLICT,
+                    "already_decided",
+                    t("Already decided", "이미 처리된 댓글입니다"),
+                    t(
+                        "Another decision already put the comment in this state; see its current state.",
+                        "다른 결정으로 이미 처리되었습니다. 현재 상태를 확인해 주세요.",
+                    ),
+                );
+                p.extra.insert("comment".into(), (**current).clone());
+                p
+            }
+            ApiError::AlreadyReported => problem(
+                S::CONFLICT,
+                "already_reported",
+                t("Already reported", "이미 신고한 댓글입니다"),
+                t(
+                    "You already reported this comment.",
+                    "이 댓글은 이미 신고했습니다.",
+                ),
+            ),
+            ApiError::UserNotFound => problem(
+                S::NOT_FOUND,
+                "user_not_found",
+                t("User not found", "사용자를 찾을 수 없습니다"),
+                t("No account has this id.", "이 id의 계정이 없습니다."),
+            ),
+            ApiError::SanctionNotFound => problem(
+                S::NOT_FOUND,
+                "sanction_not_found",
+                t("No sanction in force", "적용 중인 제재가 없습니다"),
+                t(
+                    "This account has no suspension or ban in force.",
+                    "이 계정에는 적용 중인 정지나 이용 제한이 없습니다.",
                 ),
             ),
             ApiError::CommentText(error) => body_problem(error),

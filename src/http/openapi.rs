@@ -6,7 +6,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{articles, auth, comments, http, policy};
+use crate::{articles, auth, comments, http, moderation, policy};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -18,10 +18,14 @@ use crate::{articles, auth, comments, http, policy};
         comments::routes::list_comments, comments::routes::post_comment,
         comments::routes::get_comment, comments::routes::delete_comment,
         comments::routes::list_replies, comments::routes::validate_comment,
+                comments::routes::edit_comment,
         policy::routes::get_policy,
+        moderation::routes::queue, moderation::routes::decide, moderation::routes::report,
+        moderation::routes::sanction, moderation::routes::lift, moderation::routes::log,
+        moderation::routes::set_role,
     ),
     modifiers(&Security),
-    tags((name = "auth"), (name = "articles"), (name = "comments"), (name = "policy"), (name = "health"))
+    tags((name = "auth"), (name = "articles"), (name = "comments"), (name = "policy"), (name = "moderation"), (name = "health"))
 )]
 pub struct ApiDoc;
 

@@ -55,6 +55,16 @@ impl Store {
         }
     }
 
+    pub async fn account(&self, id: i64) -> anyhow::Result<Option<User>> {
+        let row = sqlx::query_as::<_, AccountRow>(
+            "SELECT id, email, display_name, role FROM accounts WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.map(AccountRow::into_user))
+    }
+
     /// The account and its password hash, for login.
     pub async fn account_by_email(&self, email: &str) -> anyhow::Result<Option<(User, String)>> {
         #[derive(sqlx::FromRow)]

@@ -2,8 +2,10 @@
 
 use chrono::Utc;
 
+use super::moderation::append_log;
 use super::{Store, from_millis, to_millis};
 use crate::articles::{Article, ArticleChanges};
+use crate::moderation::{LogLine, Target};
 
 #[derive(sqlx::FromRow)]
 struct ArticleRow {
@@ -52,10 +54,13 @@ impl Store {
     }
 
     /// Creates or updates; the flag says whether it was created.
+    /// Creates or updates; the flag says whether it was created. A change by
+    /// a moderator (`actor`) is logged in the same transaction.
     pub async fn upsert_article(
         &self,
         id: &str,
         changes: &ArticleChanges,
+        actor: Option<i64>,
     ) -> anyhow::Result<(Article, bool)> {
         let now = to_millis(Utc::now());
         let mut tx = self.begin_write().await?;
@@ -85,7 +90,34 @@ impl Store {
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
+        if let Some(actor) = actor {
+            let action = if existed.is_none() {
+                "article_created"
+            } else {
+                "article_updated"
+            };
+            let note = article_settings(&row);
+            append_log(
+                &mut tx,
+                &LogLine {
+                    actor: Some(actor),
+                    action,
+                    target: Target::Article(id.to_owned()),
+                    reason: None,
+                    note: Some(&note),
+                    at: Utc::now(),
+                },
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok((row.into(), existed.is_none()))
     }
+}
+
+/// The settings a moderator sees in the log, e.g. "comments open, premoderation off".
+fn article_settings(row: &ArticleRow) -> String {
+    let open = if row.comments_open { "open" } else { "closed" };
+    let premoderation = if row.premoderation { "on" } else { "off" };
+    format!("comments {open}, premoderation {premoderation}")
 }

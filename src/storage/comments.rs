@@ -3,8 +3,10 @@
 use chrono::{DateTime, Utc};
 use sqlx::{Sqlite, Transaction};
 
+use super::moderation::append_log;
 use super::{Store, from_millis, to_millis};
 use crate::comments::{Comment, Order, Status, Thread};
+use crate::moderation::{LogLine, Target};
 use crate::policy::Finding;
 
 /// Replies shown under each top-level comment of a page; the rest are paged
@@ -12,7 +14,7 @@ use crate::policy::Finding;
 pub const REPLIES_PER_THREAD: i64 = 50;
 
 #[derive(sqlx::FromRow)]
-struct CommentRow {
+pub(super) struct CommentRow {
     id: i64,
     article_id: String,
     parent_id: Option<i64>,
@@ -24,6 +26,7 @@ struct CommentRow {
     reply_count: i64,
     created_at: i64,
     edited_at: Option<i64>,
+    hidden: bool,
 }
 
 impl From<CommentRow> for Comment {
@@ -41,19 +44,21 @@ impl From<CommentRow> for Comment {
             reply_count: r.reply_count,
             created_at: from_millis(r.created_at),
             edited_at: r.edited_at.map(from_millis),
+            hidden: r.hidden,
         }
     }
 }
 
-const COMMENT_COLUMNS: &str = "c.id, c.article_id, c.parent_id, c.author_id,
+pub(super) const COMMENT_COLUMNS: &str = "c.id, c.article_id, c.parent_id, c.author_id,
     a.display_name AS author_name, c.body, c.length, c.status, c.reply_count,
-    c.created_at, c.edited_at";
-const FROM_COMMENTS: &str = "FROM comments c JOIN accounts a ON a.id = c.author_id";
+    c.created_at, c.edited_at, c.hidden";
+pub(super) const FROM_COMMENTS: &str = "FROM comments c JOIN accounts a ON a.id = c.author_id";
 
-/// Published, a tombstone that still has replies, or the viewer's own pending comment.
-const VISIBLE: &str = "(c.status = 'published'
+/// Published and not hidden by reports, a tombstone that still has replies,
+/// or the viewer's own pending or hidden comment.
+const VISIBLE: &str = "((c.status = 'published' AND c.hidden = 0)
     OR (c.status = 'deleted' AND c.reply_count > 0)
-    OR (c.status = 'pending' AND c.author_id = ?2))";
+    OR (c.status IN ('pending', 'published') AND c.author_id = ?2))";
 
 pub struct CommentInsert<'a> {
     pub article_id: &'a str,
@@ -65,6 +70,16 @@ pub struct CommentInsert<'a> {
     /// The hash of the folded text, for refusing repeats.
     pub fingerprint: &'a [u8],
     /// The rules that held the comment; empty when it is published.
+    pub reasons: &'a [Finding],
+    pub now: DateTime<Utc>,
+}
+
+pub struct CommentEdit<'a> {
+    pub author_id: i64,
+    pub body: &'a str,
+    pub length: usize,
+    pub status: Status,
+    pub fingerprint: &'a [u8],
     pub reasons: &'a [Finding],
     pub now: DateTime<Utc>,
 }
@@ -141,16 +156,75 @@ impl Store {
         Ok(row.into())
     }
 
+    /// An author's edit: the new text and status, the counters, and the
+    /// reasons if the edit is held, in one transaction.
+    pub async fn update_comment_text(
+        &self,
+        id: i64,
+        edit: CommentEdit<'_>,
+    ) -> anyhow::Result<Comment> {
+        let mut tx = self.begin_write().await?;
+        let (article_id, parent_id, status, hidden): (String, Option<i64>, String, bool) =
+            sqlx::query_as(
+                "SELECT article_id, parent_id, status, hidden FROM comments WHERE id = ?",
+            )
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE comments SET body = ?, length = ?, fingerprint = ?, status = ?, edited_at = ?
+             WHERE id = ?",
+        )
+        .bind(edit.body)
+        .bind(edit.length as i64)
+        .bind(edit.fingerprint)
+        .bind(edit.status.as_str())
+        .bind(to_millis(edit.now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let was_counted = status == Status::Published.as_str() && !hidden;
+        let is_counted = edit.status == Status::Published && !hidden;
+        let delta = i64::from(is_counted) - i64::from(was_counted);
+        if delta != 0 {
+            count_published(&mut tx, &article_id, parent_id, delta).await?;
+        }
+        sqlx::query("DELETE FROM comment_reasons WHERE comment_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let held = CommentInsert {
+            article_id: &article_id,
+            parent_id,
+            author_id: edit.author_id,
+            body: edit.body,
+            length: edit.length,
+            status: edit.status,
+            fingerprint: edit.fingerprint,
+            reasons: edit.reasons,
+            now: edit.now,
+        };
+        record_hold(&mut tx, id, &held).await?;
+        let sql = format!("SELECT {COMMENT_COLUMNS} {FROM_COMMENTS} WHERE c.id = ?");
+        let row = sqlx::query_as::<_, CommentRow>(&sql)
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(row.into())
+    }
+
     /// Blanks the body and marks the comment deleted; uncounts it if it was
     /// published. `false` when it was already deleted.
     pub async fn delete_comment(&self, id: i64, now: DateTime<Utc>) -> anyhow::Result<bool> {
         let mut tx = self.begin_write().await?;
-        let found: Option<(String, Option<i64>, String)> =
-            sqlx::query_as("SELECT article_id, parent_id, status FROM comments WHERE id = ?")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some((article_id, parent_id, status)) = found else {
+        let found: Option<(String, Option<i64>, String, bool)> = sqlx::query_as(
+            "SELECT article_id, parent_id, status, hidden FROM comments WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((article_id, parent_id, status, hidden)) = found else {
             return Ok(false);
         };
         if status == Status::Deleted.as_str() {
@@ -163,7 +237,7 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        if status == Status::Published.as_str() {
+        if status == Status::Published.as_str() && !hidden {
             count_published(&mut tx, &article_id, parent_id, -1).await?;
         }
         tx.commit().await?;
@@ -264,8 +338,9 @@ impl Store {
     }
 }
 
-/// Keeps `articles.comment_count` and the parent's `reply_count` in step.
-async fn count_published(
+/// Keeps `articles.comment_count` and the parent's `reply_count` in step:
+/// they count published comments that are not hidden.
+pub(super) async fn count_published(
     tx: &mut Transaction<'static, Sqlite>,
     article_id: &str,
     parent_id: Option<i64>,
@@ -307,6 +382,19 @@ async fn record_hold(
         .await?;
     }
     let codes: Vec<&str> = new.reasons.iter().map(|r| r.code).collect();
+    let codes = codes.join(",");
+    append_log(
+        tx,
+        &LogLine {
+            actor: None,
+            action: "hold",
+            target: Target::Comment(comment_id),
+            reason: Some(&codes),
+            note: None,
+            at: new.now,
+        },
+    )
+    .await?;
     sqlx::query(
         "INSERT INTO policy_decisions (account_id, article_id, comment_id, action, codes, created_at)
          VALUES (?, ?, ?, 'hold', ?, ?)",
@@ -314,7 +402,7 @@ async fn record_hold(
     .bind(new.author_id)
     .bind(new.article_id)
     .bind(comment_id)
-    .bind(codes.join(","))
+    .bind(&codes)
     .bind(to_millis(new.now))
     .execute(&mut **tx)
     .await?;

@@ -13,6 +13,7 @@
 mod accounts;
 mod articles;
 mod comments;
+mod moderation;
 mod policy;
 mod sessions;
 
@@ -27,7 +28,8 @@ use sqlx::sqlite::{
 use sqlx::{Sqlite, Transaction};
 
 pub use accounts::AccountInsert;
-pub use comments::{CommentInsert, CommentPage, PageQuery};
+pub use comments::{CommentEdit, CommentInsert, CommentPage, PageQuery};
+pub use moderation::{Decided, ReportInsert, SanctionInsert};
 pub use sessions::LiveSession;
 
 use crate::config::Synchronous;

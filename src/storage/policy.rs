@@ -3,26 +3,30 @@
 
 use chrono::{DateTime, Utc};
 
+use super::moderation::append_log;
 use super::{Store, from_millis, to_millis};
-use crate::moderation::{Sanction, SanctionKind};
+use crate::moderation::{LogLine, Sanction, SanctionKind, Target};
 
 impl Store {
-    /// Whether the author has a live comment with this fingerprint since `since`.
+    /// Whether the author has a live comment with this fingerprint since
+    /// `since`, other than `except` (the comment being edited).
     pub async fn has_repeat(
         &self,
         author_id: i64,
         fingerprint: &[u8],
         since: DateTime<Utc>,
+        except: Option<i64>,
     ) -> anyhow::Result<bool> {
         let found: Option<i64> = sqlx::query_scalar(
             "SELECT 1 FROM comments
              WHERE author_id = ? AND fingerprint = ? AND created_at >= ?
-               AND status IN ('published', 'pending')
+               AND status IN ('published', 'pending') AND id != ?
              LIMIT 1",
         )
         .bind(author_id)
         .bind(fingerprint)
         .bind(to_millis(since))
+        .bind(except.unwrap_or(0))
         .fetch_optional(&self.read)
         .await?;
         Ok(found.is_some())
@@ -38,7 +42,7 @@ impl Store {
         Ok(count)
     }
 
-    /// A refused attempt: the decision is kept, the text is not.
+    /// A refused attempt: the decision is kept and logged, the text is not.
     pub async fn record_refusal(
         &self,
         account_id: i64,
@@ -46,16 +50,32 @@ impl Store {
         codes: &[&str],
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
+        let codes = codes.join(",");
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO policy_decisions (account_id, article_id, action, codes, created_at)
              VALUES (?, ?, 'refuse', ?, ?)",
         )
         .bind(account_id)
         .bind(article_id)
-        .bind(codes.join(","))
+        .bind(&codes)
         .bind(to_millis(now))
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
+        let note = format!("article {article_id}");
+        append_log(
+            &mut tx,
+            &LogLine {
+                actor: None,
+                action: "refuse",
+                target: Target::User(account_id),
+                reason: Some(&codes),
+                note: Some(&note),
+                at: now,
+            },
+        )
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -65,8 +85,8 @@ impl Store {
         account_id: i64,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Option<Sanction>> {
-        let row: Option<(i64, String, Option<i64>, String)> = sqlx::query_as(
-            "SELECT id, kind, until, reason FROM sanctions
+        let row: Option<(i64, String, Option<i64>, String, i64)> = sqlx::query_as(
+            "SELECT id, kind, until, reason, created_at FROM sanctions
              WHERE account_id = ? AND lifted_at IS NULL AND (until IS NULL OR until > ?)
              ORDER BY kind = 'ban' DESC, id DESC LIMIT 1",
         )
@@ -74,7 +94,7 @@ impl Store {
         .bind(to_millis(now))
         .fetch_optional(&self.read)
         .await?;
-        Ok(row.map(|(id, kind, until, reason)| Sanction {
+        Ok(row.map(|(id, kind, until, reason, created_at)| Sanction {
             id,
             account_id,
             kind: if kind == "ban" {
@@ -84,37 +104,8 @@ impl Store {
             },
             until: until.map(from_millis),
             reason,
+            created_at: from_millis(created_at),
         }))
-    }
-
-    pub async fn insert_sanction(
-        &self,
-        account_id: i64,
-        kind: SanctionKind,
-        until: Option<DateTime<Utc>>,
-        reason: &str,
-        moderator_id: Option<i64>,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<Sanction> {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO sanctions (account_id, kind, until, reason, moderator_id, created_at)
-             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(account_id)
-        .bind(kind.as_str())
-        .bind(until.map(to_millis))
-        .bind(reason)
-        .bind(moderator_id)
-        .bind(to_millis(now))
-        .fetch_one(&self.write)
-        .await?;
-        Ok(Sanction {
-            id,
-            account_id,
-            kind,
-            until,
-            reason: reason.to_owned(),
-        })
     }
 
     /// The reasons a held comment carries: (code, start, end) in code points.

@@ -9,5 +9,6 @@ mod crash;
 mod errors;
 mod health;
 mod helpers;
+mod moderation;
 mod policy;
 mod text_rule;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use chrono::{Duration, Utc};
 use comment_desk::moderation::SanctionKind;
-use comment_desk::storage::Store;
+use comment_desk::storage::{SanctionInsert, Store};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
@@ -382,32 +382,31 @@ async fn suspended_and_banned_accounts_are_refused() {
         .unwrap();
     let id = |u: &TestUser| u.id.parse::<i64>().unwrap();
     let now = Utc::now();
-    store
-        .insert_sanction(
-            id(&suspended),
-            SanctionKind::Suspend,
-            Some(now + Duration::days(3)),
-            "abuse",
-            None,
-            now,
-        )
-        .await
-        .unwrap();
-    store
-        .insert_sanction(id(&banned), SanctionKind::Ban, None, "spam", None, now)
-        .await
-        .unwrap();
-    store
-        .insert_sanction(
-            id(&served),
-            SanctionKind::Suspend,
-            Some(now - Duration::hours(1)),
-            "over",
-            None,
-            now - Duration::days(1),
-        )
-        .await
-        .unwrap();
+    let sanction = |account: &TestUser, kind, until, created| SanctionInsert {
+        account_id: id(account),
+        kind,
+        until,
+        reason: "test",
+        moderator_id: None,
+        reject_pending: false,
+        now: created,
+    };
+    let suspension = sanction(
+        &suspended,
+        SanctionKind::Suspend,
+        Some(now + Duration::days(3)),
+        now,
+    );
+    let ban = sanction(&banned, SanctionKind::Ban, None, now);
+    let over = sanction(
+        &served,
+        SanctionKind::Suspend,
+        Some(now - Duration::hours(1)),
+        now - Duration::days(1),
+    );
+    for new in [suspension, ban, over] {
+        store.insert_sanction(new).await.unwrap();
+    }
 
     let problem = assert_problem(
         app.comment(&suspended, DEMO_ARTICLE, "hello").await,

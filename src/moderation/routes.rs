@@ -1,0 +1,422 @@
+//! Moderation routes: `/moderation/*` for moderators, reader reports under
+//! `/comments/{id}/reports`, and `/admin/users/{id}/role` for admins.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::articles::ArticleId;
+use crate::auth::routes::UserView;
+use crate::auth::{Admin, CurrentUser, Moderator, Role};
+use crate::comments::routes::{AuthorView, CommentView};
+use crate::http::ValidJson;
+use crate::http::error::{ApiError, ApiResult, ProblemDoc};
+use crate::http::lang::Lang;
+use crate::http::paging::{Paging, encode_cursor};
+use crate::moderation::service::{Decision, QueueItem};
+use crate::moderation::{DecisionAction, LogEntry, QueueState, Reason, Sanction, SanctionKind};
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/moderation/queue").get(queue))
+        .service(web::resource("/moderation/comments/{id}/decision").post(decide))
+        .service(
+            web::resource("/moderation/users/{user_id}/sanctions")
+                .post(sanction)
+                .delete(lift),
+        )
+        .service(web::resource("/moderation/log").get(log))
+        .service(web::resource("/comments/{id}/reports").post(report))
+        .service(web::resource("/admin/users/{user_id}/role").put(set_role));
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct QueueQuery {
+    /// `pending` (default), `reported` or `rejected`.
+    pub state: Option<String>,
+    pub article_id: Option<String>,
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReasonView {
+    pub rule: String,
+    pub message: String,
+    /// Code points of the comment's body the rule fired on (0, 0: the whole comment).
+    pub start: usize,
+    pub end: usize,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReportView {
+    pub id: String,
+    pub reason: String,
+    pub note: Option<String>,
+    pub reporter: AuthorView,
+    /// The text the report was filed against.
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SanctionBrief {
+    pub kind: SanctionKind,
+    pub until: Option<DateTime<Utc>>,
+    pub reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuthorRecordView {
+    pub id: String,
+    pub display_name: String,
+    pub published_count: i64,
+    pub rejected_count: i64,
+    pub sanction: Option<SanctionBrief>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QueueItemView {
+    pub comment: CommentView,
+    pub parent: Option<CommentView>,
+    pub reasons: Vec<ReasonView>,
+    pub reports: Vec<ReportView>,
+    pub author: AuthorRecordView,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QueueResponse {
+    pub items: Vec<QueueItemView>,
+    pub next_cursor: Option<String>,
+}
+
+fn queue_item_view(item: QueueItem, lang: Lang) -> QueueItemView {
+    QueueItemView {
+        comment: item.comment.into(),
+        parent: item.parent.map(CommentView::from),
+        reasons: item
+            .reasons
+            .into_iter()
+            .map(|(finding, violation)| ReasonView {
+                rule: violation.rule,
+                message: violation.message.get(lang).to_owned(),
+                start: finding.start,
+                end: finding.end,
+            })
+            .collect(),
+        reports: item
+            .reports
+            .into_iter()
+            .map(|r| ReportView {
+                id: r.id.to_string(),
+                reason: r.reason,
+                note: r.note,
+                reporter: AuthorView {
+                    id: r.reporter_id.to_string(),
+                    display_name: r.reporter_name,
+                },
+                body: r.body,
+                created_at: r.created_at,
+            })
+            .collect(),
+        author: AuthorRecordView {
+            id: item.author.id.to_string(),
+            display_name: item.author.display_name,
+            published_count: item.author.published_count,
+            rejected_count: item.author.rejected_count,
+            sanction: item.author.sanction.map(|s| SanctionBrief {
+                kind: s.kind,
+                until: s.until,
+                reason: s.reason,
+            }),
+        },
+    }
+}
+
+/// A review queue, oldest first.
+#[utoipa::path(get, path = "/api/v1/moderation/queue", tag = "moderation", params(QueueQuery),
+    responses((status = 200, body = QueueResponse), (status = 400, body = ProblemDoc),
+        (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc)))]
+pub async fn queue(
+    state: web::Data<AppState>,
+    _moderator: Moderator,
+    req: HttpRequest,
+    query: web::Query<QueueQuery>,
+) -> ApiResult<web::Json<QueueResponse>> {
+    let queue_state = match query.state.as_deref() {
+        None | Some("") | Some("pending") => QueueState::Pending,
+        Some("reported") => QueueState::Reported,
+        Some("rejected") => QueueState::Rejected,
+        Some(_) => return Err(ApiError::InvalidQuery("state")),
+    };
+    let article = match query.article_id.as_deref() {
+        None | Some("") => None,
+        Some(raw) => Some(ArticleId::parse(raw).map_err(|_| ApiError::InvalidQuery("article_id"))?),
+    };
+    let paging = Paging::parse(query.limit.as_deref(), query.cursor.as_deref())?;
+    let page = state
+        .moderation
+        .queue(queue_state, article.as_ref(), paging)
+        .await?;
+    let lang = Lang::of(&req);
+    Ok(web::Json(QueueResponse {
+        items: page
+            .items
+            .into_iter()
+            .map(|i| queue_item_view(i, lang))
+            .collect(),
+        next_cursor: page.next_after.map(encode_cursor),
+    }))
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+pub struct DecisionRequest {
+    pub action: DecisionAction,
+    /// Required to reject.
+    pub reason: Option<Reason>,
+    #[validate(length(max = 2000))]
+    pub note: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DecisionResponse {
+    pub comment: CommentView,
+}
+
+/// Approve, reject or delete a comment; resolves its open reports. 409
+/// `already_decided` (with the current `comment`) when it is already so.
+#[utoipa::path(post, path = "/api/v1/moderation/comments/{id}/decision", tag = "moderation",
+    params(("id" = String, Path,)), request_body = DecisionRequest,
+    responses((status = 200, body = DecisionResponse), (status = 404, body = ProblemDoc),
+        (status = 409, description = "already_decided", body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+pub async fn decide(
+    state: web::Data<AppState>,
+    moderator: Moderator,
+    path: web::Path<String>,
+    body: ValidJson<DecisionRequest>,
+) -> ApiResult<web::Json<DecisionResponse>> {
+    let body = body.into_inner();
+    let decision = state
+        .moderation
+        .decide(
+            &moderator.0.user,
+            &path,
+            body.action,
+            body.reason,
+            body.note.as_deref(),
+        )
+        .await?;
+    match decision {
+        Decision::Done(comment) => Ok(web::Json(DecisionResponse {
+            comment: comment.into(),
+        })),
+        Decision::Already(comment) => {
+            let current =
+                serde_json::to_value(CommentView::from(comment)).map_err(anyhow::Error::from)?;
+            Err(ApiError::AlreadyDecided(Box::new(current)))
+        }
+    }
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+pub struct ReportRequest {
+    pub reason: Reason,
+    #[validate(length(max = 2000))]
+    pub note: Option<String>,
+}
+
+/// A logged-in reader reports a comment, once.
+#[utoipa::path(post, path = "/api/v1/comments/{id}/reports", tag = "comments",
+    params(("id" = String, Path,)), request_body = ReportRequest,
+    responses((status = 202, description = "the report is filed"), (status = 401, body = ProblemDoc),
+        (status = 404, body = ProblemDoc), (status = 409, description = "already_reported", body = ProblemDoc)))]
+pub async fn report(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    path: web::Path<String>,
+    body: ValidJson<ReportRequest>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    state
+        .moderation
+        .report(&caller.user, &path, body.reason, body.note.as_deref())
+        .await?;
+    Ok(HttpResponse::Accepted().finish())
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+pub struct SanctionRequest {
+    pub kind: SanctionKind,
+    /// The end of a suspension; a ban has none.
+    pub until: Option<DateTime<Utc>>,
+    #[validate(length(max = 2000))]
+    pub reason: String,
+    /// With a ban: reject the account's pending comments too.
+    pub reject_pending: Option<bool>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SanctionView {
+    pub id: String,
+    pub user_id: String,
+    pub kind: SanctionKind,
+    pub until: Option<DateTime<Utc>>,
+    pub reason: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SanctionResponse {
+    pub sanction: SanctionView,
+}
+
+impl From<Sanction> for SanctionView {
+    fn from(s: Sanction) -> Self {
+        SanctionView {
+            id: s.id.to_string(),
+            user_id: s.account_id.to_string(),
+            kind: s.kind,
+            until: s.until,
+            reason: s.reason,
+            created_at: s.created_at,
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/moderation/users/{user_id}/sanctions", tag = "moderation",
+    params(("user_id" = String, Path,)), request_body = SanctionRequest,
+    responses((status = 201, body = SanctionResponse), (status = 403, body = ProblemDoc),
+        (status = 404, description = "user_not_found", body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+pub async fn sanction(
+    state: web::Data<AppState>,
+    moderator: Moderator,
+    path: web::Path<String>,
+    body: ValidJson<SanctionRequest>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let sanction = state
+        .moderation
+        .sanction(
+            &moderator.0.user,
+            &path,
+            body.kind,
+            body.until,
+            &body.reason,
+            body.reject_pending.unwrap_or(false),
+        )
+        .await?;
+    Ok(HttpResponse::Created().json(SanctionResponse {
+        sanction: sanction.into(),
+    }))
+}
+
+/// Lifts the sanction in force.
+#[utoipa::path(delete, path = "/api/v1/moderation/users/{user_id}/sanctions", tag = "moderation",
+    params(("user_id" = String, Path,)),
+    responses((status = 204, description = "lifted"), (status = 404, description = "user_not_found, sanction_not_found", body = ProblemDoc)))]
+pub async fn lift(
+    state: web::Data<AppState>,
+    moderator: Moderator,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    state.moderation.lift(&moderator.0.user, &path).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct LogQuery {
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TargetView {
+    /// `comment`, `user` or `article`.
+    pub r#type: String,
+    pub id: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LogEntryView {
+    pub id: String,
+    pub at: DateTime<Utc>,
+    /// Null for what the standards policy did on its own.
+    pub moderator: Option<AuthorView>,
+    pub action: String,
+    pub target: TargetView,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LogResponse {
+    pub entries: Vec<LogEntryView>,
+    pub next_cursor: Option<String>,
+}
+
+impl From<LogEntry> for LogEntryView {
+    fn from(e: LogEntry) -> Self {
+        LogEntryView {
+            id: e.id.to_string(),
+            at: e.at,
+            moderator: e.actor.map(|(id, display_name)| AuthorView {
+                id: id.to_string(),
+                display_name,
+            }),
+            action: e.action,
+            target: TargetView {
+                r#type: e.target_type,
+                id: e.target_id,
+            },
+            reason: e.reason,
+            note: e.note,
+        }
+    }
+}
+
+/// The moderation log, newest first. Entries are never changed or removed.
+#[utoipa::path(get, path = "/api/v1/moderation/log", tag = "moderation", params(LogQuery),
+    responses((status = 200, body = LogResponse), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc)))]
+pub async fn log(
+    state: web::Data<AppState>,
+    _moderator: Moderator,
+    query: web::Query<LogQuery>,
+) -> ApiResult<web::Json<LogResponse>> {
+    let paging = Paging::parse(query.limit.as_deref(), query.cursor.as_deref())?;
+    let page = state.moderation.log(paging).await?;
+    Ok(web::Json(LogResponse {
+        entries: page.items.into_iter().map(LogEntryView::from).collect(),
+        next_cursor: page.next_after.map(encode_cursor),
+    }))
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+pub struct RoleRequest {
+    pub role: Role,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RoleResponse {
+    pub user: UserView,
+}
+
+/// An admin changes an account's role.
+#[utoipa::path(put, path = "/api/v1/admin/users/{user_id}/role", tag = "moderation",
+    params(("user_id" = String, Path,)), request_body = RoleRequest,
+    responses((status = 200, body = RoleResponse), (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc)))]
+pub async fn set_role(
+    state: web::Data<AppState>,
+    admin: Admin,
+    path: web::Path<String>,
+    body: ValidJson<RoleRequest>,
+) -> ApiResult<web::Json<RoleResponse>> {
+    let user = state
+        .moderation
+        .set_role(&admin.0.user, &path, body.into_inner().role)
+        .await?;
+    Ok(web::Json(RoleResponse {
+        user: (&user).into(),
+    }))
+}
