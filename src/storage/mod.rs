@@ -170,6 +170,37 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_moderation_log_cannot_be_changed_or_emptied() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/test.db", dir.path().display());
+        let store = Store::open(&url, Synchronous::Full).await.unwrap();
+        let line = crate::moderation::LogLine {
+            actor: None,
+            action: "hold",
+            target: crate::moderation::Target::Comment(1),
+            reason: Some("link"),
+            note: None,
+            at: chrono::Utc::now(),
+        };
+        store.append_log(&line).await.unwrap();
+
+        let update = sqlx::query("UPDATE moderation_log SET action = 'approve'")
+            .execute(&store.write)
+            .await;
+        let delete = sqlx::query("DELETE FROM moderation_log")
+            .execute(&store.write)
+            .await;
+
+        for (what, result) in [("update", update), ("delete", delete)] {
+            let error = result.expect_err(what).to_string();
+            assert!(error.contains("append-only"), "{what}: {error}");
+        }
+        let entries = store.log_page(None, 10).await.unwrap().items;
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].action, "hold");
+    }
+
+    #[tokio::test]
     async fn read_connections_cannot_write() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}/test.db", dir.path().display());
