@@ -124,20 +124,23 @@ impl FromRequest for CurrentUser {
     }
 }
 
+/// The caller, if logged in with a role that `allowed` accepts.
+async fn with_role(req: HttpRequest, allowed: fn(Role) -> bool) -> Result<CurrentUser, ApiError> {
+    let caller = resolve(req).await?.ok_or(ApiError::Unauthenticated)?;
+    if allowed(caller.user.role) {
+        Ok(caller)
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
 impl FromRequest for Moderator {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move {
-            let caller = resolve(req).await?.ok_or(ApiError::Unauthenticated)?;
-            if caller.user.role.can_moderate() {
-                Ok(Moderator(caller))
-            } else {
-                Err(ApiError::Forbidden)
-            }
-        })
+        Box::pin(async move { with_role(req, Role::can_moderate).await.map(Moderator) })
     }
 }
 
@@ -147,13 +150,6 @@ impl FromRequest for Admin {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move {
-            let caller = resolve(req).await?.ok_or(ApiError::Unauthenticated)?;
-            if caller.user.role == Role::Admin {
-                Ok(Admin(caller))
-            } else {
-                Err(ApiError::Forbidden)
-            }
-        })
+        Box::pin(async move { with_role(req, |role| role == Role::Admin).await.map(Admin) })
     }
 }

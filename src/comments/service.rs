@@ -129,17 +129,7 @@ impl Comments {
         let findings = self
             .judge(&policy, body.as_str(), Some(author), Some(&article), None)
             .await?;
-        let status = match verdict(&findings) {
-            Action::Refuse => {
-                return Err(self.refuse(&policy, author, &article, &findings).await?);
-            }
-            Action::Hold => Status::Pending,
-            Action::Publish => Status::Published,
-        };
-        let reasons: Vec<Finding> = findings
-            .into_iter()
-            .filter(|f| f.action == Action::Hold)
-            .collect();
+        let (status, reasons) = self.settle(&policy, author, &article, findings).await?;
         let comment = self
             .store
             .insert_comment(CommentInsert {
@@ -232,17 +222,7 @@ impl Comments {
                 Some(comment.id),
             )
             .await?;
-        let status = match verdict(&findings) {
-            Action::Refuse => {
-                return Err(self.refuse(&policy, author, &article, &findings).await?);
-            }
-            Action::Hold => Status::Pending,
-            Action::Publish => Status::Published,
-        };
-        let reasons: Vec<Finding> = findings
-            .into_iter()
-            .filter(|f| f.action == Action::Hold)
-            .collect();
+        let (status, reasons) = self.settle(&policy, author, &article, findings).await?;
         let edited = self
             .store
             .update_comment_text(
@@ -268,6 +248,27 @@ impl Comments {
             comment: edited,
             notices: reasons.iter().map(|r| policy.violation(r)).collect(),
         })
+    }
+
+    /// What the findings mean for a text about to be stored: its status, and
+    /// the reasons when it is held. A refusal is recorded and is the error.
+    async fn settle(
+        &self,
+        policy: &Policy,
+        author: &User,
+        article: &Article,
+        findings: Vec<Finding>,
+    ) -> ApiResult<(Status, Vec<Finding>)> {
+        let status = match verdict(&findings) {
+            Action::Refuse => return Err(self.refuse(policy, author, article, &findings).await?),
+            Action::Hold => Status::Pending,
+            Action::Publish => Status::Published,
+        };
+        let reasons = findings
+            .into_iter()
+            .filter(|f| f.action == Action::Hold)
+            .collect();
+        Ok((status, reasons))
     }
 
     /// Records the refusal (codes only: the text may hold a resident

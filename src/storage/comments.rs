@@ -164,13 +164,9 @@ impl Store {
         edit: CommentEdit<'_>,
     ) -> anyhow::Result<Comment> {
         let mut tx = self.begin_write().await?;
-        let (article_id, parent_id, status, hidden): (String, Option<i64>, String, bool) =
-            sqlx::query_as(
-                "SELECT article_id, parent_id, status, hidden FROM comments WHERE id = ?",
-            )
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let (article_id, parent_id, status, hidden) = comment_state(&mut tx, id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("comment {id} is gone"))?;
         sqlx::query(
             "UPDATE comments SET body = ?, length = ?, fingerprint = ?, status = ?, edited_at = ?
              WHERE id = ?",
@@ -218,12 +214,7 @@ impl Store {
     /// published. `false` when it was already deleted.
     pub async fn delete_comment(&self, id: i64, now: DateTime<Utc>) -> anyhow::Result<bool> {
         let mut tx = self.begin_write().await?;
-        let found: Option<(String, Option<i64>, String, bool)> = sqlx::query_as(
-            "SELECT article_id, parent_id, status, hidden FROM comments WHERE id = ?",
-        )
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let found = comment_state(&mut tx, id).await?;
         let Some((article_id, parent_id, status, hidden)) = found else {
             return Ok(false);
         };
@@ -336,6 +327,17 @@ impl Store {
             .await?;
         Ok(rows.into_iter().map(Comment::from).collect())
     }
+}
+
+/// What a write needs to know of a comment: article, parent, status, hidden.
+async fn comment_state(
+    tx: &mut Transaction<'static, Sqlite>,
+    id: i64,
+) -> sqlx::Result<Option<(String, Option<i64>, String, bool)>> {
+    sqlx::query_as("SELECT article_id, parent_id, status, hidden FROM comments WHERE id = ?")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
 }
 
 /// Keeps `articles.comment_count` and the parent's `reply_count` in step:
