@@ -68,6 +68,8 @@ impl Application {
                 .app_data(middleware::query_config())
                 .app_data(middleware::path_config())
                 .wrap(from_fn(middleware::problems))
+                .wrap(middleware::cors(&state.settings.allowed_origins))
+                .wrap(middleware::security_headers())
                 .wrap(TracingLogger::default())
                 .configure(routes)
         })

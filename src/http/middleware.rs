@@ -67,3 +67,41 @@ pub fn path_config() -> web::PathConfig {
 pub async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
     Err(ApiError::NotFound)
 }
+
+/// Headers every answer carries: no type sniffing, no referrer leaks, and no
+/// framing or active content for API answers. (Pages set their own policy.)
+pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
+    actix_web::middleware::DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'",
+        ))
+}
+
+/// CORS for the origins of `ALLOWED_ORIGINS` only, with credentials, never `*`.
+/// Other origins get no CORS headers, so browsers keep their pages out; the
+/// request itself still runs (same-origin pages send an Origin too), and the
+/// cross-site check of the session extractor guards what the cookie may do.
+pub fn cors(allowed: &[String]) -> actix_cors::Cors {
+    let allowed = allowed.to_vec();
+    actix_cors::Cors::default()
+        .allowed_origin_fn(move |origin, _req| {
+            origin
+                .to_str()
+                .ok()
+                .and_then(crate::config::normalize_origin)
+                .is_some_and(|o| allowed.contains(&o))
+        })
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT_LANGUAGE,
+        ])
+        .expose_headers([header::RETRY_AFTER, REQUEST_ID])
+        .supports_credentials()
+        .block_on_origin_mismatch(false)
+        .max_age(600)
+}

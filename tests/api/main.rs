@@ -6,6 +6,7 @@ mod cli;
 mod comments;
 mod concurrency;
 mod crash;
+mod cross_origin;
 mod errors;
 mod health;
 mod helpers;
