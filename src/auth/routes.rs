@@ -17,6 +17,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/auth/register").post(register))
         .service(web::resource("/auth/login").post(login))
         .service(web::resource("/auth/logout").post(logout))
+        .service(web::resource("/auth/logout-all").post(logout_all))
+        .service(web::resource("/auth/password").post(change_password))
         .service(web::resource("/auth/me").get(me));
 }
 
@@ -160,6 +162,52 @@ pub async fn logout(state: web::Data<AppState>, caller: MaybeUser) -> ApiResult<
     Ok(HttpResponse::NoContent()
         .cookie(removal_cookie(state.settings.cookie_secure))
         .finish())
+}
+
+/// Ends every session of the account, on every device.
+#[utoipa::path(post, path = "/api/v1/auth/logout-all", tag = "auth",
+    responses((status = 204, description = "every session is revoked"), (status = 401, body = ProblemDoc)))]
+pub async fn logout_all(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+) -> ApiResult<HttpResponse> {
+    state.auth.logout_everywhere(&caller.user).await?;
+    tracing::info!(user_id = caller.user.id, "logged out everywhere");
+    Ok(HttpResponse::NoContent()
+        .cookie(removal_cookie(state.settings.cookie_secure))
+        .finish())
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+pub struct PasswordChangeRequest {
+    #[validate(length(max = 1024))]
+    pub current_password: String,
+    #[validate(length(max = 1024))]
+    pub new_password: String,
+}
+
+/// Changes the password; every other session ends, this one stays.
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = PasswordChangeRequest,
+    responses((status = 204, description = "changed; other sessions revoked"),
+        (status = 403, description = "wrong_password", body = ProblemDoc),
+        (status = 422, description = "weak_password", body = ProblemDoc)))]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    body: ValidJson<PasswordChangeRequest>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    state
+        .auth
+        .change_password(
+            &caller.user,
+            caller.session,
+            Password::any(body.current_password),
+            body.new_password,
+        )
+        .await?;
+    tracing::info!(user_id = caller.user.id, "password changed");
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// The logged-in account, with its email.

@@ -110,6 +110,42 @@ impl Auth {
         }
     }
 
+    /// Ends every session of the account, this one included.
+    pub async fn logout_everywhere(&self, user: &User) -> ApiResult<()> {
+        self.store
+            .revoke_sessions_of(user.id, None, Utc::now())
+            .await?;
+        Ok(())
+    }
+
+    /// Checks the current password, stores the new one, and ends every other
+    /// session: whoever knew the old password is logged out.
+    pub async fn change_password(
+        &self,
+        user: &User,
+        session: TokenHash,
+        current: Password,
+        new: String,
+    ) -> ApiResult<()> {
+        let (_, stored) = self
+            .store
+            .account_by_email(&user.email)
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+        if !self.hasher.verify(&current, Some(stored)).await? {
+            return Err(ApiError::WrongPassword);
+        }
+        let email = Email::parse(&user.email)?;
+        let name = DisplayName::parse(&user.display_name)?;
+        let new = Password::choose(new, &email, &name)?;
+        let hash = self.hasher.hash(&new).await?;
+        self.store.set_password_hash(user.id, &hash).await?;
+        self.store
+            .revoke_sessions_of(user.id, Some(session), Utc::now())
+            .await?;
+        Ok(())
+    }
+
     pub async fn logout(&self, session: TokenHash) -> ApiResult<()> {
         self.store.revoke_session(session, Utc::now()).await?;
         Ok(())

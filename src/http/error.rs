@@ -40,6 +40,8 @@ pub enum ApiError {
     CrossSite,
     #[error("invalid credentials")]
     InvalidCredentials,
+    #[error("wrong password")]
+    WrongPassword,
     #[error("too many login attempts")]
     TooManyAttempts { retry_after: std::time::Duration },
     #[error("email taken")]
@@ -224,6 +226,15 @@ impl ApiError {
                     )
                 }
             }
+            ApiError::WrongPassword => problem(
+                S::FORBIDDEN,
+                "wrong_password",
+                t("Wrong password", "비밀번호가 맞지 않습니다"),
+                t(
+                    "The current password is wrong.",
+                    "지금 비밀번호가 맞지 않습니다.",
+                ),
+            ),
             ApiError::EmailTaken => problem(
                 S::CONFLICT,
                 "email_taken",

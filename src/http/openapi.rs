@@ -14,6 +14,7 @@ use crate::{articles, auth, comments, http, moderation, policy};
     paths(
         http::health::healthz, http::health::readyz,
         auth::routes::register, auth::routes::login, auth::routes::logout, auth::routes::me,
+        auth::routes::logout_all, auth::routes::change_password,
         articles::routes::put_article, articles::routes::get_article,
         comments::routes::list_comments, comments::routes::post_comment,
         comments::routes::get_comment, comments::routes::delete_comment,

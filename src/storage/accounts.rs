@@ -65,6 +65,15 @@ impl Store {
         Ok(row.map(AccountRow::into_user))
     }
 
+    pub async fn set_password_hash(&self, account_id: i64, hash: &str) -> anyhow::Result<()> {
+        sqlx::query("UPDATE accounts SET password_hash = ? WHERE id = ?")
+            .bind(hash)
+            .bind(account_id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
     /// The account and its password hash, for login.
     pub async fn account_by_email(&self, email: &str) -> anyhow::Result<Option<(User, String)>> {
         #[derive(sqlx::FromRow)]

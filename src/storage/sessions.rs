@@ -83,4 +83,25 @@ impl Store {
         .await?;
         Ok(())
     }
+
+    /// Revokes every live session of the account but `keep`.
+    pub async fn revoke_sessions_of(
+        &self,
+        account_id: i64,
+        keep: Option<TokenHash>,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<u64> {
+        let keep: Vec<u8> = keep.map(|k| k.0.to_vec()).unwrap_or_default();
+        let revoked = sqlx::query(
+            "UPDATE sessions SET revoked_at = ?
+             WHERE account_id = ? AND revoked_at IS NULL AND token_hash != ?",
+        )
+        .bind(to_millis(now))
+        .bind(account_id)
+        .bind(keep)
+        .execute(&self.write)
+        .await?
+        .rows_affected();
+        Ok(revoked)
+    }
 }

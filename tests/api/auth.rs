@@ -378,3 +378,93 @@ async fn rate_limits_off_turns_login_throttling_off() {
     }
     assert_eq!(app.login(&reader.email, PASSWORD).await.status(), 200);
 }
+
+#[tokio::test]
+async fn logging_out_everywhere_ends_every_session() {
+    let app = TestApp::spawn().await;
+    let phone = app.reader().await;
+    let laptop = json_body(app.login(&phone.email, PASSWORD).await).await;
+    let laptop_token = laptop["token"].as_str().unwrap();
+
+    let response = app
+        .post_as(&phone, "/api/v1/auth/logout-all", &json!({}))
+        .await;
+
+    assert_eq!(response.status(), 204);
+    assert_problem(
+        app.get_as(&phone, "/api/v1/auth/me").await,
+        401,
+        "unauthenticated",
+    )
+    .await;
+    let laptop_me = app
+        .client
+        .get(app.url("/api/v1/auth/me"))
+        .bearer_auth(laptop_token)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(laptop_me, 401, "unauthenticated").await;
+    assert_eq!(
+        app.login(&phone.email, PASSWORD).await.status(),
+        200,
+        "the password still works"
+    );
+}
+
+#[tokio::test]
+async fn a_password_change_ends_the_other_sessions() {
+    let app = TestApp::spawn().await;
+    let here = app.reader().await;
+    let elsewhere = json_body(app.login(&here.email, PASSWORD).await).await;
+    let elsewhere_token = elsewhere["token"].as_str().unwrap();
+    let change =
+        |current: &str, new: &str| json!({"current_password": current, "new_password": new});
+
+    let wrong = app
+        .post_as(
+            &here,
+            "/api/v1/auth/password",
+            &change("not it", "a brand new passphrase"),
+        )
+        .await;
+    let weak = app
+        .post_as(&here, "/api/v1/auth/password", &change(PASSWORD, "short"))
+        .await;
+    let changed = app
+        .post_as(
+            &here,
+            "/api/v1/auth/password",
+            &change(PASSWORD, "a brand new passphrase"),
+        )
+        .await;
+
+    assert_problem(wrong, 403, "wrong_password").await;
+    assert_problem(weak, 422, "weak_password").await;
+    assert_eq!(changed.status(), 204);
+    assert_eq!(
+        app.get_as(&here, "/api/v1/auth/me").await.status(),
+        200,
+        "this session stays"
+    );
+    let other = app
+        .client
+        .get(app.url("/api/v1/auth/me"))
+        .bearer_auth(elsewhere_token)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(other, 401, "unauthenticated").await;
+    assert_problem(
+        app.login(&here.email, PASSWORD).await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    assert_eq!(
+        app.login(&here.email, "a brand new passphrase")
+            .await
+            .status(),
+        200
+    );
+}
