@@ -10,6 +10,8 @@ pub mod comments;
 pub mod config;
 pub mod http;
 pub mod moderation;
+pub mod pages;
+
 pub mod policy;
 pub mod rate_limit;
 pub mod startup;

@@ -99,6 +99,7 @@ impl Application {
 
 fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(health::configure)
+        .configure(crate::pages::configure)
         .service(
             web::scope("/api/v1")
                 .service(web::resource("/openapi.json").get(openapi::serve))

@@ -11,5 +11,6 @@ mod errors;
 mod health;
 mod helpers;
 mod moderation;
+mod pages;
 mod policy;
 mod text_rule;

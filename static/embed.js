@@ -1,0 +1,413 @@
+/*
+ * Comment Desk: the comment section of an article page.
+ *
+ *   <div id="comments" data-article-id="…"></div>
+ *   <script src="https://comments.example/embed.js" async></script>
+ *
+ * Plain JavaScript, no build step. Everything renders inside a shadow root, so
+ * the host page's styles do not leak in and ours do not leak out. User text
+ * only ever reaches the DOM through textContent, never as HTML.
+ */
+(function () {
+  'use strict';
+
+  var host = document.getElementById('comments');
+  if (!host || host.shadowRoot) return;
+  var script = document.currentScript;
+  var API = (host.dataset.api || (script && script.src ? new URL(script.src).origin : location.origin)).replace(/\/$/, '');
+  var SAME_ORIGIN = API === location.origin;
+  var ARTICLE = host.dataset.articleId || '';
+  var LANG = (document.documentElement.lang || 'ko').toLowerCase().indexOf('ko') === 0 ? 'ko' : 'en';
+  var TOKEN_KEY = 'comment-desk-token:' + API;
+
+  var T = {
+    ko: {
+      comments: '댓글', login: '로그인', register: '회원가입', logout: '로그아웃', email: '이메일',
+      password: '비밀번호', displayName: '표시 이름', toRegister: '계정이 없으신가요? 회원가입',
+      toLogin: '이미 계정이 있으신가요? 로그인', loginPrompt: '댓글을 쓰려면 로그인해 주세요.',
+      compose: '댓글 쓰기', submit: '등록', reply: '답글', report: '신고', del: '삭제', more: '더 보기',
+      cancel: '취소', replyingTo: '답글 대상: ', closed: '이 기사에는 더 이상 댓글을 달 수 없습니다.',
+      posted: '댓글이 등록되었습니다.', held: '댓글이 검토를 위해 보류되었습니다. 운영자가 확인한 뒤 게시됩니다.',
+      pending: '검토 중', deleted: '삭제된 댓글입니다.', policy: '열린마당 운영 원칙', reported: '신고가 접수되었습니다.',
+      reportReason: '신고 사유', send: '보내기', confirmDelete: '이 댓글을 삭제할까요?', edited: '수정됨',
+      reasons: { spam: '스팸', abuse: '욕설·비방', hate: '혐오 표현', personal_information: '개인정보 노출', off_topic: '기사와 무관', other: '기타' },
+      counter: function (n, max) { return '(' + n + '/' + max + '자)'; },
+      failed: '요청을 처리하지 못했습니다. 잠시 뒤에 다시 시도해 주세요.'
+    },
+    en: {
+      comments: 'Comments', login: 'Log in', register: 'Register', logout: 'Log out', email: 'Email',
+      password: 'Password', displayName: 'Display name', toRegister: 'No account? Register',
+      toLogin: 'Have an account? Log in', loginPrompt: 'Log in to write a comment.',
+      compose: 'Write a comment', submit: 'Post', reply: 'Reply', report: 'Report', del: 'Delete', more: 'Load more',
+      cancel: 'Cancel', replyingTo: 'Replying to ', closed: 'Comments are closed for this article.',
+      posted: 'Your comment is published.', held: 'Your comment is held for review and will appear once a moderator approves it.',
+      pending: 'Awaiting review', deleted: 'This comment was deleted.', policy: 'Standards Board Policy', reported: 'Thank you; the report was sent.',
+      reportReason: 'Reason', send: 'Send', confirmDelete: 'Delete this comment?', edited: 'edited',
+      reasons: { spam: 'Spam', abuse: 'Abuse', hate: 'Hate', personal_information: 'Personal information', off_topic: 'Off topic', other: 'Other' },
+      counter: function (n, max) { return '(' + n + '/' + max + ')'; },
+      failed: 'The request failed. Please try again later.'
+    }
+  }[LANG];
+
+  /* ---- The comment text rule of comment-text.md, steps 1-7, as the server applies it. ---- */
+  var FORBIDDEN = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/;
+  var FILLERS = /[\u200B\u2060\uFEFF\u3164\u115F\u1160\uFFA0]/g;
+
+  function measure(raw, limit) {
+    var text = raw.replace(/\r\n?/g, '\n').replace(/\t/g, ' ').normalize('NFC');
+    if (FORBIDDEN.test(text)) return { length: null, state: 'invalid' };
+    text = text.replace(FILLERS, '').trim();
+    var length = Array.from(text).length; // code points, as the server counts
+    return { length: length, state: length === 0 ? 'empty' : length > limit ? 'over' : 'ok' };
+  }
+
+  /* ---- State ---- */
+  var state = { me: null, article: null, limit: 250, items: [], next: null, replyTo: null, busy: false };
+
+  /* ---- DOM helpers: text only, never HTML ---- */
+  function el(tag, attrs) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) {
+      var value = attrs[key];
+      if (value === null || value === undefined || value === false) return;
+      if (key === 'text') node.textContent = value;
+      else if (key.slice(0, 2) === 'on') node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? '' : value);
+    });
+    for (var i = 2; i < arguments.length; i++) {
+      var child = arguments[i];
+      if (child === null || child === undefined || child === false) continue;
+      node.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
+    }
+    return node;
+  }
+
+  var root = host.attachShadow({ mode: 'open' });
+  try {
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS());
+    root.adoptedStyleSheets = [sheet];
+  } catch (e) { /* an old browser: unstyled but working */ }
+
+  var ui = {};
+  ui.count = el('span', { 'data-cd': 'count', text: '0' });
+  ui.error = el('div', { 'data-cd': 'error', role: 'alert', 'aria-live': 'assertive', class: 'error' });
+  ui.notice = el('div', { 'data-cd': 'notice', role: 'status', 'aria-live': 'polite', class: 'notice' });
+  ui.auth = el('div', { 'data-cd': 'auth', class: 'auth' });
+  ui.composeArea = el('div', { class: 'compose-area' });
+  ui.list = el('ol', { 'data-cd': 'list', class: 'list' });
+  ui.more = el('button', { type: 'button', 'data-cd': 'more', class: 'more', hidden: true, text: T.more, onclick: loadMore });
+  ui.policyText = el('div', { 'data-cd': 'policy-text', class: 'policy-text' });
+  ui.policy = el('details', { 'data-cd': 'policy', class: 'policy' }, el('summary', { text: T.policy }), ui.policyText);
+
+  root.appendChild(el('section', { class: 'desk', 'aria-label': T.comments },
+    el('h2', { class: 'title' }, T.comments + ' ', ui.count),
+    ui.auth, ui.composeArea, ui.error, ui.notice, ui.list, ui.more, ui.policy));
+
+  /* ---- The API ---- */
+  function token() {
+    try { return SAME_ORIGIN ? null : sessionStorage.getItem(TOKEN_KEY); } catch (e) { return null; }
+  }
+  function keepToken(value) {
+    if (SAME_ORIGIN) return; // the HttpOnly cookie carries the session
+    try { value ? sessionStorage.setItem(TOKEN_KEY, value) : sessionStorage.removeItem(TOKEN_KEY); } catch (e) { /* private mode */ }
+  }
+
+  function call(method, path, body) {
+    var headers = { 'Accept-Language': LANG };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    var bearer = token();
+    if (bearer) headers.Authorization = 'Bearer ' + bearer;
+    return fetch(API + '/api/v1' + path, {
+      method: method,
+      headers: headers,
+      credentials: SAME_ORIGIN ? 'same-origin' : 'omit',
+      body: body === undefined ? undefined : JSON.stringify(body)
+    }).then(function (response) {
+      if (response.status === 204) return { status: 204, body: null };
+      return response.json().catch(function () { return null; }).then(function (json) {
+        return { status: response.status, body: json };
+      });
+    });
+  }
+
+  function problemText(problem) {
+    if (!problem) return T.failed;
+    var lines = [problem.detail || problem.title || T.failed];
+    (problem.violations || []).forEach(function (v) { lines.push(v.message); });
+    return lines.join('\n');
+  }
+
+  function say(node, text, kind) {
+    node.textContent = text || '';
+    if (kind) node.setAttribute('data-kind', kind); else node.removeAttribute('data-kind');
+  }
+
+  /* ---- Auth ---- */
+  function renderAuth() {
+    ui.auth.textContent = '';
+    if (state.me) {
+      ui.auth.appendChild(el('p', { class: 'me-line' },
+        el('span', { 'data-cd': 'me', class: 'me', text: state.me.display_name }), ' ',
+        el('button', { type: 'button', 'data-cd': 'logout', class: 'link', text: T.logout, onclick: logout })));
+      return;
+    }
+    var registering = ui.auth.getAttribute('data-mode') === 'register';
+    var name = el('input', { 'data-cd': 'display-name', id: 'cd-name', name: 'display_name', autocomplete: 'nickname', maxlength: '30' });
+    var email = el('input', { 'data-cd': 'email', id: 'cd-email', type: 'email', name: 'email', autocomplete: 'email', required: true });
+    var password = el('input', { 'data-cd': 'password', id: 'cd-password', type: 'password', name: 'password',
+      autocomplete: registering ? 'new-password' : 'current-password', required: true });
+    var form = el('form', { 'data-cd': 'login-form', class: 'login', novalidate: true, onsubmit: function (event) {
+      event.preventDefault();
+      authenticate(registering, email.value, password.value, name.value);
+    } },
+      el('p', { class: 'prompt', text: T.loginPrompt }),
+      registering ? el('label', { for: 'cd-name' }, T.displayName, name) : null,
+      el('label', { for: 'cd-email' }, T.email, email),
+      el('label', { for: 'cd-password' }, T.password, password),
+      el('div', { class: 'row' },
+        el('button', { type: 'submit', 'data-cd': 'login-submit', class: 'primary', text: registering ? T.register : T.login }),
+        el('button', { type: 'button', 'data-cd': 'mode-toggle', class: 'link', text: registering ? T.toLogin : T.toRegister,
+          onclick: function () { ui.auth.setAttribute('data-mode', registering ? 'login' : 'register'); renderAuth(); } })));
+    ui.auth.appendChild(form);
+  }
+
+  function authenticate(registering, email, password, name) {
+    var body = registering ? { email: email, password: password, display_name: name } : { email: email, password: password };
+    say(ui.error, '');
+    call('POST', registering ? '/auth/register' : '/auth/login', body).then(function (res) {
+      if (res.status === 200 || res.status === 201) {
+        keepToken(res.body.token);
+        state.me = res.body.user;
+        renderAuth();
+        renderCompose();
+        reloadComments();
+      } else {
+        say(ui.error, problemText(res.body));
+      }
+    }, function () { say(ui.error, T.failed); });
+  }
+
+  function logout() {
+    call('POST', '/auth/logout').then(function () {
+      keepToken(null);
+      state.me = null;
+      renderAuth();
+      renderCompose();
+      reloadComments();
+    });
+  }
+
+  /* ---- Compose ---- */
+  function renderCompose() {
+    ui.composeArea.textContent = '';
+    if (state.article && !state.article.comments_open) {
+      ui.composeArea.appendChild(el('p', { 'data-cd': 'closed', class: 'closed', text: T.closed }));
+      return;
+    }
+    var box = el('textarea', { 'data-cd': 'compose', id: 'cd-compose', rows: '4', 'aria-describedby': 'cd-counter' });
+    var counter = el('span', { 'data-cd': 'counter', id: 'cd-counter', class: 'counter', 'aria-live': 'polite' });
+    var submit = el('button', { type: 'submit', 'data-cd': 'submit', class: 'primary', text: T.submit });
+    var replying = state.replyTo ? el('p', { 'data-cd': 'replying-to', class: 'replying' },
+      T.replyingTo + state.replyTo.author.display_name + ' ',
+      el('button', { type: 'button', class: 'link', text: T.cancel, onclick: function () { state.replyTo = null; renderCompose(); } })) : null;
+
+    function update() {
+      var m = measure(box.value, state.limit);
+      counter.textContent = T.counter(m.length === null ? '—' : m.length, state.limit);
+      counter.setAttribute('data-length', m.length === null ? '' : String(m.length));
+      counter.setAttribute('data-state', m.state);
+      submit.disabled = !state.me || m.state !== 'ok' || state.busy;
+    }
+    box.addEventListener('input', update);
+    var form = el('form', { 'data-cd': 'compose-form', class: 'compose', onsubmit: function (event) {
+      event.preventDefault();
+      if (!submit.disabled) post(box, update);
+    } },
+      replying,
+      el('label', { for: 'cd-compose', class: 'compose-label', text: T.compose }),
+      box,
+      el('div', { class: 'row' }, counter, submit));
+    ui.composeArea.appendChild(form);
+    update();
+  }
+
+  function post(box, update) {
+    state.busy = true;
+    update();
+    say(ui.error, '');
+    say(ui.notice, '');
+    var body = { body: box.value };
+    if (state.replyTo) body.parent_id = state.replyTo.id;
+    call('POST', '/articles/' + encodeURIComponent(ARTICLE) + '/comments', body).then(function (res) {
+      state.busy = false;
+      if (res.status === 201 || res.status === 202) {
+        var held = res.status === 202;
+        var lines = [held ? T.held : T.posted];
+        (res.body.reasons || []).forEach(function (r) { lines.push(r.message); });
+        say(ui.notice, lines.join('\n'), held ? 'held' : 'posted');
+        box.value = '';
+        state.replyTo = null;
+        renderCompose();
+        reloadComments();
+      } else {
+        say(ui.error, problemText(res.body));
+        update();
+      }
+    }, function () { state.busy = false; update(); say(ui.error, T.failed); });
+  }
+
+  /* ---- The list ---- */
+  function renderComment(comment) {
+    var mine = state.me && comment.author.id === state.me.id;
+    var deleted = comment.status === 'deleted';
+    var actions = el('div', { class: 'actions' });
+    if (!deleted && !comment.parent_id && state.me && state.article && state.article.comments_open) {
+      actions.appendChild(el('button', { type: 'button', 'data-cd': 'reply-button', class: 'link', text: T.reply, onclick: function () {
+        state.replyTo = comment;
+        renderCompose();
+        var box = root.querySelector('[data-cd=compose]');
+        if (box) box.focus();
+      } }));
+    }
+    if (!deleted && state.me && !mine) {
+      actions.appendChild(el('button', { type: 'button', 'data-cd': 'report-button', class: 'link', text: T.report,
+        onclick: function (event) { openReport(event.currentTarget, comment); } }));
+    }
+    if (!deleted && mine) {
+      actions.appendChild(el('button', { type: 'button', 'data-cd': 'delete-button', class: 'link', text: T.del,
+        onclick: function () { if (window.confirm(T.confirmDelete)) remove(comment); } }));
+    }
+    var item = el('li', { 'data-cd': 'comment', 'data-id': comment.id, 'data-status': comment.status, class: 'comment' },
+      el('div', { class: 'head' },
+        el('span', { 'data-cd': 'author', class: 'author', text: deleted ? '' : comment.author.display_name }),
+        el('time', { datetime: comment.created_at, class: 'time', text: new Date(comment.created_at).toLocaleString(LANG === 'ko' ? 'ko-KR' : 'en-GB') }),
+        comment.edited_at ? el('span', { class: 'edited', text: T.edited }) : null,
+        comment.status === 'pending' ? el('span', { 'data-cd': 'pending-note', class: 'pending', text: T.pending }) : null),
+      el('p', { 'data-cd': 'body', class: deleted ? 'body deleted' : 'body', text: deleted ? T.deleted : comment.body }),
+      actions);
+    if (comment.replies) {
+      var replies = el('ol', { 'data-cd': 'replies', class: 'replies' });
+      comment.replies.forEach(function (reply) { replies.appendChild(renderComment(reply)); });
+      item.appendChild(replies);
+    }
+    return item;
+  }
+
+  function renderList() {
+    ui.list.textContent = '';
+    state.items.forEach(function (comment) { ui.list.appendChild(renderComment(comment)); });
+    ui.more.hidden = !state.next;
+    ui.count.textContent = String(state.article ? state.article.comment_count : 0);
+  }
+
+  function fetchPage(cursor) {
+    var query = '?order=newest&limit=20' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '');
+    return call('GET', '/articles/' + encodeURIComponent(ARTICLE) + '/comments' + query);
+  }
+
+  function reloadComments() {
+    return Promise.all([fetchPage(null), call('GET', '/articles/' + encodeURIComponent(ARTICLE))]).then(function (results) {
+      if (results[1].status === 200) state.article = results[1].body.article;
+      if (results[0].status === 200) {
+        state.items = results[0].body.comments;
+        state.next = results[0].body.next_cursor;
+        if (state.article) state.article.comment_count = results[0].body.total;
+      }
+      renderList();
+    });
+  }
+
+  function loadMore() {
+    if (!state.next) return;
+    fetchPage(state.next).then(function (res) {
+      if (res.status !== 200) return say(ui.error, problemText(res.body));
+      state.items = state.items.concat(res.body.comments);
+      state.next = res.body.next_cursor;
+      renderList();
+    });
+  }
+
+  function remove(comment) {
+    call('DELETE', '/comments/' + encodeURIComponent(comment.id)).then(function (res) {
+      if (res.status === 204) reloadComments(); else say(ui.error, problemText(res.body));
+    });
+  }
+
+  function openReport(button, comment) {
+    var select = el('select', { 'data-cd': 'report-reason', 'aria-label': T.reportReason });
+    Object.keys(T.reasons).forEach(function (key) { select.appendChild(el('option', { value: key, text: T.reasons[key] })); });
+    var form = el('form', { 'data-cd': 'report-form', class: 'report', onsubmit: function (event) {
+      event.preventDefault();
+      call('POST', '/comments/' + encodeURIComponent(comment.id) + '/reports', { reason: select.value }).then(function (res) {
+        form.remove();
+        if (res.status === 202) say(ui.notice, T.reported, 'reported'); else say(ui.error, problemText(res.body));
+      });
+    } }, select, el('button', { type: 'submit', 'data-cd': 'report-submit', class: 'link', text: T.send }));
+    button.parentNode.appendChild(form);
+    select.focus();
+  }
+
+  /* ---- Start ---- */
+  function start() {
+    var me = call('GET', '/auth/me').then(function (res) { state.me = res.status === 200 ? res.body.user : null; });
+    var policy = call('GET', '/policy').then(function (res) {
+      if (res.status !== 200) return;
+      state.limit = res.body.max_length;
+      ui.policyText.textContent = res.body.text;
+    });
+    Promise.all([me, policy]).then(reloadComments).then(function () {
+      renderAuth();
+      renderCompose();
+      host.setAttribute('data-ready', 'true');
+    }, function () {
+      say(ui.error, T.failed);
+      host.setAttribute('data-ready', 'true');
+    });
+  }
+
+  function CSS() {
+    return [
+      ':host { display: block; font: 16px/1.6 system-ui, -apple-system, "Apple SD Gothic Neo", "Noto Sans KR", sans-serif; color: #1a1a1a; }',
+      '.desk { border-top: 2px solid #1a1a1a; padding-top: 12px; }',
+      '.title { font-size: 1.15rem; margin: 0 0 12px; }',
+      '.title [data-cd=count] { color: #b3261e; }',
+      'label { display: block; font-size: .9rem; margin: 6px 0; }',
+      'input, textarea, select { display: block; width: 100%; box-sizing: border-box; font: inherit; padding: 8px; border: 1px solid #888; border-radius: 4px; margin-top: 2px; }',
+      'textarea { resize: vertical; min-height: 5.5em; }',
+      'input:focus, textarea:focus, button:focus, select:focus, summary:focus { outline: 3px solid #1f6feb; outline-offset: 1px; }',
+      '.row { display: flex; align-items: center; justify-content: space-between; gap: 8px; margin-top: 8px; flex-wrap: wrap; }',
+      'button { font: inherit; cursor: pointer; }',
+      '.primary { background: #1a1a1a; color: #fff; border: 0; border-radius: 4px; padding: 8px 18px; }',
+      '.primary:disabled { background: #9a9a9a; cursor: not-allowed; }',
+      '.link { background: none; border: 0; color: #1f4fa8; padding: 2px 4px; text-decoration: underline; }',
+      '.counter { font-variant-numeric: tabular-nums; color: #555; }',
+      '.counter[data-state=over], .counter[data-state=invalid] { color: #b3261e; font-weight: 600; }',
+      '.error:not(:empty) { white-space: pre-line; color: #b3261e; background: #fdecea; border-left: 4px solid #b3261e; padding: 8px 12px; margin: 10px 0; }',
+      '.notice:not(:empty) { white-space: pre-line; background: #eef4ff; border-left: 4px solid #1f4fa8; padding: 8px 12px; margin: 10px 0; }',
+      '.login, .compose { background: #f6f6f4; padding: 12px; border-radius: 6px; margin-bottom: 12px; }',
+      '.prompt { margin: 0 0 6px; font-size: .95rem; }',
+      '.closed { background: #f6f6f4; padding: 12px; border-radius: 6px; }',
+      '.list, .replies { list-style: none; margin: 0; padding: 0; }',
+      '.comment { border-bottom: 1px solid #e2e2e2; padding: 12px 0; }',
+      '.replies { margin-left: 20px; border-left: 2px solid #e2e2e2; padding-left: 12px; }',
+      '.replies .comment:last-child { border-bottom: 0; }',
+      '.head { display: flex; gap: 10px; align-items: baseline; flex-wrap: wrap; font-size: .9rem; }',
+      '.author { font-weight: 700; }',
+      '.time, .edited { color: #666; }',
+      '.pending { color: #8a5a00; background: #fff4d6; padding: 0 6px; border-radius: 3px; }',
+      '.body { margin: 4px 0; white-space: pre-wrap; overflow-wrap: anywhere; }',
+      '.body.deleted { color: #777; font-style: italic; }',
+      '.actions { display: flex; gap: 6px; flex-wrap: wrap; font-size: .85rem; }',
+      '.report { display: flex; gap: 6px; align-items: center; }',
+      '.report select { width: auto; }',
+      '.more { display: block; width: 100%; margin: 12px 0; padding: 8px; background: #fff; border: 1px solid #888; border-radius: 4px; }',
+      '.policy { margin-top: 16px; font-size: .9rem; }',
+      '.policy-text { white-space: pre-line; padding: 8px 0; }',
+      '.me { font-weight: 700; }',
+      '[hidden] { display: none !important; }'
+    ].join('\n');
+  }
+
+  start();
+})();
