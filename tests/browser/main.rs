@@ -1,0 +1,18 @@
+//! Browser tests: the comment section on the demo article page, in real
+//! headless Chromium driven through ChromeDriver, against the real server on a
+//! fresh database per test.
+//!
+//! They need Debian's `chromium` and `chromium-driver`. Without them they are
+//! skipped with a note, except under `CI`, where they fail.
+
+mod driver;
+#[allow(dead_code)] // shared with the API tests; this binary uses part of it
+#[path = "../api/helpers.rs"]
+mod helpers;
+mod widget;
+
+mod counter;
+mod keyboard;
+mod posting;
+mod safety;
+mod screenshots;
