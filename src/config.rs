@@ -6,7 +6,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use ipnet::IpNet;
+
 use crate::comments::DEFAULT_MAX_LENGTH;
+use crate::policy::FloodLimit;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -33,6 +36,18 @@ pub struct Settings {
     pub reports_to_queue: u32,
     /// Open reports that hide a comment until a moderator decides.
     pub reports_to_hide: u32,
+    /// Proxies whose `X-Forwarded-For` is believed; empty: the socket's address counts.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Accounts one client address may create.
+    pub register_limit: FloodLimit,
+    /// Reports one account may file.
+    pub report_limit: FloodLimit,
+    /// Dry runs of the policy one client address may ask for.
+    pub validate_limit: FloodLimit,
+    /// Open connections at most; more wait in the listen backlog.
+    pub max_connections: usize,
+    /// How long a client may take to send a request's head, and then its body.
+    pub client_timeout: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -95,6 +110,12 @@ impl Settings {
             edit_window: vars.duration("EDIT_WINDOW", "5m")?,
             reports_to_queue: vars.number("REPORTS_TO_QUEUE", 3, 1..=1000)? as u32,
             reports_to_hide: vars.number("REPORTS_TO_HIDE", 5, 1..=1000)? as u32,
+            trusted_proxies: vars.networks("TRUSTED_PROXIES")?,
+            register_limit: vars.limit("REGISTER_LIMIT", "10/1h")?,
+            report_limit: vars.limit("REPORT_LIMIT", "30/1h")?,
+            validate_limit: vars.limit("VALIDATE_LIMIT", "120/1m")?,
+            max_connections: vars.number("MAX_CONNECTIONS", 10_000, 1..=1_000_000)?,
+            client_timeout: vars.duration("CLIENT_TIMEOUT", "10s")?,
         })
     }
 }
@@ -176,6 +197,45 @@ impl<F: Fn(&str) -> Option<String>> Vars<'_, F> {
         }
     }
 
+    /// `N/duration`, e.g. `10/1h`: at most N in any such window.
+    fn limit(&self, name: &'static str, default: &str) -> Result<FloodLimit, ConfigError> {
+        let v = self.raw(name).unwrap_or_else(|| default.to_owned());
+        let parsed = v.split_once('/').and_then(|(count, per)| {
+            let count = count.trim().parse::<u32>().ok().filter(|n| *n > 0)?;
+            let per = humantime::parse_duration(per.trim()).ok()?;
+            (per >= Duration::from_secs(1)).then_some(FloodLimit { count, per })
+        });
+        parsed.ok_or_else(|| {
+            bad(
+                name,
+                format!("must be a count per duration such as 10/1h, got {v:?}"),
+            )
+        })
+    }
+
+    /// Comma-separated addresses or networks: `10.0.0.1, 192.168.0.0/16, ::1`.
+    fn networks(&self, name: &'static str) -> Result<Vec<IpNet>, ConfigError> {
+        let Some(v) = self.raw(name) else {
+            return Ok(Vec::new());
+        };
+        v.split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(|n| {
+                n.parse::<IpNet>()
+                    .or_else(|_| n.parse::<std::net::IpAddr>().map(IpNet::from))
+                    .map_err(|_| {
+                        bad(
+                            name,
+                            format!(
+                                "must list addresses or networks such as 10.0.0.0/8, got {n:?}"
+                            ),
+                        )
+                    })
+            })
+            .collect()
+    }
+
     fn origins(&self, name: &'static str) -> Result<Vec<String>, ConfigError> {
         let Some(v) = self.raw(name) else {
             return Ok(Vec::new());
@@ -233,6 +293,21 @@ mod tests {
         assert!(s.rate_limits);
         assert_eq!(s.comment_max_length, 250);
         assert_eq!(s.sqlite_synchronous, Synchronous::Full);
+        assert!(s.trusted_proxies.is_empty());
+        assert_eq!(
+            s.register_limit,
+            FloodLimit {
+                count: 10,
+                per: Duration::from_secs(3600)
+            }
+        );
+    }
+
+    #[test]
+    fn trusted_proxies_take_addresses_and_networks() {
+        let s = settings(&[("TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1,::1")]).unwrap();
+        let listed: Vec<String> = s.trusted_proxies.iter().map(|n| n.to_string()).collect();
+        assert_eq!(listed, ["10.0.0.0/8", "127.0.0.1/32", "::1/128"]);
     }
 
     #[test]
@@ -245,6 +320,12 @@ mod tests {
             ("SQLITE_SYNCHRONOUS", "OFF"),
             ("ALLOWED_ORIGINS", "news.example"),
             ("JSON_BODY_LIMIT", "-1"),
+            ("TRUSTED_PROXIES", "proxy.internal"),
+            ("REGISTER_LIMIT", "10 per hour"),
+            ("REPORT_LIMIT", "0/1h"),
+            ("VALIDATE_LIMIT", "5/0s"),
+            ("MAX_CONNECTIONS", "0"),
+            ("CLIENT_TIMEOUT", "never"),
         ];
         for (name, value) in cases {
             let error = settings(&[(name, value)]).expect_err(name);

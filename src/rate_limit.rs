@@ -1,13 +1,19 @@
-//! Per-key rate limits in memory: "at most N per duration", several at once.
+//! Per-key rate limits in memory: "at most N per duration", several at once;
+//! and the throttles on what strangers may send often (registrations, reports,
+//! dry runs), each an N-per-duration limit from the configuration.
 //!
 //! Fixed windows: a limit's window starts with the first hit and resets when
 //! it is over. Memory is bounded: expired windows are pruned when the table
 //! grows large. `RATE_LIMITS=off` turns every limiter off.
 
 use std::collections::HashMap;
+use std::hash::Hash;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::config::Settings;
+use crate::http::error::ApiError;
 use crate::policy::FloodLimit;
 
 #[derive(Debug, Clone, Copy)]
@@ -17,15 +23,15 @@ struct Window {
     per: Duration,
 }
 
-pub struct RateLimiter {
+pub struct RateLimiter<K = i64> {
     enabled: bool,
-    windows: Mutex<HashMap<(i64, u32, Duration), Window>>,
+    windows: Mutex<HashMap<(K, u32, Duration), Window>>,
 }
 
 const PRUNE_ABOVE: usize = 100_000;
 
-impl RateLimiter {
-    pub fn new(enabled: bool) -> RateLimiter {
+impl<K: Hash + Eq + Clone> RateLimiter<K> {
+    pub fn new(enabled: bool) -> RateLimiter<K> {
         RateLimiter {
             enabled,
             windows: Mutex::new(HashMap::new()),
@@ -34,7 +40,7 @@ impl RateLimiter {
 
     /// Counts one hit for `key` against every limit, or says how long to wait.
     /// A refused hit is not counted.
-    pub fn hit(&self, key: i64, limits: &[FloodLimit]) -> Result<(), Duration> {
+    pub fn hit(&self, key: K, limits: &[FloodLimit]) -> Result<(), Duration> {
         if !self.enabled || limits.is_empty() {
             return Ok(());
         }
@@ -46,7 +52,7 @@ impl RateLimiter {
         let mut wait = Duration::ZERO;
         for limit in limits {
             let window = windows
-                .entry((key, limit.count, limit.per))
+                .entry((key.clone(), limit.count, limit.per))
                 .or_insert(Window {
                     started: now,
                     count: 0,
@@ -67,11 +73,55 @@ impl RateLimiter {
             return Err(wait);
         }
         for limit in limits {
-            if let Some(window) = windows.get_mut(&(key, limit.count, limit.per)) {
+            if let Some(window) = windows.get_mut(&(key.clone(), limit.count, limit.per)) {
                 window.count += 1;
             }
         }
         Ok(())
+    }
+}
+
+/// One configured limit on one kind of request, keyed by who sends it.
+pub struct Throttle<K> {
+    limiter: RateLimiter<K>,
+    limit: [FloodLimit; 1],
+}
+
+impl<K: Hash + Eq + Clone> Throttle<K> {
+    pub fn new(enabled: bool, limit: FloodLimit) -> Throttle<K> {
+        Throttle {
+            limiter: RateLimiter::new(enabled),
+            limit: [limit],
+        }
+    }
+
+    /// Counts one request from `key`, or refuses it with 429 and `Retry-After`.
+    pub fn check(&self, key: K) -> Result<(), ApiError> {
+        self.limiter
+            .hit(key, &self.limit)
+            .map_err(|retry_after| ApiError::RateLimited { retry_after })
+    }
+}
+
+/// The throttles on requests a stranger could repeat to flood the service.
+/// (Posting is limited by the standards policy's flooding rule.)
+pub struct Throttles {
+    /// Accounts created per client address.
+    pub register: Throttle<IpAddr>,
+    /// Reports filed per account.
+    pub report: Throttle<i64>,
+    /// Dry runs of the policy per client address.
+    pub validate: Throttle<IpAddr>,
+}
+
+impl Throttles {
+    pub fn new(settings: &Settings) -> Throttles {
+        let on = settings.rate_limits;
+        Throttles {
+            register: Throttle::new(on, settings.register_limit),
+            report: Throttle::new(on, settings.report_limit),
+            validate: Throttle::new(on, settings.validate_limit),
+        }
     }
 }
 

@@ -3,7 +3,6 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
@@ -19,6 +18,7 @@ use crate::http::{health, middleware, openapi};
 use crate::moderation::Moderation;
 use crate::policy::LivePolicy;
 use crate::policy::live::reload_on_sighup;
+use crate::rate_limit::Throttles;
 use crate::storage::Store;
 use crate::{articles, auth, comments, moderation, policy};
 
@@ -30,6 +30,7 @@ pub struct AppState {
     pub comments: Comments,
     pub policy: Arc<LivePolicy>,
     pub moderation: Moderation,
+    pub throttles: Throttles,
 }
 
 pub struct Application {
@@ -56,24 +57,31 @@ impl Application {
         let state = web::Data::new(AppState {
             comments: Comments::new(store.clone(), policy.clone(), &settings),
             moderation: Moderation::new(store.clone(), policy.clone(), &settings),
+            throttles: Throttles::new(&settings),
             policy,
             settings,
             store: store.clone(),
             auth,
         });
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let max_connections = state.settings.max_connections;
+        let client_timeout = state.settings.client_timeout;
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(state.settings.json_body_limit))
                 .app_data(middleware::query_config())
                 .app_data(middleware::path_config())
+                .wrap(from_fn(middleware::limit_heads))
                 .wrap(from_fn(middleware::problems))
                 .wrap(middleware::cors(&state.settings.allowed_origins))
                 .wrap(middleware::security_headers())
                 .wrap(TracingLogger::default())
                 .configure(routes)
         })
-        .client_request_timeout(Duration::from_secs(10))
+        .workers(workers)
+        .max_connections(max_connections.div_ceil(workers))
+        .client_request_timeout(client_timeout)
         .shutdown_timeout(10)
         .listen(listener)?
         .run();

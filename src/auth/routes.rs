@@ -1,6 +1,6 @@
 //! `/api/v1/auth/*`: register, login, logout, me.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -9,8 +9,8 @@ use validator::Validate;
 use crate::auth::account::{DisplayName, Email, Password, Role, User};
 use crate::auth::extract::{CurrentUser, MaybeUser};
 use crate::auth::session::{NewSession, removal_cookie};
-use crate::http::ValidJson;
 use crate::http::error::{ApiResult, ProblemDoc};
+use crate::http::{ClientAddr, ValidJson};
 use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -99,11 +99,14 @@ fn session_response(
 /// Creates a reader account and logs it in.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
     responses((status = 201, body = SessionResponse), (status = 409, description = "email_taken", body = ProblemDoc),
-        (status = 422, description = "weak_password, invalid_email, invalid_display_name", body = ProblemDoc)))]
+        (status = 422, description = "weak_password, invalid_email, invalid_display_name", body = ProblemDoc),
+        (status = 429, description = "rate_limited", body = ProblemDoc)))]
 pub async fn register(
     state: web::Data<AppState>,
+    client: ClientAddr,
     body: ValidJson<RegisterRequest>,
 ) -> ApiResult<HttpResponse> {
+    state.throttles.register.check(client.0)?;
     let body = body.into_inner();
     let email = Email::parse(&body.email)?;
     let display_name = DisplayName::parse(&body.display_name)?;
@@ -125,14 +128,13 @@ pub async fn register(
         (status = 429, description = "too_many_attempts", body = ProblemDoc)))]
 pub async fn login(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    client: ClientAddr,
     body: ValidJson<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
-    let client = client_address(&req);
     let (user, session) = state
         .auth
-        .login(&body.email, Password::any(body.password), client)
+        .login(&body.email, Password::any(body.password), client.0)
         .await?;
     tracing::info!(user_id = user.id, "logged in");
     Ok(session_response(
@@ -141,13 +143,6 @@ pub async fn login(
         &user,
         session,
     ))
-}
-
-/// The address the connection comes from.
-fn client_address(req: &HttpRequest) -> std::net::IpAddr {
-    req.peer_addr()
-        .map(|a| a.ip())
-        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
 }
 
 /// Revokes the caller's session on the server and clears the cookie.

@@ -10,10 +10,10 @@ use validator::Validate;
 use crate::articles::ArticleId;
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::comments::{Comment, Order, Status, Thread};
-use crate::http::ValidJson;
 use crate::http::error::{ApiError, ApiResult, ProblemDoc, Violation};
 use crate::http::lang::Lang;
 use crate::http::paging::{Paging, encode_cursor};
+use crate::http::{ClientAddr, ValidJson};
 use crate::policy::Action;
 use crate::startup::AppState;
 
@@ -335,13 +335,16 @@ pub async fn delete_comment(
 /// A dry run of the comment text rule and the standards policy; stores nothing.
 /// Logged in, the author's own record (repeats, new commenter) counts too.
 #[utoipa::path(post, path = "/api/v1/comments/validate", tag = "comments",
-    request_body = ValidateRequest, responses((status = 200, body = ValidateResponse)))]
+    request_body = ValidateRequest, responses((status = 200, body = ValidateResponse),
+        (status = 429, description = "rate_limited", body = ProblemDoc)))]
 pub async fn validate_comment(
     state: web::Data<AppState>,
     caller: MaybeUser,
+    client: ClientAddr,
     req: HttpRequest,
     body: ValidJson<ValidateRequest>,
 ) -> ApiResult<web::Json<ValidateResponse>> {
+    state.throttles.validate.check(client.0)?;
     let body = body.into_inner();
     let author = caller.0.map(|c| c.user);
     let dry = state.comments.dry_run(&body.body, author.as_ref()).await?;

@@ -14,6 +14,9 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use validator::Validate;
 
 use crate::http::error::{ApiError, Violation};
+use crate::startup::AppState;
+
+const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub struct ValidJson<T>(pub T);
 
@@ -30,11 +33,18 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let is_json = is_json(req);
         let body = web::Bytes::from_request(req, payload);
+        let timeout = req
+            .app_data::<web::Data<AppState>>()
+            .map_or(DEFAULT_TIMEOUT, |state| state.settings.client_timeout);
         Box::pin(async move {
             if !is_json {
                 return Err(ApiError::UnsupportedMediaType);
             }
-            let bytes = body.await.map_err(|e| {
+            // A client that trickles its body in would hold a worker's memory forever.
+            let body = tokio::time::timeout(timeout, body)
+                .await
+                .map_err(|_| ApiError::Status(StatusCode::REQUEST_TIMEOUT))?;
+            let bytes = body.map_err(|e| {
                 if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
                     ApiError::PayloadTooLarge
                 } else {

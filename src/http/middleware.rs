@@ -4,6 +4,7 @@
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, HttpRequest, web};
@@ -53,6 +54,36 @@ fn as_problem(res: ServiceResponse<BoxBody>, lang: Lang) -> ServiceResponse<BoxB
         return res.into_response(rendered);
     }
     res
+}
+
+/// The most a request line's target and its headers may hold. actix stops at
+/// 128 KiB and 96 headers; no browser or API client needs near that much.
+const MAX_URI_BYTES: usize = 8 * 1024;
+const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// Refuses oversized request targets (414) and headers (431) before any
+/// handler, extractor or log line spends work on them.
+pub async fn limit_heads(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let uri_bytes = req.uri().to_string().len();
+    let header_bytes: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    let refused = if uri_bytes > MAX_URI_BYTES {
+        Some(StatusCode::URI_TOO_LONG)
+    } else if header_bytes > MAX_HEADER_BYTES {
+        Some(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE)
+    } else {
+        None
+    };
+    match refused {
+        Some(status) => Ok(req.error_response(ApiError::Status(status))),
+        None => Ok(next.call(req).await?.map_into_boxed_body()),
+    }
 }
 
 pub fn query_config() -> web::QueryConfig {

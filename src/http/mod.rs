@@ -1,6 +1,7 @@
 //! HTTP wiring shared by every route: errors, language, paging, middleware,
 //! health checks and the OpenAPI description.
 
+pub mod client;
 pub mod error;
 pub mod health;
 pub mod json;
@@ -9,4 +10,5 @@ pub mod middleware;
 pub mod openapi;
 pub mod paging;
 
+pub use client::ClientAddr;
 pub use json::ValidJson;

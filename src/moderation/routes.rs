@@ -231,13 +231,15 @@ pub struct ReportRequest {
 #[utoipa::path(post, path = "/api/v1/comments/{id}/reports", tag = "comments",
     params(("id" = String, Path,)), request_body = ReportRequest,
     responses((status = 202, description = "the report is filed"), (status = 401, body = ProblemDoc),
-        (status = 404, body = ProblemDoc), (status = 409, description = "already_reported", body = ProblemDoc)))]
+        (status = 404, body = ProblemDoc), (status = 409, description = "already_reported", body = ProblemDoc),
+        (status = 429, description = "rate_limited", body = ProblemDoc)))]
 pub async fn report(
     state: web::Data<AppState>,
     caller: CurrentUser,
     path: web::Path<String>,
     body: ValidJson<ReportRequest>,
 ) -> ApiResult<HttpResponse> {
+    state.throttles.report.check(caller.user.id)?;
     let body = body.into_inner();
     state
         .moderation
