@@ -133,14 +133,15 @@ impl Comments {
         let comment = self
             .store
             .insert_comment(CommentInsert {
-                article_id: &article.id,
+                article_id: article.id.clone(),
                 parent_id: thread_root,
                 author_id: author.id,
-                body: body.as_str(),
+                author_name: author.display_name.clone(),
                 length: body.length(),
+                fingerprint: fingerprint(body.as_str()),
+                body: body.as_str().to_owned(),
                 status,
-                fingerprint: &fingerprint(body.as_str()),
-                reasons: &reasons,
+                reasons: reasons.clone(),
                 now: Utc::now(),
             })
             .await?;

@@ -1,7 +1,7 @@
 //! Comments, with the counters they keep on their article and parent.
 
 use chrono::{DateTime, Utc};
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Sqlite, SqliteConnection, Transaction};
 
 use super::moderation::append_log;
 use super::{Store, from_millis, to_millis};
@@ -60,18 +60,41 @@ const VISIBLE: &str = "((c.status = 'published' AND c.hidden = 0)
     OR (c.status = 'deleted' AND c.reply_count > 0)
     OR (c.status IN ('pending', 'published') AND c.author_id = ?2))";
 
-pub struct CommentInsert<'a> {
-    pub article_id: &'a str,
+/// A new comment, owned, so it can wait in the group-commit queue.
+pub struct CommentInsert {
+    pub article_id: String,
     pub parent_id: Option<i64>,
     pub author_id: i64,
-    pub body: &'a str,
+    /// Shown in the answer; the account row keeps the name.
+    pub author_name: String,
+    pub body: String,
     pub length: usize,
     pub status: Status,
     /// The hash of the folded text, for refusing repeats.
-    pub fingerprint: &'a [u8],
+    pub fingerprint: [u8; 16],
     /// The rules that held the comment; empty when it is published.
-    pub reasons: &'a [Finding],
+    pub reasons: Vec<Finding>,
     pub now: DateTime<Utc>,
+}
+
+impl CommentInsert {
+    /// The comment as stored: the database adds only the id.
+    pub(super) fn stored(self, id: i64) -> Comment {
+        Comment {
+            id,
+            article_id: self.article_id,
+            parent_id: self.parent_id,
+            author_id: self.author_id,
+            author_name: self.author_name,
+            body: self.body,
+            length: self.length as i64,
+            status: self.status,
+            reply_count: 0,
+            created_at: from_millis(to_millis(self.now)),
+            edited_at: None,
+            hidden: false,
+        }
+    }
 }
 
 pub struct CommentEdit<'a> {
@@ -125,37 +148,6 @@ impl Store {
         Ok(row.map(Comment::from))
     }
 
-    /// Inserts the comment with the reasons it was held for, and counts it
-    /// on its article and parent when it is published, in one transaction.
-    pub async fn insert_comment(&self, new: CommentInsert<'_>) -> anyhow::Result<Comment> {
-        let mut tx = self.begin_write().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO comments (article_id, parent_id, author_id, body, length, status, fingerprint, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(new.article_id)
-        .bind(new.parent_id)
-        .bind(new.author_id)
-        .bind(new.body)
-        .bind(new.length as i64)
-        .bind(new.status.as_str())
-        .bind(new.fingerprint)
-        .bind(to_millis(new.now))
-        .fetch_one(&mut *tx)
-        .await?;
-        record_hold(&mut tx, id, &new).await?;
-        if new.status == Status::Published {
-            count_published(&mut tx, new.article_id, new.parent_id, 1).await?;
-        }
-        let sql = format!("SELECT {COMMENT_COLUMNS} {FROM_COMMENTS} WHERE c.id = ?");
-        let row = sqlx::query_as::<_, CommentRow>(&sql)
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(row.into())
-    }
-
     /// An author's edit: the new text and status, the counters, and the
     /// reasons if the edit is held, in one transaction.
     pub async fn update_comment_text(
@@ -189,18 +181,14 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        let held = CommentInsert {
+        let held = Hold {
+            comment_id: id,
             article_id: &article_id,
-            parent_id,
             author_id: edit.author_id,
-            body: edit.body,
-            length: edit.length,
-            status: edit.status,
-            fingerprint: edit.fingerprint,
             reasons: edit.reasons,
             now: edit.now,
         };
-        record_hold(&mut tx, id, &held).await?;
+        record_hold(&mut tx, &held).await?;
         let sql = format!("SELECT {COMMENT_COLUMNS} {FROM_COMMENTS} WHERE c.id = ?");
         let row = sqlx::query_as::<_, CommentRow>(&sql)
             .bind(id)
@@ -343,57 +331,80 @@ async fn comment_state(
 /// Keeps `articles.comment_count` and the parent's `reply_count` in step:
 /// they count published comments that are not hidden.
 pub(super) async fn count_published(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut SqliteConnection,
     article_id: &str,
     parent_id: Option<i64>,
+    delta: i64,
+) -> sqlx::Result<()> {
+    count_on_article(tx, article_id, delta).await?;
+    if let Some(parent_id) = parent_id {
+        count_on_parent(tx, parent_id, delta).await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn count_on_article(
+    tx: &mut SqliteConnection,
+    article_id: &str,
     delta: i64,
 ) -> sqlx::Result<()> {
     sqlx::query("UPDATE articles SET comment_count = comment_count + ? WHERE id = ?")
         .bind(delta)
         .bind(article_id)
-        .execute(&mut **tx)
+        .execute(tx)
         .await?;
-    if let Some(parent_id) = parent_id {
-        sqlx::query("UPDATE comments SET reply_count = reply_count + ? WHERE id = ?")
-            .bind(delta)
-            .bind(parent_id)
-            .execute(&mut **tx)
-            .await?;
-    }
     Ok(())
 }
 
-/// The reasons of a held comment, and the hold among the policy's decisions.
-async fn record_hold(
-    tx: &mut Transaction<'static, Sqlite>,
-    comment_id: i64,
-    new: &CommentInsert<'_>,
+pub(super) async fn count_on_parent(
+    tx: &mut SqliteConnection,
+    parent_id: i64,
+    delta: i64,
 ) -> sqlx::Result<()> {
-    if new.reasons.is_empty() {
+    sqlx::query("UPDATE comments SET reply_count = reply_count + ? WHERE id = ?")
+        .bind(delta)
+        .bind(parent_id)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
+/// A comment held for review: what its hold records.
+pub(super) struct Hold<'a> {
+    pub comment_id: i64,
+    pub article_id: &'a str,
+    pub author_id: i64,
+    pub reasons: &'a [Finding],
+    pub now: DateTime<Utc>,
+}
+
+/// The reasons of a held comment, and the hold among the policy's decisions.
+pub(super) async fn record_hold(tx: &mut SqliteConnection, hold: &Hold<'_>) -> sqlx::Result<()> {
+    if hold.reasons.is_empty() {
         return Ok(());
     }
-    for reason in new.reasons {
+    for reason in hold.reasons {
         sqlx::query(
             "INSERT INTO comment_reasons (comment_id, code, start, end) VALUES (?, ?, ?, ?)",
         )
-        .bind(comment_id)
+        .bind(hold.comment_id)
         .bind(reason.code)
         .bind(reason.start as i64)
         .bind(reason.end as i64)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     }
-    let codes: Vec<&str> = new.reasons.iter().map(|r| r.code).collect();
+    let codes: Vec<&str> = hold.reasons.iter().map(|r| r.code).collect();
     let codes = codes.join(",");
     append_log(
         tx,
         &LogLine {
             actor: None,
             action: "hold",
-            target: Target::Comment(comment_id),
+            target: Target::Comment(hold.comment_id),
             reason: Some(&codes),
             note: None,
-            at: new.now,
+            at: hold.now,
         },
     )
     .await?;
@@ -401,12 +412,12 @@ async fn record_hold(
         "INSERT INTO policy_decisions (account_id, article_id, comment_id, action, codes, created_at)
          VALUES (?, ?, ?, 'hold', ?, ?)",
     )
-    .bind(new.author_id)
-    .bind(new.article_id)
-    .bind(comment_id)
+    .bind(hold.author_id)
+    .bind(hold.article_id)
+    .bind(hold.comment_id)
     .bind(&codes)
-    .bind(to_millis(new.now))
-    .execute(&mut **tx)
+    .bind(to_millis(hold.now))
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }

@@ -12,6 +12,7 @@
 
 mod accounts;
 mod articles;
+mod comment_writer;
 mod comments;
 mod moderation;
 mod policy;
@@ -32,12 +33,16 @@ pub use comments::{CommentEdit, CommentInsert, CommentPage, PageQuery};
 pub use moderation::{Decided, ReportInsert, SanctionInsert};
 pub use sessions::LiveSession;
 
+use crate::comments::Comment;
 use crate::config::Synchronous;
+use comment_writer::CommentWriter;
 
 #[derive(Clone)]
 pub struct Store {
     read: SqlitePool,
     write: SqlitePool,
+    /// New comments, committed in groups through `write`.
+    comments: CommentWriter,
 }
 
 /// Writers wait this long for the lock held by another process before failing.
@@ -76,7 +81,12 @@ impl Store {
             .connect_with(options.read_only(true))
             .await
             .context("cannot open read connections")?;
-        Ok(Store { read, write })
+        let comments = CommentWriter::start(write.clone());
+        Ok(Store {
+            read,
+            write,
+            comments,
+        })
     }
 
     /// Answers when a read reaches the database file.
@@ -88,6 +98,12 @@ impl Store {
     pub async fn close(&self) {
         self.read.close().await;
         self.write.close().await;
+    }
+
+    /// Stores a new comment with the reasons it was held for, counted on its
+    /// article and parent when published; answers once it is on disk.
+    pub async fn insert_comment(&self, new: CommentInsert) -> anyhow::Result<Comment> {
+        self.comments.insert(new).await
     }
 
     async fn begin_write(&self) -> sqlx::Result<Transaction<'static, Sqlite>> {

@@ -4,7 +4,7 @@
 //! never misses an action and never records one that did not happen.
 
 use chrono::{DateTime, Utc};
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Sqlite, SqliteConnection, Transaction};
 
 use super::accounts::AccountRow;
 use super::comments::{COMMENT_COLUMNS, CommentRow, FROM_COMMENTS, count_published};
@@ -46,10 +46,7 @@ pub struct SanctionInsert<'a> {
     pub now: DateTime<Utc>,
 }
 
-pub(super) async fn append_log(
-    tx: &mut Transaction<'static, Sqlite>,
-    line: &LogLine<'_>,
-) -> sqlx::Result<()> {
+pub(super) async fn append_log(tx: &mut SqliteConnection, line: &LogLine<'_>) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO moderation_log (at, actor_id, action, target_type, target_id, reason, note)
          VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -61,7 +58,7 @@ pub(super) async fn append_log(
     .bind(line.target.id())
     .bind(line.reason)
     .bind(line.note)
-    .execute(&mut **tx)
+    .execute(tx)
     .await?;
     Ok(())
 }

@@ -1,0 +1,232 @@
+//! Group commit for new comments.
+//!
+//! With `synchronous=FULL` every commit waits for the disk, so one commit per
+//! comment caps posting at the disk's flush rate. Posts therefore queue for one
+//! writer task, which takes every post waiting and commits them together; each
+//! author is answered only after the commit that holds their comment, so an
+//! acknowledged comment is as durable as before. A post that fails (say, its
+//! parent vanished) is rolled back to its savepoint and fails alone.
+
+use std::collections::HashMap;
+
+use sqlx::{Connection, SqliteConnection, SqlitePool};
+use tokio::sync::{mpsc, oneshot};
+
+use super::comments::{CommentInsert, Hold, count_on_article, count_on_parent, record_hold};
+use super::to_millis;
+use crate::comments::{Comment, Status};
+
+/// Posts taken into one commit at most; more wait for the next.
+const MAX_BATCH: usize = 256;
+/// Posts waiting before senders have to wait too.
+const QUEUE: usize = 4096;
+
+type Reply = oneshot::Sender<anyhow::Result<Comment>>;
+
+#[derive(Clone)]
+pub(super) struct CommentWriter {
+    queue: mpsc::Sender<(CommentInsert, Reply)>,
+}
+
+impl CommentWriter {
+    /// Starts the writer task on the current runtime.
+    pub(super) fn start(pool: SqlitePool) -> CommentWriter {
+        let (queue, waiting) = mpsc::channel(QUEUE);
+        tokio::spawn(run(pool, waiting));
+        CommentWriter { queue }
+    }
+
+    /// Stores the comment and answers once its commit is on disk.
+    pub(super) async fn insert(&self, new: CommentInsert) -> anyhow::Result<Comment> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send((new, reply))
+            .await
+            .map_err(|_| anyhow::anyhow!("the comment writer has stopped"))?;
+        answer
+            .await
+            .map_err(|_| anyhow::anyhow!("the comment writer dropped a post"))?
+    }
+}
+
+async fn run(pool: SqlitePool, mut waiting: mpsc::Receiver<(CommentInsert, Reply)>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while waiting.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let (posts, replies): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
+        let results = commit_batch(&pool, posts).await;
+        for (reply, result) in replies.into_iter().zip(results) {
+            // The author may have gone; the comment is stored all the same.
+            let _ = reply.send(result);
+        }
+    }
+}
+
+/// One transaction for the whole batch: each post under its own savepoint,
+/// then the article and parent counters once per batch. Every post gets the
+/// commit's error if the commit itself fails.
+async fn commit_batch(
+    pool: &SqlitePool,
+    posts: Vec<CommentInsert>,
+) -> Vec<anyhow::Result<Comment>> {
+    let count = posts.len();
+    let mut stored = Vec::with_capacity(count);
+    let outcome: anyhow::Result<()> = async {
+        let mut conn = pool.acquire().await?;
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+        let mut counts = Counts::default();
+        for post in posts {
+            let result = insert_one(&mut tx, &post).await;
+            if result.is_ok() && post.status == Status::Published {
+                counts.add(&post);
+            }
+            stored.push(result.map(|id| post.stored(id)));
+        }
+        counts.write(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+    .await;
+    match outcome {
+        Ok(()) => stored,
+        Err(error) => {
+            tracing::error!(
+                error = format!("{error:#}"),
+                posts = count,
+                "a comment batch failed"
+            );
+            (0..count)
+                .map(|_| Err(anyhow::anyhow!("the batch commit failed: {error:#}")))
+                .collect()
+        }
+    }
+}
+
+/// Inserts one post under a savepoint, so a failure undoes only this post.
+async fn insert_one(tx: &mut SqliteConnection, post: &CommentInsert) -> anyhow::Result<i64> {
+    sqlx::query("SAVEPOINT post").execute(&mut *tx).await?;
+    let inserted = insert_rows(tx, post).await;
+    if inserted.is_err() {
+        sqlx::query("ROLLBACK TO post").execute(&mut *tx).await?;
+    }
+    sqlx::query("RELEASE post").execute(&mut *tx).await?;
+    Ok(inserted?)
+}
+
+async fn insert_rows(tx: &mut SqliteConnection, post: &CommentInsert) -> sqlx::Result<i64> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO comments (article_id, parent_id, author_id, body, length, status, fingerprint, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(&post.article_id)
+    .bind(post.parent_id)
+    .bind(post.author_id)
+    .bind(&post.body)
+    .bind(post.length as i64)
+    .bind(post.status.as_str())
+    .bind(&post.fingerprint[..])
+    .bind(to_millis(post.now))
+    .fetch_one(&mut *tx)
+    .await?;
+    let hold = Hold {
+        comment_id: id,
+        article_id: &post.article_id,
+        author_id: post.author_id,
+        reasons: &post.reasons,
+        now: post.now,
+    };
+    record_hold(tx, &hold).await?;
+    Ok(id)
+}
+
+/// Published comments of the batch per article and per parent, so each
+/// counter is written once per commit instead of once per post.
+#[derive(Default)]
+struct Counts {
+    articles: HashMap<String, i64>,
+    parents: HashMap<i64, i64>,
+}
+
+impl Counts {
+    fn add(&mut self, post: &CommentInsert) {
+        *self.articles.entry(post.article_id.clone()).or_default() += 1;
+        if let Some(parent) = post.parent_id {
+            *self.parents.entry(parent).or_default() += 1;
+        }
+    }
+
+    async fn write(&self, tx: &mut SqliteConnection) -> sqlx::Result<()> {
+        for (article_id, added) in &self.articles {
+            count_on_article(tx, article_id, *added).await?;
+        }
+        for (parent_id, added) in &self.parents {
+            count_on_parent(tx, *parent_id, *added).await?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Role;
+    use crate::config::Synchronous;
+    use crate::storage::{AccountInsert, Store};
+
+    fn post(article_id: &str, author_id: i64, body: &str) -> CommentInsert {
+        CommentInsert {
+            article_id: article_id.into(),
+            parent_id: None,
+            author_id,
+            author_name: "독자".into(),
+            body: body.into(),
+            length: body.chars().count(),
+            status: Status::Published,
+            fingerprint: [body.len() as u8; 16],
+            reasons: Vec::new(),
+            now: chrono::Utc::now(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failing_post_fails_alone_and_the_counter_counts_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/test.db", dir.path().display());
+        let store = Store::open(&url, Synchronous::Full).await.unwrap();
+        crate::articles::seed::seed_demo_editorials(&store)
+            .await
+            .unwrap();
+        let author = store
+            .insert_account(AccountInsert {
+                email: "a@news.example",
+                display_name: "독자",
+                password_hash: "x",
+                role: Role::Reader,
+                now: chrono::Utc::now(),
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        let article = "putin-north-korea-signal";
+        let posts = vec![
+            post(article, author.id, "first"),
+            post("no-such-article", author.id, "orphan"),
+            post(article, author.id, "third"),
+        ];
+
+        let results = commit_batch(&store.write, posts).await;
+
+        assert!(results[0].is_ok() && results[2].is_ok(), "{results:?}");
+        assert!(results[1].is_err(), "the post on a missing article fails");
+        let stored: Vec<String> = sqlx::query_scalar("SELECT body FROM comments ORDER BY id")
+            .fetch_all(&store.read)
+            .await
+            .unwrap();
+        assert_eq!(stored, ["first", "third"]);
+        let counted: i64 = sqlx::query_scalar("SELECT comment_count FROM articles WHERE id = ?")
+            .bind(article)
+            .fetch_one(&store.read)
+            .await
+            .unwrap();
+        assert_eq!(counted, 2);
+    }
+}
