@@ -1,6 +1,7 @@
 //! Comments: the text rule, posting, listing, reading and deleting.
 
 pub mod body;
+pub mod page_cache;
 pub mod routes;
 pub mod service;
 
@@ -78,7 +79,7 @@ pub struct Thread {
     pub replies: Vec<Comment>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Order {
     Newest,
     Oldest,

@@ -1,6 +1,8 @@
 //! Comment routes: listing and posting under an article, and `/comments/*`.
 
-use actix_web::http::StatusCode;
+use std::sync::Arc;
+
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -9,6 +11,7 @@ use validator::Validate;
 
 use crate::articles::ArticleId;
 use crate::auth::{CurrentUser, MaybeUser};
+use crate::comments::page_cache::{Page, PageKey};
 use crate::comments::{Comment, Order, Status, Thread};
 use crate::http::error::{ApiError, ApiResult, ProblemDoc, Violation};
 use crate::http::lang::Lang;
@@ -187,25 +190,70 @@ fn article_id(path: &str) -> ApiResult<ArticleId> {
 /// Published comments, newest first by default, with the caller's own pending ones.
 #[utoipa::path(get, path = "/api/v1/articles/{article_id}/comments", tag = "comments",
     params(("article_id" = String, Path,), ListQuery),
-    responses((status = 200, body = CommentListResponse), (status = 400, body = ProblemDoc),
+    responses((status = 200, body = CommentListResponse,
+            headers(("ETag" = String, description = "send back in If-None-Match"))),
+        (status = 304, description = "not modified since the ETag in If-None-Match"),
+        (status = 400, body = ProblemDoc),
         (status = 404, description = "article_not_found", body = ProblemDoc)))]
 pub async fn list_comments(
     state: web::Data<AppState>,
     caller: MaybeUser,
+    req: HttpRequest,
     path: web::Path<String>,
     query: web::Query<ListQuery>,
-) -> ApiResult<web::Json<CommentListResponse>> {
+) -> ApiResult<HttpResponse> {
     let id = article_id(&path)?;
     let viewer = caller.0.map(|c| c.user);
-    let (article, page) = state
-        .comments
-        .list(&id, viewer.as_ref(), query.order()?, query.paging()?)
-        .await?;
-    Ok(web::Json(CommentListResponse {
-        comments: page.items.into_iter().map(ThreadView::from).collect(),
-        next_cursor: page.next_after.map(encode_cursor),
-        total: article.comment_count,
-    }))
+    let (order, paging) = (query.order()?, query.paging()?);
+    let build = || async {
+        let (article, page) = state
+            .comments
+            .list(&id, viewer.as_ref(), order, paging)
+            .await?;
+        let listing = CommentListResponse {
+            comments: page.items.into_iter().map(ThreadView::from).collect(),
+            next_cursor: page.next_after.map(encode_cursor),
+            total: article.comment_count,
+        };
+        Ok::<_, ApiError>(web::Bytes::from(
+            serde_json::to_vec(&listing).map_err(anyhow::Error::from)?,
+        ))
+    };
+    let page = if viewer.is_none() && paging.after.is_none() {
+        let key = PageKey {
+            article_id: id.as_str().to_owned(),
+            order,
+            limit: paging.limit,
+        };
+        state.comments.pages.get_or_build(key, build).await?
+    } else {
+        Arc::new(Page::new(build().await?))
+    };
+    Ok(json_with_etag(&req, &page))
+}
+
+/// The JSON answer, or 304 when the client's copy is the same; clients must
+/// ask again each time (`no-cache`), so a new comment is never hidden by a cache.
+fn json_with_etag(req: &HttpRequest, page: &Page) -> HttpResponse {
+    let fresh = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|tags| tags.split(',').any(|t| t.trim() == page.etag));
+    let mut answer = if fresh {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    answer
+        .insert_header((header::ETAG, page.etag.as_str()))
+        .insert_header((header::CACHE_CONTROL, "no-cache"));
+    if fresh {
+        return answer.finish();
+    }
+    answer
+        .content_type("application/json")
+        .body(page.body.clone())
 }
 
 /// Posts a comment: 201 when published, 202 when held for review.

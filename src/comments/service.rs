@@ -9,6 +9,7 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::articles::{Article, ArticleId};
 use crate::auth::User;
+use crate::comments::page_cache::PageCache;
 use crate::comments::{Comment, CommentBody, Measured, Order, Status, Thread};
 use crate::config::Settings;
 use crate::http::error::{ApiError, ApiResult, Violation};
@@ -25,6 +26,8 @@ pub struct Comments {
     edit_window: std::time::Duration,
     policy: Arc<LivePolicy>,
     flood: Arc<RateLimiter>,
+    /// First pages as anonymous readers see them, ready to send.
+    pub pages: Arc<PageCache>,
 }
 
 /// A comment that was stored, and what its author is told if it is held.
@@ -66,11 +69,12 @@ fn fingerprint(text: &str) -> [u8; 16] {
 impl Comments {
     pub fn new(store: Store, policy: Arc<LivePolicy>, settings: &Settings) -> Comments {
         Comments {
-            store,
+            store: store.clone(),
             max_length: settings.comment_max_length,
             edit_window: settings.edit_window,
             policy,
             flood: Arc::new(RateLimiter::new(settings.rate_limits)),
+            pages: Arc::new(PageCache::new(store.clone())),
         }
     }
 

@@ -110,7 +110,7 @@ impl Store {
             )
             .await?;
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok((row.into(), existed.is_none()))
     }
 }

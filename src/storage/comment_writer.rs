@@ -8,6 +8,8 @@
 //! parent vanished) is rolled back to its savepoint and fails alone.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use sqlx::{Connection, SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
@@ -30,9 +32,9 @@ pub(super) struct CommentWriter {
 
 impl CommentWriter {
     /// Starts the writer task on the current runtime.
-    pub(super) fn start(pool: SqlitePool) -> CommentWriter {
+    pub(super) fn start(pool: SqlitePool, version: Arc<AtomicU64>) -> CommentWriter {
         let (queue, waiting) = mpsc::channel(QUEUE);
-        tokio::spawn(run(pool, waiting));
+        tokio::spawn(run(pool, version, waiting));
         CommentWriter { queue }
     }
 
@@ -49,11 +51,17 @@ impl CommentWriter {
     }
 }
 
-async fn run(pool: SqlitePool, mut waiting: mpsc::Receiver<(CommentInsert, Reply)>) {
+async fn run(
+    pool: SqlitePool,
+    version: Arc<AtomicU64>,
+    mut waiting: mpsc::Receiver<(CommentInsert, Reply)>,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while waiting.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let (posts, replies): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
         let results = commit_batch(&pool, posts).await;
+        // Before anyone is answered, so an author's next read sees their comment.
+        version.fetch_add(1, Ordering::Release);
         for (reply, result) in replies.into_iter().zip(results) {
             // The author may have gone; the comment is stored all the same.
             let _ = reply.send(result);

@@ -194,7 +194,7 @@ impl Store {
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(row.into())
     }
 
@@ -219,7 +219,7 @@ impl Store {
         if status == Status::Published.as_str() && !hidden {
             count_published(&mut tx, &article_id, parent_id, -1).await?;
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(true)
     }
 

@@ -19,6 +19,8 @@ mod policy;
 mod sessions;
 
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -43,6 +45,8 @@ pub struct Store {
     write: SqlitePool,
     /// New comments, committed in groups through `write`.
     comments: CommentWriter,
+    /// Counts committed writes, so cached answers know when they are stale.
+    version: Arc<AtomicU64>,
 }
 
 /// Writers wait this long for the lock held by another process before failing.
@@ -81,11 +85,13 @@ impl Store {
             .connect_with(options.read_only(true))
             .await
             .context("cannot open read connections")?;
-        let comments = CommentWriter::start(write.clone());
+        let version = Arc::new(AtomicU64::new(0));
+        let comments = CommentWriter::start(write.clone(), version.clone());
         Ok(Store {
             read,
             write,
             comments,
+            version,
         })
     }
 
@@ -104,6 +110,19 @@ impl Store {
     /// article and parent when published; answers once it is on disk.
     pub async fn insert_comment(&self, new: CommentInsert) -> anyhow::Result<Comment> {
         self.comments.insert(new).await
+    }
+
+    /// Changes whenever a write that readers could see has committed. Read it
+    /// before building a cached answer; the answer is current while it holds.
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::Acquire)
+    }
+
+    /// Commits and marks every cached answer stale, before the caller answers.
+    async fn commit(&self, tx: Transaction<'static, Sqlite>) -> sqlx::Result<()> {
+        tx.commit().await?;
+        self.version.fetch_add(1, Ordering::Release);
+        Ok(())
     }
 
     async fn begin_write(&self) -> sqlx::Result<Transaction<'static, Sqlite>> {

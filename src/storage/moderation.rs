@@ -255,7 +255,7 @@ impl Store {
         )
         .await?;
         let after = comment_in(&mut tx, id).await?.unwrap_or(before);
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(Decided::Done(after))
     }
 
@@ -307,7 +307,7 @@ impl Store {
             )
             .await?;
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(true)
     }
 
@@ -341,7 +341,7 @@ impl Store {
         if new.reject_pending && new.kind == SanctionKind::Ban {
             reject_pending_of(&mut tx, new.account_id, new.moderator_id, new.now).await?;
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(Sanction {
             id,
             account_id: new.account_id,
@@ -385,7 +385,7 @@ impl Store {
             },
         )
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(true)
     }
 
@@ -420,7 +420,7 @@ impl Store {
             },
         )
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(Some(row.into_user()))
     }
 
@@ -479,7 +479,7 @@ impl Store {
     pub async fn append_log(&self, line: &LogLine<'_>) -> anyhow::Result<()> {
         let mut tx = self.begin_write().await?;
         append_log(&mut tx, line).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 }

@@ -11,6 +11,7 @@ mod errors;
 mod health;
 mod helpers;
 mod limits;
+mod listing;
 mod moderation;
 mod pages;
 mod policy;

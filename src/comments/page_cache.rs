@@ -1,0 +1,106 @@
+//! The first page of an editorial's comments, as anonymous readers see it,
+//! kept as the finished JSON answer.
+//!
+//! Readers far outnumber writers, and most of them ask for the same first
+//! page. An answer is kept with the store's write version it was built at and
+//! is served while that version holds; the first reader after a write builds
+//! it again while the others wait for that one build instead of each running
+//! the queries. Pages that a logged-in reader asks for (which show their own
+//! pending comments) and later pages are not kept.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, RwLock};
+
+use actix_web::web::Bytes;
+use sha2::{Digest, Sha256};
+
+use crate::comments::Order;
+use crate::storage::Store;
+
+/// Pages kept at most; past this the whole table is dropped and refills with
+/// whatever is being read.
+const MAX_PAGES: usize = 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PageKey {
+    pub article_id: String,
+    pub order: Order,
+    pub limit: usize,
+}
+
+/// A finished JSON answer and its entity tag.
+#[derive(Debug)]
+pub struct Page {
+    pub body: Bytes,
+    pub etag: String,
+    version: u64,
+}
+
+impl Page {
+    pub fn new(body: Bytes) -> Page {
+        Page {
+            etag: etag_of(&body),
+            body,
+            version: 0,
+        }
+    }
+}
+
+/// A strong entity tag from the bytes, so an unrelated write leaves it alone.
+pub fn etag_of(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    format!("\"{}\"", hex::encode(&digest[..12]))
+}
+
+pub struct PageCache {
+    store: Store,
+    pages: RwLock<HashMap<PageKey, Arc<Page>>>,
+    /// One build at a time; those who wait find the page built.
+    building: tokio::sync::Mutex<()>,
+}
+
+impl PageCache {
+    pub fn new(store: Store) -> PageCache {
+        PageCache {
+            store,
+            pages: RwLock::new(HashMap::new()),
+            building: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// The kept page if no write came since it was built, else `build`'s.
+    pub async fn get_or_build<F, Fut, E>(&self, key: PageKey, build: F) -> Result<Arc<Page>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Bytes, E>>,
+    {
+        if let Some(page) = self.current(&key) {
+            return Ok(page);
+        }
+        let _building = self.building.lock().await;
+        if let Some(page) = self.current(&key) {
+            return Ok(page);
+        }
+        // Read before the queries: a write that lands during them makes the
+        // page stale at once rather than leaving it stale for good.
+        let version = self.store.version();
+        let mut page = Page::new(build().await?);
+        page.version = version;
+        let page = Arc::new(page);
+        let mut pages = self.pages.write().unwrap_or_else(|e| e.into_inner());
+        if pages.len() >= MAX_PAGES {
+            pages.clear();
+        }
+        pages.insert(key, page.clone());
+        Ok(page)
+    }
+
+    fn current(&self, key: &PageKey) -> Option<Arc<Page>> {
+        let pages = self.pages.read().unwrap_or_else(|e| e.into_inner());
+        pages
+            .get(key)
+            .filter(|page| page.version == self.store.version())
+            .cloned()
+    }
+}

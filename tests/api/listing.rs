@@ -1,0 +1,134 @@
+//! The first page of a listing is kept ready for anonymous readers; these
+//! tests prime it before every kind of write and check that the next read
+//! shows the write, and that entity tags answer 304 only while nothing changed.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{DEMO_ARTICLE, TestApp, TestUser, json_body};
+
+const LIST: &str = "/api/v1/articles/putin-north-korea-signal/comments";
+
+async fn anonymous_ids(app: &TestApp) -> Vec<String> {
+    let list = app.list(LIST).await;
+    list["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn decide(app: &TestApp, moderator: &TestUser, id: &str, action: &str) {
+    let path = format!("/api/v1/moderation/comments/{id}/decision");
+    let body = json!({"action": action, "reason": "abuse"});
+    let response = app.post_as(moderator, &path, &body).await;
+    assert_eq!(response.status(), 200, "{action} {id}");
+}
+
+fn id_of(answer: &Value) -> String {
+    answer["comment"]["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_first_page_shows_every_kind_of_write_at_once() {
+    let app = TestApp::spawn_with(|s| s.reports_to_hide = 1).await;
+    let moderator = app.moderator().await;
+    let author = app.reader().await;
+    let reporter = app.reader().await;
+    assert!(anonymous_ids(&app).await.is_empty());
+
+    let mut shown = Vec::new();
+    for n in 0..5 {
+        let posted = app
+            .published(&author, DEMO_ARTICLE, &format!("의견 {n}번"))
+            .await;
+        shown.insert(0, posted["id"].as_str().unwrap().to_owned());
+        assert_eq!(anonymous_ids(&app).await, shown, "after post {n}");
+    }
+    let total = app.list(LIST).await["total"].clone();
+    assert_eq!(total, 5, "the total moves with the page");
+
+    let held = json_body(
+        app.comment(&author, DEMO_ARTICLE, "call me on 010-1234-5678")
+            .await,
+    )
+    .await;
+    assert_eq!(
+        anonymous_ids(&app).await,
+        shown,
+        "a held comment is not shown"
+    );
+    decide(&app, &moderator, &id_of(&held), "approve").await;
+    shown.insert(0, id_of(&held));
+    assert_eq!(anonymous_ids(&app).await, shown, "after an approval");
+
+    let deleted = shown.remove(0);
+    let gone = app
+        .delete_as(&author, &format!("/api/v1/comments/{deleted}"))
+        .await;
+    assert_eq!(gone.status(), 204);
+    assert_eq!(anonymous_ids(&app).await, shown, "after the author deletes");
+
+    let reported = shown.remove(0);
+    let path = format!("/api/v1/comments/{reported}/reports");
+    let filed = app
+        .post_as(&reporter, &path, &json!({"reason": "spam"}))
+        .await;
+    assert_eq!(filed.status(), 202);
+    assert_eq!(anonymous_ids(&app).await, shown, "after a report hides it");
+
+    let rejected = shown.remove(0);
+    decide(&app, &moderator, &rejected, "reject").await;
+    assert_eq!(anonymous_ids(&app).await, shown, "after a rejection");
+    assert_eq!(app.list(LIST).await["total"], shown.len());
+}
+
+async fn get_with_tag(
+    app: &TestApp,
+    user: Option<&TestUser>,
+    tag: Option<&str>,
+) -> reqwest::Response {
+    let mut request = app.client.get(app.url(LIST));
+    if let Some(user) = user {
+        request = request.bearer_auth(&user.token);
+    }
+    if let Some(tag) = tag {
+        request = request.header("if-none-match", tag);
+    }
+    request.send().await.unwrap()
+}
+
+fn etag(response: &reqwest::Response) -> String {
+    response.headers()["etag"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn entity_tags_answer_304_until_the_page_changes() {
+    let app = TestApp::spawn().await;
+    let reader = app.reader().await;
+    app.published(&reader, DEMO_ARTICLE, "첫 의견").await;
+
+    for viewer in [None, Some(&reader)] {
+        let first = get_with_tag(&app, viewer, None).await;
+        assert_eq!(first.status(), 200);
+        assert_eq!(first.headers()["cache-control"], "no-cache");
+        let tag = etag(&first);
+
+        let again = get_with_tag(&app, viewer, Some(&tag)).await;
+        assert_eq!(again.status(), 304, "viewer {viewer:?}: nothing changed");
+        assert_eq!(etag(&again), tag);
+        assert!(again.bytes().await.unwrap().is_empty());
+        let other = get_with_tag(&app, viewer, Some("\"something-else\"")).await;
+        assert_eq!(other.status(), 200, "another tag gets the page");
+
+        app.published(
+            &reader,
+            DEMO_ARTICLE,
+            &format!("새 의견 {}", viewer.is_some()),
+        )
+        .await;
+        let changed = get_with_tag(&app, viewer, Some(&tag)).await;
+        assert_eq!(changed.status(), 200, "viewer {viewer:?}: a new comment");
+        assert_ne!(etag(&changed), tag);
+    }
+}
