@@ -309,7 +309,11 @@ impl Comments {
     }
 
     async fn open_article(&self, id: &ArticleId) -> ApiResult<Article> {
-        let article = self.article(id).await?;
+        let article = self
+            .store
+            .article_for_posting(id.as_str())
+            .await?
+            .ok_or(ApiError::ArticleNotFound)?;
         if !article.comments_open {
             return Err(ApiError::CommentsClosed);
         }

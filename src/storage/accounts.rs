@@ -71,6 +71,7 @@ impl Store {
             .bind(account_id)
             .execute(&self.write)
             .await?;
+        self.memo.sessions.invalidate();
         Ok(())
     }
 

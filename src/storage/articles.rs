@@ -45,6 +45,22 @@ impl Store {
         Ok(row.map(Article::from))
     }
 
+    /// The article for posting to it, from memory unless it was written
+    /// since; its `comment_count` may lag behind (posting does not read it).
+    pub async fn article_for_posting(&self, id: &str) -> anyhow::Result<Option<Article>> {
+        if let Some(article) = self.memo.articles.get(&id.to_owned()) {
+            return Ok(Some(article));
+        }
+        let version = self.memo.articles.version();
+        let article = self.article(id).await?;
+        if let Some(article) = &article {
+            self.memo
+                .articles
+                .keep(id.to_owned(), article.clone(), version);
+        }
+        Ok(article)
+    }
+
     pub async fn articles(&self) -> anyhow::Result<Vec<Article>> {
         let sql = format!("SELECT {ARTICLE_COLUMNS} FROM articles ORDER BY created_at, id");
         let rows = sqlx::query_as::<_, ArticleRow>(&sql)
@@ -111,6 +127,7 @@ impl Store {
             .await?;
         }
         self.commit(tx).await?;
+        self.memo.articles.invalidate();
         Ok((row.into(), existed.is_none()))
     }
 }

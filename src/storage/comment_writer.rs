@@ -69,33 +69,36 @@ async fn run(
     }
 }
 
-/// One transaction for the whole batch: each post under its own savepoint,
-/// then the article and parent counters once per batch. Every post gets the
-/// commit's error if the commit itself fails.
+/// One transaction for the whole batch: the plain posts in one statement,
+/// held ones (which carry reasons and log lines) one by one, then the article
+/// and parent counters once. Every post gets the commit's error if the commit
+/// itself fails.
 async fn commit_batch(
     pool: &SqlitePool,
     posts: Vec<CommentInsert>,
 ) -> Vec<anyhow::Result<Comment>> {
     let count = posts.len();
-    let mut stored = Vec::with_capacity(count);
-    let outcome: anyhow::Result<()> = async {
+    let outcome: anyhow::Result<Vec<anyhow::Result<i64>>> = async {
         let mut conn = pool.acquire().await?;
         let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+        let ids = insert_all(&mut tx, &posts).await?;
         let mut counts = Counts::default();
-        for post in posts {
-            let result = insert_one(&mut tx, &post).await;
-            if result.is_ok() && post.status == Status::Published {
-                counts.add(&post);
+        for (post, id) in posts.iter().zip(&ids) {
+            if id.is_ok() && post.status == Status::Published {
+                counts.add(post);
             }
-            stored.push(result.map(|id| post.stored(id)));
         }
         counts.write(&mut tx).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(ids)
     }
     .await;
     match outcome {
-        Ok(()) => stored,
+        Ok(ids) => posts
+            .into_iter()
+            .zip(ids)
+            .map(|(post, id)| id.map(|id| post.stored(id)))
+            .collect(),
         Err(error) => {
             tracing::error!(
                 error = format!("{error:#}"),
@@ -107,6 +110,73 @@ async fn commit_batch(
                 .collect()
         }
     }
+}
+
+/// Each post's id, or why it alone failed. Plain posts go in one statement;
+/// if that fails, every post is tried on its own so only the bad one fails.
+async fn insert_all(
+    tx: &mut SqliteConnection,
+    posts: &[CommentInsert],
+) -> anyhow::Result<Vec<anyhow::Result<i64>>> {
+    let plain: Vec<&CommentInsert> = posts.iter().filter(|p| p.reasons.is_empty()).collect();
+    let mut plain_ids = match insert_plain(tx, &plain).await {
+        Ok(ids) => ids.into_iter(),
+        // A failed statement changes nothing, so the posts can be tried again.
+        Err(_) => Vec::new().into_iter(),
+    };
+    let mut ids = Vec::with_capacity(posts.len());
+    for post in posts {
+        let planned = if post.reasons.is_empty() {
+            plain_ids.next()
+        } else {
+            None
+        };
+        let id = match planned {
+            Some(id) => Ok(id),
+            None => insert_one(tx, post).await,
+        };
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// Inserts posts without reasons in one statement, from a JSON array. SQLite
+/// numbers new rows upwards in the order they are inserted, so the sorted ids
+/// are the posts' ids in order.
+async fn insert_plain(
+    tx: &mut SqliteConnection,
+    posts: &[&CommentInsert],
+) -> sqlx::Result<Vec<i64>> {
+    if posts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<serde_json::Value> = posts
+        .iter()
+        .map(|p| {
+            serde_json::json!([
+                p.article_id,
+                p.parent_id,
+                p.author_id,
+                p.body,
+                p.length,
+                p.status.as_str(),
+                hex::encode(p.fingerprint),
+                to_millis(p.now)
+            ])
+        })
+        .collect();
+    let mut ids: Vec<i64> = sqlx::query_scalar(
+        "INSERT INTO comments (article_id, parent_id, author_id, body, length, status, fingerprint, created_at)
+         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
+                unhex(value ->> 6), value ->> 7
+         FROM json_each(?) ORDER BY key
+         RETURNING id",
+    )
+    .bind(serde_json::Value::Array(rows).to_string())
+    .fetch_all(&mut *tx)
+    .await?;
+    ids.sort_unstable();
+    Ok(ids)
 }
 
 /// Inserts one post under a savepoint, so a failure undoes only this post.
@@ -195,8 +265,8 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn a_failing_post_fails_alone_and_the_counter_counts_the_rest() {
+    /// A store on a fresh file with the demo editorials and one reader.
+    async fn store_with_author() -> (tempfile::TempDir, Store, crate::auth::User) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}/test.db", dir.path().display());
         let store = Store::open(&url, Synchronous::Full).await.unwrap();
@@ -214,6 +284,12 @@ mod tests {
             .await
             .unwrap()
             .unwrap();
+        (dir, store, author)
+    }
+
+    #[tokio::test]
+    async fn a_failing_post_fails_alone_and_the_counter_counts_the_rest() {
+        let (_dir, store, author) = store_with_author().await;
         let article = "putin-north-korea-signal";
         let posts = vec![
             post(article, author.id, "first"),
@@ -236,5 +312,44 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(counted, 2);
+    }
+
+    #[tokio::test]
+    async fn each_post_gets_its_own_id_when_plain_and_held_posts_mix() {
+        let (_dir, store, author) = store_with_author().await;
+        let article = "putin-north-korea-signal";
+        let mut held = post(article, author.id, "held one");
+        held.status = Status::Pending;
+        held.reasons = vec![crate::policy::Finding {
+            code: "link",
+            action: crate::policy::Action::Hold,
+            start: 0,
+            end: 4,
+            matched: "held".into(),
+        }];
+        let posts = vec![
+            post(article, author.id, "plain one"),
+            held,
+            post(article, author.id, "plain two"),
+            post(article, author.id, "plain three"),
+        ];
+        let bodies: Vec<String> = posts.iter().map(|p| p.body.clone()).collect();
+
+        let results = commit_batch(&store.write, posts).await;
+
+        for (body, result) in bodies.iter().zip(&results) {
+            let comment = result.as_ref().unwrap();
+            let stored: String = sqlx::query_scalar("SELECT body FROM comments WHERE id = ?")
+                .bind(comment.id)
+                .fetch_one(&store.read)
+                .await
+                .unwrap();
+            assert_eq!(&stored, body, "the id answered for {body:?}");
+        }
+        let reasons: i64 = sqlx::query_scalar("SELECT count(*) FROM comment_reasons")
+            .fetch_one(&store.read)
+            .await
+            .unwrap();
+        assert_eq!(reasons, 1);
     }
 }

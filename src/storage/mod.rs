@@ -14,6 +14,7 @@ mod accounts;
 mod articles;
 mod comment_writer;
 mod comments;
+mod memo;
 mod moderation;
 mod policy;
 mod sessions;
@@ -38,6 +39,7 @@ pub use sessions::LiveSession;
 use crate::comments::Comment;
 use crate::config::Synchronous;
 use comment_writer::CommentWriter;
+use memo::Memos;
 
 #[derive(Clone)]
 pub struct Store {
@@ -47,6 +49,7 @@ pub struct Store {
     comments: CommentWriter,
     /// Counts committed writes, so cached answers know when they are stale.
     version: Arc<AtomicU64>,
+    memo: Arc<Memos>,
 }
 
 /// Writers wait this long for the lock held by another process before failing.
@@ -92,6 +95,7 @@ impl Store {
             write,
             comments,
             version,
+            memo: Arc::new(Memos::new()),
         })
     }
 

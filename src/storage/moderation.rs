@@ -342,6 +342,7 @@ impl Store {
             reject_pending_of(&mut tx, new.account_id, new.moderator_id, new.now).await?;
         }
         self.commit(tx).await?;
+        self.memo.sanctions.invalidate();
         Ok(Sanction {
             id,
             account_id: new.account_id,
@@ -386,6 +387,7 @@ impl Store {
         )
         .await?;
         self.commit(tx).await?;
+        self.memo.sanctions.invalidate();
         Ok(true)
     }
 
@@ -421,6 +423,7 @@ impl Store {
         )
         .await?;
         self.commit(tx).await?;
+        self.memo.sessions.invalidate();
         Ok(Some(row.into_user()))
     }
 

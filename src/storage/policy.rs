@@ -85,6 +85,16 @@ impl Store {
         account_id: i64,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Option<Sanction>> {
+        // A kept answer holds until a sanction is written, or its suspension ends.
+        if let Some(known) = self.memo.sanctions.get(&account_id)
+            && known
+                .as_ref()
+                .and_then(|s| s.until)
+                .is_none_or(|until| until > now)
+        {
+            return Ok(known);
+        }
+        let version = self.memo.sanctions.version();
         let row: Option<(i64, String, Option<i64>, String, i64)> = sqlx::query_as(
             "SELECT id, kind, until, reason, created_at FROM sanctions
              WHERE account_id = ? AND lifted_at IS NULL AND (until IS NULL OR until > ?)
@@ -94,7 +104,7 @@ impl Store {
         .bind(to_millis(now))
         .fetch_optional(&self.read)
         .await?;
-        Ok(row.map(|(id, kind, until, reason, created_at)| Sanction {
+        let in_force = row.map(|(id, kind, until, reason, created_at)| Sanction {
             id,
             account_id,
             kind: if kind == "ban" {
@@ -105,7 +115,11 @@ impl Store {
             until: until.map(from_millis),
             reason,
             created_at: from_millis(created_at),
-        }))
+        });
+        self.memo
+            .sanctions
+            .keep(account_id, in_force.clone(), version);
+        Ok(in_force)
     }
 
     /// The reasons a held comment carries: (code, start, end) in code points.

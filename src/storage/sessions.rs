@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::accounts::AccountRow;
+use super::memo::KnownSession;
 use super::{Store, from_millis, to_millis};
 use crate::auth::{TokenHash, User};
 
@@ -41,14 +42,23 @@ impl Store {
         now: DateTime<Utc>,
         idle_cutoff: DateTime<Utc>,
     ) -> anyhow::Result<Option<LiveSession>> {
+        if let Some(known) = self.memo.sessions.get(&hash.0) {
+            let live = known.expires_at > now && known.last_seen_at > idle_cutoff;
+            return Ok(live.then_some(LiveSession {
+                user: known.user,
+                last_seen_at: known.last_seen_at,
+            }));
+        }
         #[derive(sqlx::FromRow)]
         struct Row {
             #[sqlx(flatten)]
             account: AccountRow,
             last_seen_at: i64,
+            expires_at: i64,
         }
+        let version = self.memo.sessions.version();
         let row = sqlx::query_as::<_, Row>(
-            "SELECT a.id, a.email, a.display_name, a.role, s.last_seen_at
+            "SELECT a.id, a.email, a.display_name, a.role, s.last_seen_at, s.expires_at
              FROM sessions s JOIN accounts a ON a.id = s.account_id
              WHERE s.token_hash = ? AND s.revoked_at IS NULL
                AND s.expires_at > ? AND s.last_seen_at > ?",
@@ -58,9 +68,18 @@ impl Store {
         .bind(to_millis(idle_cutoff))
         .fetch_optional(&self.read)
         .await?;
-        Ok(row.map(|r| LiveSession {
-            user: r.account.into_user(),
-            last_seen_at: from_millis(r.last_seen_at),
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let known = KnownSession {
+            user: row.account.into_user(),
+            last_seen_at: from_millis(row.last_seen_at),
+            expires_at: from_millis(row.expires_at),
+        };
+        self.memo.sessions.keep(hash.0, known.clone(), version);
+        Ok(Some(LiveSession {
+            user: known.user,
+            last_seen_at: known.last_seen_at,
         }))
     }
 
@@ -70,6 +89,9 @@ impl Store {
             .bind(&hash.0[..])
             .execute(&self.write)
             .await?;
+        self.memo
+            .sessions
+            .update(&hash.0, |known| known.last_seen_at = now);
         Ok(())
     }
 
@@ -81,6 +103,7 @@ impl Store {
         .bind(&hash.0[..])
         .execute(&self.write)
         .await?;
+        self.memo.sessions.invalidate();
         Ok(())
     }
 
@@ -102,6 +125,7 @@ impl Store {
         .execute(&self.write)
         .await?
         .rows_affected();
+        self.memo.sessions.invalidate();
         Ok(revoked)
     }
 }

@@ -1,0 +1,126 @@
+//! Small read caches in front of the hottest lookups (sessions, the article a
+//! comment is posted to, an author's sanctions), so a post does not pay a
+//! round trip to SQLite for facts that change rarely.
+//!
+//! Each `Memo` is emptied by the store's own writes to what it holds. A
+//! reader notes the memo's version before it queries and keeps its answer
+//! only if no write came in between, so an answer read before a revocation
+//! can never be kept after it.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::RwLock;
+
+use chrono::{DateTime, Utc};
+
+use crate::articles::Article;
+use crate::auth::User;
+use crate::moderation::Sanction;
+
+/// The memos a store keeps.
+pub(super) struct Memos {
+    /// Live sessions by token hash.
+    pub sessions: Memo<[u8; 32], KnownSession>,
+    /// Articles as posting needs them (open, premoderated); their comment
+    /// counts are not kept current here.
+    pub articles: Memo<String, Article>,
+    /// The sanction in force on an account, or none.
+    pub sanctions: Memo<i64, Option<Sanction>>,
+}
+
+impl Memos {
+    pub fn new() -> Memos {
+        Memos {
+            sessions: Memo::new(),
+            articles: Memo::new(),
+            sanctions: Memo::new(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub(super) struct KnownSession {
+    pub user: User,
+    pub last_seen_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Entries kept at most; past this the memo starts again empty.
+const MAX_ENTRIES: usize = 100_000;
+
+pub(super) struct Memo<K, V> {
+    state: RwLock<State<K, V>>,
+}
+
+struct State<K, V> {
+    version: u64,
+    entries: HashMap<K, V>,
+}
+
+impl<K: Hash + Eq, V: Clone> Memo<K, V> {
+    pub fn new() -> Memo<K, V> {
+        Memo {
+            state: RwLock::new(State {
+                version: 0,
+                entries: HashMap::new(),
+            }),
+        }
+    }
+
+    pub fn get(&self, key: &K) -> Option<V> {
+        let state = self.state.read().unwrap_or_else(|e| e.into_inner());
+        state.entries.get(key).cloned()
+    }
+
+    /// The version to hand back to `keep` with the answer of a query.
+    pub fn version(&self) -> u64 {
+        self.state.read().unwrap_or_else(|e| e.into_inner()).version
+    }
+
+    /// Keeps an answer read at `version`, unless a write has come since.
+    pub fn keep(&self, key: K, value: V, version: u64) {
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        if state.version != version {
+            return;
+        }
+        if state.entries.len() >= MAX_ENTRIES {
+            state.entries.clear();
+        }
+        state.entries.insert(key, value);
+    }
+
+    /// Changes an entry in place, if it is there.
+    pub fn update(&self, key: &K, change: impl FnOnce(&mut V)) {
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(value) = state.entries.get_mut(key) {
+            change(value);
+        }
+    }
+
+    /// Forgets everything; call after the write has committed.
+    pub fn invalidate(&self) {
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        state.version += 1;
+        state.entries.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_read_before_a_write_is_not_kept() {
+        let memo: Memo<u32, &str> = Memo::new();
+        let before = memo.version();
+        memo.invalidate();
+
+        memo.keep(1, "stale", before);
+        assert_eq!(memo.get(&1), None);
+
+        memo.keep(1, "fresh", memo.version());
+        assert_eq!(memo.get(&1), Some("fresh"));
+        memo.invalidate();
+        assert_eq!(memo.get(&1), None);
+    }
+}
