@@ -17,7 +17,7 @@ use crate::http::paging::Paging;
 use crate::moderation::{DecisionAction, SanctionKind};
 use crate::policy::{Action, Finding, LivePolicy, Policy, verdict};
 use crate::rate_limit::RateLimiter;
-use crate::storage::{CommentEdit, CommentInsert, CommentPage, PageQuery, Store};
+use crate::storage::{CommentEdit, CommentInsert, CommentPage, Inserted, PageQuery, Store};
 
 #[derive(Clone)]
 pub struct Comments {
@@ -54,6 +54,20 @@ pub fn parse_comment_id(raw: &str) -> Option<i64> {
 /// spacing and punctuation do not count; every letter and digit does. (The
 /// term matcher's folding goes further, collapsing "11" into "1", which would
 /// make "comment 11" a repeat of "comment 1".)
+/// How `judge` applies the repeat rule.
+#[derive(Debug, Clone, Copy)]
+enum Repeats {
+    /// Ask the store now; `except` is the comment being edited, no repeat of itself.
+    Check { except: Option<i64> },
+    /// The store refuses the repeat as it inserts the comment.
+    AtInsert,
+}
+
+/// The start of the repeat window.
+fn repeat_cutoff(policy: &Policy, now: chrono::DateTime<Utc>) -> chrono::DateTime<Utc> {
+    now - chrono::Duration::from_std(policy.repeat_window).unwrap_or_default()
+}
+
 fn fingerprint(text: &str) -> [u8; 16] {
     let key: String = text
         .nfkc()
@@ -96,7 +110,8 @@ impl Comments {
                 }],
             ),
             (Ok(()), Some(text)) => {
-                let findings = self.judge(&policy, text, author, None, None).await?;
+                let repeats = Repeats::Check { except: None };
+                let findings = self.judge(&policy, text, author, None, repeats).await?;
                 let violations = findings.iter().map(|f| policy.violation(f)).collect();
                 (verdict(&findings), violations)
             }
@@ -130,11 +145,26 @@ impl Comments {
             Some(raw_id) => Some(self.thread_root(&article, raw_id).await?),
             None => None,
         };
+        // A refused repeat is found as the comment is stored, so that two
+        // identical posts sent at once cannot both pass.
+        let repeats_at_insert = policy.whole("duplicate").action == Action::Refuse;
+        let repeats = if repeats_at_insert {
+            Repeats::AtInsert
+        } else {
+            Repeats::Check { except: None }
+        };
         let findings = self
-            .judge(&policy, body.as_str(), Some(author), Some(&article), None)
+            .judge(
+                &policy,
+                body.as_str(),
+                Some(author),
+                Some(&article),
+                repeats,
+            )
             .await?;
         let (status, reasons) = self.settle(&policy, author, &article, findings).await?;
-        let comment = self
+        let now = Utc::now();
+        let inserted = self
             .store
             .insert_comment(CommentInsert {
                 article_id: article.id.clone(),
@@ -146,9 +176,17 @@ impl Comments {
                 body: body.as_str().to_owned(),
                 status,
                 reasons: reasons.clone(),
-                now: Utc::now(),
+                now,
+                repeat_since: repeats_at_insert.then(|| repeat_cutoff(&policy, now)),
             })
             .await?;
+        let comment = match inserted {
+            Inserted::Stored(comment) => comment,
+            Inserted::Repeat => {
+                let repeat = [policy.whole("duplicate")];
+                return Err(self.refuse(&policy, author, &article, &repeat).await?);
+            }
+        };
         let codes: Vec<&str> = reasons.iter().map(|r| r.code).collect();
         tracing::info!(comment_id = comment.id, article_id = %article.id, user_id = author.id,
             status = status.as_str(), reasons = ?codes, "comment posted");
@@ -160,24 +198,27 @@ impl Comments {
 
     /// Every rule that fires: on the text, then on the author's record
     /// (repeats, new commenters), then on the editorial (premoderation).
-    /// `editing` is the comment being edited, which is no repeat of itself.
     async fn judge(
         &self,
         policy: &Policy,
         text: &str,
         author: Option<&User>,
         article: Option<&Article>,
-        editing: Option<i64>,
+        repeats: Repeats,
     ) -> ApiResult<Vec<Finding>> {
         let mut findings = policy.scan(text);
         let staff = author.is_some_and(|a| a.role.can_moderate());
         if let Some(author) = author {
-            let since =
-                Utc::now() - chrono::Duration::from_std(policy.repeat_window).unwrap_or_default();
-            if self
-                .store
-                .has_repeat(author.id, &fingerprint(text), since, editing)
-                .await?
+            if let Repeats::Check { except } = repeats
+                && self
+                    .store
+                    .has_repeat(
+                        author.id,
+                        &fingerprint(text),
+                        repeat_cutoff(policy, Utc::now()),
+                        except,
+                    )
+                    .await?
             {
                 findings.push(policy.whole("duplicate"));
             }
@@ -224,7 +265,9 @@ impl Comments {
                 body.as_str(),
                 Some(author),
                 Some(&article),
-                Some(comment.id),
+                Repeats::Check {
+                    except: Some(comment.id),
+                },
             )
             .await?;
         let (status, reasons) = self.settle(&policy, author, &article, findings).await?;

@@ -7,23 +7,25 @@
 //! acknowledged comment is as durable as before. A post that fails (say, its
 //! parent vanished) is rolled back to its savepoint and fails alone.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use sqlx::{Connection, SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
-use super::comments::{CommentInsert, Hold, count_on_article, count_on_parent, record_hold};
+use super::comments::{
+    CommentInsert, Hold, Inserted, count_on_article, count_on_parent, record_hold,
+};
 use super::to_millis;
-use crate::comments::{Comment, Status};
+use crate::comments::Status;
 
 /// Posts taken into one commit at most; more wait for the next.
 const MAX_BATCH: usize = 256;
 /// Posts waiting before senders have to wait too.
 const QUEUE: usize = 4096;
 
-type Reply = oneshot::Sender<anyhow::Result<Comment>>;
+type Reply = oneshot::Sender<anyhow::Result<Inserted>>;
 
 #[derive(Clone)]
 pub(super) struct CommentWriter {
@@ -39,7 +41,7 @@ impl CommentWriter {
     }
 
     /// Stores the comment and answers once its commit is on disk.
-    pub(super) async fn insert(&self, new: CommentInsert) -> anyhow::Result<Comment> {
+    pub(super) async fn insert(&self, new: CommentInsert) -> anyhow::Result<Inserted> {
         let (reply, answer) = oneshot::channel();
         self.queue
             .send((new, reply))
@@ -76,28 +78,41 @@ async fn run(
 async fn commit_batch(
     pool: &SqlitePool,
     posts: Vec<CommentInsert>,
-) -> Vec<anyhow::Result<Comment>> {
+) -> Vec<anyhow::Result<Inserted>> {
     let count = posts.len();
-    let outcome: anyhow::Result<Vec<anyhow::Result<i64>>> = async {
+    let outcome: anyhow::Result<Vec<Option<anyhow::Result<i64>>>> = async {
         let mut conn = pool.acquire().await?;
         let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-        let ids = insert_all(&mut tx, &posts).await?;
+        let repeats = find_repeats(&mut tx, &posts).await?;
+        let fresh: Vec<&CommentInsert> = posts
+            .iter()
+            .zip(&repeats)
+            .filter(|(_, repeat)| !**repeat)
+            .map(|(post, _)| post)
+            .collect();
+        let mut ids = insert_all(&mut tx, &fresh).await?.into_iter();
         let mut counts = Counts::default();
-        for (post, id) in posts.iter().zip(&ids) {
-            if id.is_ok() && post.status == Status::Published {
+        let mut outcomes = Vec::with_capacity(count);
+        for (post, repeat) in posts.iter().zip(repeats) {
+            let id = if repeat { None } else { ids.next() };
+            if matches!(id, Some(Ok(_))) && post.status == Status::Published {
                 counts.add(post);
             }
+            outcomes.push(id);
         }
         counts.write(&mut tx).await?;
         tx.commit().await?;
-        Ok(ids)
+        Ok(outcomes)
     }
     .await;
     match outcome {
-        Ok(ids) => posts
+        Ok(outcomes) => posts
             .into_iter()
-            .zip(ids)
-            .map(|(post, id)| id.map(|id| post.stored(id)))
+            .zip(outcomes)
+            .map(|(post, outcome)| match outcome {
+                None => Ok(Inserted::Repeat),
+                Some(id) => id.map(|id| Inserted::Stored(post.stored(id))),
+            })
             .collect(),
         Err(error) => {
             tracing::error!(
@@ -112,13 +127,60 @@ async fn commit_batch(
     }
 }
 
+/// Which posts repeat their author's recent text: one query for the whole
+/// batch against what is stored, then the batch against itself.
+async fn find_repeats(
+    tx: &mut SqliteConnection,
+    posts: &[CommentInsert],
+) -> sqlx::Result<Vec<bool>> {
+    let checks: Vec<serde_json::Value> = posts
+        .iter()
+        .enumerate()
+        .filter_map(|(index, p)| {
+            let since = p.repeat_since?;
+            Some(serde_json::json!([
+                index,
+                p.author_id,
+                hex::encode(p.fingerprint),
+                to_millis(since)
+            ]))
+        })
+        .collect();
+    let mut repeats = vec![false; posts.len()];
+    if checks.is_empty() {
+        return Ok(repeats);
+    }
+    let stored: Vec<i64> = sqlx::query_scalar(
+        "SELECT value ->> 0 FROM json_each(?)
+         WHERE EXISTS (SELECT 1 FROM comments
+                       WHERE author_id = value ->> 1 AND fingerprint = unhex(value ->> 2)
+                         AND created_at >= value ->> 3 AND status IN ('published', 'pending'))",
+    )
+    .bind(serde_json::Value::Array(checks).to_string())
+    .fetch_all(&mut *tx)
+    .await?;
+    for index in stored {
+        repeats[index as usize] = true;
+    }
+    let mut seen = HashSet::new();
+    for (post, repeat) in posts.iter().zip(repeats.iter_mut()) {
+        let new = seen.insert((post.author_id, post.fingerprint));
+        *repeat |= !new && post.repeat_since.is_some();
+    }
+    Ok(repeats)
+}
+
 /// Each post's id, or why it alone failed. Plain posts go in one statement;
 /// if that fails, every post is tried on its own so only the bad one fails.
 async fn insert_all(
     tx: &mut SqliteConnection,
-    posts: &[CommentInsert],
+    posts: &[&CommentInsert],
 ) -> anyhow::Result<Vec<anyhow::Result<i64>>> {
-    let plain: Vec<&CommentInsert> = posts.iter().filter(|p| p.reasons.is_empty()).collect();
+    let plain: Vec<&CommentInsert> = posts
+        .iter()
+        .copied()
+        .filter(|p| p.reasons.is_empty())
+        .collect();
     let mut plain_ids = match insert_plain(tx, &plain).await {
         Ok(ids) => ids.into_iter(),
         // A failed statement changes nothing, so the posts can be tried again.
@@ -262,6 +324,14 @@ mod tests {
             fingerprint: [body.len() as u8; 16],
             reasons: Vec::new(),
             now: chrono::Utc::now(),
+            repeat_since: None,
+        }
+    }
+
+    fn stored(result: &anyhow::Result<Inserted>) -> &crate::comments::Comment {
+        match result {
+            Ok(Inserted::Stored(comment)) => comment,
+            other => panic!("not stored: {other:?}"),
         }
     }
 
@@ -338,7 +408,7 @@ mod tests {
         let results = commit_batch(&store.write, posts).await;
 
         for (body, result) in bodies.iter().zip(&results) {
-            let comment = result.as_ref().unwrap();
+            let comment = stored(result);
             let stored: String = sqlx::query_scalar("SELECT body FROM comments WHERE id = ?")
                 .bind(comment.id)
                 .fetch_one(&store.read)
@@ -351,5 +421,38 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(reasons, 1);
+    }
+
+    #[tokio::test]
+    async fn a_repeat_is_refused_against_the_store_and_within_the_batch() {
+        let (_dir, store, author) = store_with_author().await;
+        let article = "putin-north-korea-signal";
+        let checked = |body: &str| {
+            let mut p = post(article, author.id, body);
+            p.repeat_since = Some(chrono::Utc::now() - chrono::Duration::hours(1));
+            p
+        };
+        let first = commit_batch(&store.write, vec![checked("same words")]).await;
+        stored(&first[0]);
+
+        let results = commit_batch(
+            &store.write,
+            vec![
+                checked("same words"),
+                checked("new words"),
+                checked("new words"),
+            ],
+        )
+        .await;
+
+        assert!(matches!(results[0], Ok(Inserted::Repeat)), "{results:?}");
+        stored(&results[1]);
+        assert!(matches!(results[2], Ok(Inserted::Repeat)), "{results:?}");
+        let count: i64 = sqlx::query_scalar("SELECT comment_count FROM articles WHERE id = ?")
+            .bind(article)
+            .fetch_one(&store.read)
+            .await
+            .unwrap();
+        assert_eq!(count, 2);
     }
 }

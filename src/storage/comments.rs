@@ -75,6 +75,17 @@ pub struct CommentInsert {
     /// The rules that held the comment; empty when it is published.
     pub reasons: Vec<Finding>,
     pub now: DateTime<Utc>,
+    /// Refuse it as a repeat if the author posted the same text since then
+    /// (checked at insert, so two identical posts at once cannot both pass).
+    pub repeat_since: Option<DateTime<Utc>>,
+}
+
+/// What became of a new comment.
+#[derive(Debug)]
+pub enum Inserted {
+    Stored(Comment),
+    /// The author posted the same text within the repeat window; nothing stored.
+    Repeat,
 }
 
 impl CommentInsert {

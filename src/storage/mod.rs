@@ -32,11 +32,10 @@ use sqlx::sqlite::{
 use sqlx::{Sqlite, Transaction};
 
 pub use accounts::AccountInsert;
-pub use comments::{CommentEdit, CommentInsert, CommentPage, PageQuery};
+pub use comments::{CommentEdit, CommentInsert, CommentPage, Inserted, PageQuery};
 pub use moderation::{Decided, ReportInsert, SanctionInsert};
 pub use sessions::LiveSession;
 
-use crate::comments::Comment;
 use crate::config::Synchronous;
 use comment_writer::CommentWriter;
 use memo::Memos;
@@ -112,7 +111,7 @@ impl Store {
 
     /// Stores a new comment with the reasons it was held for, counted on its
     /// article and parent when published; answers once it is on disk.
-    pub async fn insert_comment(&self, new: CommentInsert) -> anyhow::Result<Comment> {
+    pub async fn insert_comment(&self, new: CommentInsert) -> anyhow::Result<Inserted> {
         self.comments.insert(new).await
     }
 

@@ -44,3 +44,44 @@ async fn two_hundred_concurrent_posts_are_all_stored() {
             .unwrap();
     assert_eq!(stored, 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_same_text_sent_many_times_at_once_is_stored_once() {
+    let app = std::sync::Arc::new(TestApp::spawn().await);
+    let reader = app.reader().await;
+
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let (app, reader) = (app.clone(), reader.clone());
+        tasks.push(tokio::spawn(async move {
+            let response = app
+                .comment(&reader, DEMO_ARTICLE, "같은 말을 스무 번 보냅니다")
+                .await;
+            let status = response.status().as_u16();
+            (status, json_body(response).await)
+        }));
+    }
+    let mut statuses = Vec::new();
+    for task in tasks {
+        let (status, body) = task.await.unwrap();
+        if status == 422 {
+            assert_eq!(body["violations"][0]["rule"], "duplicate", "{body}");
+        }
+        statuses.push(status);
+    }
+
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 422).count(),
+        19,
+        "{statuses:?}"
+    );
+    let listed = app
+        .list(&format!("/api/v1/articles/{DEMO_ARTICLE}/comments"))
+        .await;
+    assert_eq!(listed["total"], 1);
+}
