@@ -4,8 +4,8 @@
 //! Readers far outnumber writers, and most of them ask for the same first
 //! page. An answer is kept with the store's write version it was built at and
 //! is served while that version holds; the first reader after a write builds
-//! it again while the others wait for that one build instead of each running
-//! the queries. Pages that a logged-in reader asks for (which show their own
+//! it again, and readers arriving during that build get the previous page
+//! instead of each running the queries. Pages that a logged-in reader asks for (which show their own
 //! pending comments) and later pages are not kept.
 
 use std::collections::HashMap;
@@ -69,22 +69,31 @@ impl PageCache {
         }
     }
 
-    /// The kept page if no write came since it was built, else `build`'s.
+    /// The kept page if no write came since it was built. Otherwise the
+    /// reader rebuilds it, unless another reader is rebuilding already: then
+    /// the previous page is served meanwhile rather than queueing every reader
+    /// behind each write. A reader who finds no rebuild under way always gets
+    /// a page built after its arrival, so a write is shown to the next reader.
     pub async fn get_or_build<F, Fut, E>(&self, key: PageKey, build: F) -> Result<Arc<Page>, E>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Bytes, E>>,
     {
-        if let Some(page) = self.current(&key) {
-            return Ok(page);
+        let kept = self.kept(&key);
+        if let Some(page) = kept.as_ref().filter(|p| p.version == self.store.version()) {
+            return Ok(page.clone());
         }
-        let _building = self.building.lock().await;
-        if let Some(page) = self.current(&key) {
-            return Ok(page);
-        }
+        let _building = match (self.building.try_lock(), kept) {
+            (Ok(guard), _) => guard,
+            (Err(_), Some(previous)) => return Ok(previous),
+            (Err(_), None) => self.building.lock().await,
+        };
         // Read before the queries: a write that lands during them makes the
         // page stale at once rather than leaving it stale for good.
         let version = self.store.version();
+        if let Some(page) = self.kept(&key).filter(|p| p.version == version) {
+            return Ok(page);
+        }
         let mut page = Page::new(build().await?);
         page.version = version;
         let page = Arc::new(page);
@@ -96,11 +105,8 @@ impl PageCache {
         Ok(page)
     }
 
-    fn current(&self, key: &PageKey) -> Option<Arc<Page>> {
+    fn kept(&self, key: &PageKey) -> Option<Arc<Page>> {
         let pages = self.pages.read().unwrap_or_else(|e| e.into_inner());
-        pages
-            .get(key)
-            .filter(|page| page.version == self.store.version())
-            .cloned()
+        pages.get(key).cloned()
     }
 }
