@@ -2,6 +2,7 @@
 
 mod articles;
 mod auth;
+mod bad_input;
 mod cli;
 mod comments;
 mod concurrency;
