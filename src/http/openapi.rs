@@ -4,8 +4,10 @@ use std::sync::OnceLock;
 
 use actix_web::HttpResponse;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::RefOr;
 use utoipa::{Modify, OpenApi};
 
+use crate::http::error::PROBLEM_JSON;
 use crate::{articles, auth, comments, http, moderation, policy};
 
 #[derive(OpenApi)]
@@ -25,7 +27,7 @@ use crate::{articles, auth, comments, http, moderation, policy};
         moderation::routes::sanction, moderation::routes::lift, moderation::routes::log,
         moderation::routes::set_role,
     ),
-    modifiers(&Security),
+    modifiers(&Security, &ProblemBodies),
     tags((name = "auth"), (name = "articles"), (name = "comments"), (name = "policy"), (name = "moderation"), (name = "health"))
 )]
 pub struct ApiDoc;
@@ -44,6 +46,55 @@ impl Modify for Security {
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(auth::session::COOKIE_NAME))),
         );
     }
+}
+
+/// Every error answer is `application/problem+json`; the handlers' annotations
+/// name the body type, and this says which media type carries it. Errors any
+/// endpoint can give (malformed JSON, a missing session, a cross-site request,
+/// a body too large, a rate limit …) are the `default` answer of each.
+struct ProblemBodies;
+
+impl Modify for ProblemBodies {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                operation
+                    .responses
+                    .responses
+                    .entry("default".to_owned())
+                    .or_insert_with(|| RefOr::T(any_problem()));
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    let is_error = status.starts_with('4') || status.starts_with('5');
+                    let is_error = is_error || status == "default";
+                    if let (true, RefOr::T(response)) = (is_error, response)
+                        && let Some(body) = response.content.shift_remove("application/json")
+                    {
+                        response.content.insert(PROBLEM_JSON.to_owned(), body);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn any_problem() -> utoipa::openapi::Response {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description("Any other error, as an RFC 9457 problem with a stable `code`")
+        .content(
+            PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ProblemDoc")))
+                .build(),
+        )
+        .build()
 }
 
 pub fn document() -> &'static str {
