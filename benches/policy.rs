@@ -132,6 +132,24 @@ fn scan(c: &mut Criterion) {
     group.finish();
 }
 
+/// The comment text rule (`CommentBody::parse`): NFC, forbidden characters,
+/// fillers, trimming and the count, on the same comments and on Korean typed
+/// as decomposed jamo, which NFC has to compose.
+fn text_rule(c: &mut Criterion) {
+    use unicode_normalization::UnicodeNormalization;
+    let mut inputs: Vec<(&str, String)> = comments().into_iter().collect();
+    let jamo: String = comments()[0].1.nfd().collect();
+    inputs.push(("decomposed_jamo", jamo));
+    let mut group = c.benchmark_group("comment_text_rule_250_chars");
+    for (name, text) in inputs {
+        assert!(comment_desk::comments::CommentBody::parse(&text, 250).is_ok());
+        group.bench_function(name, |b| {
+            b.iter(|| comment_desk::comments::CommentBody::parse(black_box(&text), 250))
+        });
+    }
+    group.finish();
+}
+
 fn build(c: &mut Criterion) {
     let terms = terms();
     let mut group = c.benchmark_group("new");
@@ -142,5 +160,5 @@ fn build(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, find, scan, build);
+criterion_group!(benches, find, scan, text_rule, build);
 criterion_main!(benches);

@@ -56,9 +56,13 @@ pub(super) const FROM_COMMENTS: &str = "FROM comments c JOIN accounts a ON a.id 
 
 /// Published and not hidden by reports, a tombstone that still has replies,
 /// or the viewer's own pending or hidden comment.
-const VISIBLE: &str = "((c.status = 'published' AND c.hidden = 0)
-    OR (c.status = 'deleted' AND c.reply_count > 0)
-    OR (c.status IN ('pending', 'published') AND c.author_id = ?2))";
+///
+/// The unary `+` keeps SQLite from answering this OR with the status and
+/// author indexes (every published comment of the site, or all of the
+/// viewer's); the thread and parent indexes find a page's few rows instead.
+const VISIBLE: &str = "((+c.status = 'published' AND c.hidden = 0)
+    OR (+c.status = 'deleted' AND c.reply_count > 0)
+    OR (+c.status IN ('pending', 'published') AND +c.author_id = ?2))";
 
 /// A new comment, owned, so it can wait in the group-commit queue.
 pub struct CommentInsert {
@@ -140,6 +144,41 @@ fn split_page<T>(mut items: Vec<T>, limit: usize, id: impl Fn(&T) -> i64) -> Com
     items.truncate(limit);
     let next_after = if more { items.last().map(id) } else { None };
     CommentPage { items, next_after }
+}
+
+/// Top-level comments of an article (?1) seen by ?2, after the cursor ?3, ?4 at most;
+/// with the cursor's start for a first page.
+fn page_sql(order: Order) -> (String, i64) {
+    let (cmp, dir, start) = order_sql(order);
+    let sql = format!(
+        "SELECT {COMMENT_COLUMNS} {FROM_COMMENTS}
+         WHERE c.article_id = ?1 AND c.parent_id IS NULL AND c.id {cmp} ?3 AND {VISIBLE}
+         ORDER BY c.id {dir} LIMIT ?4"
+    );
+    (sql, start)
+}
+
+/// Replies of ?1 seen by ?2, after ?3, ?4 at most.
+fn reply_page_sql() -> String {
+    format!(
+        "SELECT {COMMENT_COLUMNS} {FROM_COMMENTS}
+         WHERE c.parent_id = ?1 AND c.id > ?3 AND {VISIBLE}
+         ORDER BY c.id LIMIT ?4"
+    )
+}
+
+/// The first ?3 replies of each comment in the JSON array ?1, seen by ?2.
+fn first_replies_sql() -> String {
+    format!(
+        "SELECT * FROM (
+             SELECT {COMMENT_COLUMNS},
+                    row_number() OVER (PARTITION BY c.parent_id ORDER BY c.id) AS rank
+             {FROM_COMMENTS}
+             WHERE c.parent_id IN (SELECT value FROM json_each(?1)) AND {VISIBLE}
+         )
+         WHERE rank <= ?3
+         ORDER BY id"
+    )
 }
 
 fn order_sql(order: Order) -> (&'static str, &'static str, i64) {
@@ -236,12 +275,7 @@ impl Store {
 
     /// A page of top-level comments, each with its first replies.
     pub async fn comment_page(&self, q: &PageQuery<'_>) -> anyhow::Result<CommentPage<Thread>> {
-        let (cmp, dir, start) = order_sql(q.order);
-        let sql = format!(
-            "SELECT {COMMENT_COLUMNS} {FROM_COMMENTS}
-             WHERE c.article_id = ?1 AND c.parent_id IS NULL AND c.id {cmp} ?3 AND {VISIBLE}
-             ORDER BY c.id {dir} LIMIT ?4"
-        );
+        let (sql, start) = page_sql(q.order);
         let rows = sqlx::query_as::<_, CommentRow>(&sql)
             .bind(q.article_id)
             .bind(q.viewer)
@@ -280,12 +314,7 @@ impl Store {
         after: Option<i64>,
         limit: usize,
     ) -> anyhow::Result<CommentPage<Comment>> {
-        let sql = format!(
-            "SELECT {COMMENT_COLUMNS} {FROM_COMMENTS}
-             WHERE c.parent_id = ?1 AND c.id > ?3 AND {VISIBLE}
-             ORDER BY c.id LIMIT ?4"
-        );
-        let rows = sqlx::query_as::<_, CommentRow>(&sql)
+        let rows = sqlx::query_as::<_, CommentRow>(&reply_page_sql())
             .bind(parent_id)
             .bind(viewer)
             .bind(after.unwrap_or(0))
@@ -307,18 +336,8 @@ impl Store {
         if parents.is_empty() {
             return Ok(Vec::new());
         }
-        let sql = format!(
-            "SELECT * FROM (
-                 SELECT {COMMENT_COLUMNS},
-                        row_number() OVER (PARTITION BY c.parent_id ORDER BY c.id) AS rank
-                 {FROM_COMMENTS}
-                 WHERE c.parent_id IN (SELECT value FROM json_each(?1)) AND {VISIBLE}
-             )
-             WHERE rank <= ?3
-             ORDER BY id"
-        );
         let ids = serde_json::to_string(parents)?;
-        let rows = sqlx::query_as::<_, CommentRow>(&sql)
+        let rows = sqlx::query_as::<_, CommentRow>(&first_replies_sql())
             .bind(ids)
             .bind(viewer)
             .bind(REPLIES_PER_THREAD)
@@ -431,4 +450,48 @@ pub(super) async fn record_hold(tx: &mut SqliteConnection, hold: &Hold<'_>) -> s
     .execute(&mut *tx)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Synchronous;
+
+    /// A page must cost a few index lookups however large the site is: no
+    /// listing query may walk every published comment or all of a viewer's.
+    #[tokio::test]
+    async fn listing_queries_use_the_thread_and_parent_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/test.db", dir.path().display());
+        let store = Store::open(&url, Synchronous::Full).await.unwrap();
+        let queries = [
+            page_sql(Order::Newest).0,
+            page_sql(Order::Oldest).0,
+            reply_page_sql(),
+            first_replies_sql(),
+        ];
+        for sql in queries {
+            let plan: Vec<(i64, i64, i64, String)> =
+                sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
+                    .bind("[1, 2]")
+                    .bind(7_i64)
+                    .bind(0_i64)
+                    .bind(20_i64)
+                    .fetch_all(&store.read)
+                    .await
+                    .unwrap();
+            let steps: Vec<&str> = plan.iter().map(|row| row.3.as_str()).collect();
+            let text = steps.join("\n");
+            assert!(
+                text.contains("comments_by_thread") || text.contains("comments_by_parent"),
+                "{sql}\n{text}"
+            );
+            for avoided in ["comments_by_status", "comments_by_author", "MULTI-INDEX OR"] {
+                assert!(
+                    !text.contains(avoided),
+                    "{avoided} in the plan of\n{sql}\n{text}"
+                );
+            }
+        }
+    }
 }

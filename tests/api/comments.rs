@@ -3,18 +3,9 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{DEMO_ARTICLE, TestApp, assert_problem, json_body};
+use crate::helpers::{DEMO_ARTICLE, TestApp, assert_problem, json_body, listed_ids};
 
 const LIST: &str = "/api/v1/articles/putin-north-korea-signal/comments";
-
-fn ids(list: &Value) -> Vec<String> {
-    list["comments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap().to_owned())
-        .collect()
-}
 
 #[tokio::test]
 async fn a_reader_posts_and_everyone_sees_the_comment() {
@@ -111,12 +102,12 @@ async fn premoderated_comments_wait_and_only_their_author_sees_them() {
     assert_eq!(comment["status"], "pending");
     let path = "/api/v1/articles/premod/comments";
     let mine = json_body(app.get_as(&author, path).await).await;
-    assert_eq!(ids(&mine), [comment["id"].as_str().unwrap()]);
+    assert_eq!(listed_ids(&mine), [comment["id"].as_str().unwrap()]);
     assert_eq!(mine["comments"][0]["status"], "pending", "marked");
     assert_eq!(mine["total"], 0, "total counts published comments");
     let theirs = json_body(app.get_as(&other, path).await).await;
-    assert!(ids(&theirs).is_empty());
-    assert!(ids(&app.list(path).await).is_empty(), "anonymous");
+    assert!(listed_ids(&theirs).is_empty());
+    assert!(listed_ids(&app.list(path).await).is_empty(), "anonymous");
     let single = format!("/api/v1/comments/{}", comment["id"].as_str().unwrap());
     assert_problem(app.get_as(&other, &single).await, 404, "comment_not_found").await;
     assert_eq!(app.get_as(&author, &single).await.status(), 200);
@@ -153,7 +144,7 @@ async fn replies_have_one_level() {
         "a reply to a reply joins the thread"
     );
     let list = app.list(LIST).await;
-    assert_eq!(ids(&list), [top_id], "replies are not top-level");
+    assert_eq!(listed_ids(&list), [top_id], "replies are not top-level");
     assert_eq!(list["total"], 3);
     let thread = &list["comments"][0];
     assert_eq!(thread["reply_count"], 2);
@@ -198,8 +189,8 @@ async fn replies_beyond_the_listing_are_paged() {
 
     assert_eq!(list["comments"][0]["replies"].as_array().unwrap().len(), 50);
     assert_eq!(list["comments"][0]["reply_count"], 55);
-    assert_eq!(ids(&first).len(), 40);
-    assert_eq!(ids(&rest).len(), 15);
+    assert_eq!(listed_ids(&first).len(), 40);
+    assert_eq!(listed_ids(&rest).len(), 15);
     assert_eq!(rest["next_cursor"], Value::Null);
     assert_eq!(rest["comments"][14]["body"], "reply 54");
 }
@@ -230,7 +221,7 @@ async fn listing_pages_by_cursor_in_both_orders() {
             }
             let page = app.list(&path).await;
             assert_eq!(page["total"], 25);
-            seen.extend(ids(&page));
+            seen.extend(listed_ids(&page));
             pages += 1;
             match page["next_cursor"].as_str() {
                 Some(next) => cursor = Some(next.to_owned()),
@@ -241,8 +232,12 @@ async fn listing_pages_by_cursor_in_both_orders() {
         assert_eq!(seen, expected, "{order}: every comment once, in order");
     }
     let default = app.list(LIST).await;
-    assert_eq!(ids(&default).len(), 20, "default limit");
-    assert_eq!(ids(&default)[0], posted[24], "newest first by default");
+    assert_eq!(listed_ids(&default).len(), 20, "default limit");
+    assert_eq!(
+        listed_ids(&default)[0],
+        posted[24],
+        "newest first by default"
+    );
 }
 
 #[tokio::test]
@@ -285,7 +280,7 @@ async fn authors_and_moderators_delete() {
 
     let list = app.list(LIST).await;
     assert!(
-        ids(&list).is_empty(),
+        listed_ids(&list).is_empty(),
         "deleted comments without replies leave the listing"
     );
     assert_eq!(list["total"], 0);
@@ -331,7 +326,7 @@ async fn a_deleted_comment_with_replies_stays_as_a_tombstone() {
     );
 
     let list = app.list(LIST).await;
-    assert_eq!(ids(&list), [top_id]);
+    assert_eq!(listed_ids(&list), [top_id]);
     let tombstone = &list["comments"][0];
     assert_eq!(tombstone["status"], "deleted");
     assert_eq!(tombstone["body"], "", "the text is gone");
@@ -354,7 +349,7 @@ async fn a_deleted_comment_with_replies_stays_as_a_tombstone() {
     );
     let list = app.list(LIST).await;
     assert!(
-        ids(&list).is_empty(),
+        listed_ids(&list).is_empty(),
         "the tombstone goes with its last reply"
     );
     assert_eq!(list["total"], 0);

@@ -239,6 +239,16 @@ async fn session_user(email: String, response: Response) -> TestUser {
     }
 }
 
+/// The top-level comment ids of a listing, in order.
+pub fn listed_ids(list: &Value) -> Vec<String> {
+    list["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 pub async fn json_body(response: Response) -> Value {
     let text = response.text().await.unwrap();
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))

@@ -4,18 +4,12 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{DEMO_ARTICLE, TestApp, TestUser, json_body};
+use crate::helpers::{DEMO_ARTICLE, TestApp, TestUser, json_body, listed_ids};
 
 const LIST: &str = "/api/v1/articles/putin-north-korea-signal/comments";
 
 async fn anonymous_ids(app: &TestApp) -> Vec<String> {
-    let list = app.list(LIST).await;
-    list["comments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap().to_owned())
-        .collect()
+    listed_ids(&app.list(LIST).await)
 }
 
 async fn decide(app: &TestApp, moderator: &TestUser, id: &str, action: &str) {

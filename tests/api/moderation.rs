@@ -6,7 +6,7 @@ use comment_desk::auth::Role;
 use reqwest::{Method, Response};
 use serde_json::{Value, json};
 
-use crate::helpers::{DEMO_ARTICLE, TestApp, TestUser, assert_problem, json_body};
+use crate::helpers::{DEMO_ARTICLE, TestApp, TestUser, assert_problem, json_body, listed_ids};
 
 const LIST: &str = "/api/v1/articles/putin-north-korea-signal/comments";
 /// Held by the standards policy: a phone number.
@@ -22,16 +22,6 @@ fn rules_of(list: &Value) -> Vec<&str> {
         .expect("a list of rules")
         .iter()
         .map(|r| r["rule"].as_str().unwrap())
-        .collect()
-}
-
-/// The top-level comment ids of a public listing.
-fn listed(list: &Value) -> Vec<String> {
-    list["comments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(id_of)
         .collect()
 }
 
@@ -391,7 +381,7 @@ async fn approving_a_held_comment_publishes_it_at_once() {
     assert_eq!(approved["body"], PHONE);
     let list = app.list(LIST).await;
     assert_eq!(list["total"], 1);
-    assert_eq!(listed(&list), [id.as_str()]);
+    assert_eq!(listed_ids(&list), [id.as_str()]);
     assert_eq!(
         app.get(&comment_path(&id)).await.status(),
         200,
@@ -482,7 +472,7 @@ async fn a_rejected_comment_leaves_the_listing_and_approval_brings_it_back() {
     assert_eq!(rejected["status"], "rejected");
     let list = app.list(LIST).await;
     assert_eq!(list["total"], 1);
-    assert_eq!(listed(&list), [id_of(&other)]);
+    assert_eq!(listed_ids(&list), [id_of(&other)]);
     assert_problem(app.get(&comment_path(&id)).await, 404, "comment_not_found").await;
 
     let approved = decided(&app, &moderator, &id, json!({"action": "approve"})).await;
@@ -490,7 +480,7 @@ async fn a_rejected_comment_leaves_the_listing_and_approval_brings_it_back() {
     assert_eq!(approved["status"], "published");
     let list = app.list(LIST).await;
     assert_eq!(list["total"], 2);
-    assert!(listed(&list).contains(&id), "back in the listing");
+    assert!(listed_ids(&list).contains(&id), "back in the listing");
     assert!(queued(&queue(&app, &moderator, "?state=rejected").await).is_empty());
 }
 
@@ -521,7 +511,7 @@ async fn deleting_leaves_a_tombstone_only_under_replies() {
     assert_eq!(gone["status"], "deleted");
     let list = app.list(LIST).await;
     assert_eq!(
-        listed(&list),
+        listed_ids(&list),
         [id_of(&top)],
         "only the comment with a reply stays"
     );
@@ -807,7 +797,7 @@ async fn five_reports_hide_a_comment_until_a_moderator_approves_it() {
 
     let list = app.list(LIST).await;
     assert_eq!(list["total"], 0, "hidden at five");
-    assert!(listed(&list).is_empty());
+    assert!(listed_ids(&list).is_empty());
     assert_problem(app.get(&comment_path(&id)).await, 404, "comment_not_found").await;
     let reported = queue(&app, &moderator, "?state=reported").await;
     assert_eq!(queued(&reported), [id.as_str()]);
@@ -816,7 +806,11 @@ async fn five_reports_hide_a_comment_until_a_moderator_approves_it() {
     let approved = decided(&app, &moderator, &id, json!({"action": "approve"})).await;
 
     assert_eq!(approved["status"], "published");
-    assert_eq!(listed(&app.list(LIST).await), [id.as_str()], "back at once");
+    assert_eq!(
+        listed_ids(&app.list(LIST).await),
+        [id.as_str()],
+        "back at once"
+    );
     assert_eq!(app.get(&comment_path(&id)).await.status(), 200);
     assert!(
         queued(&queue(&app, &moderator, "?state=reported").await).is_empty(),
@@ -978,7 +972,7 @@ async fn a_ban_can_reject_the_accounts_pending_comments() {
     assert_eq!(rejected["items"][0]["author"]["sanction"]["kind"], "ban");
     assert_eq!(rejected["items"][0]["author"]["rejected_count"], 2);
     assert_eq!(
-        listed(&app.list(LIST).await),
+        listed_ids(&app.list(LIST).await),
         [id_of(&kept)],
         "published comments stay"
     );
