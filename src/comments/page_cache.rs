@@ -5,8 +5,9 @@
 //! page. An answer is kept with the store's write version it was built at and
 //! is served while that version holds; the first reader after a write builds
 //! it again, and readers arriving during that build get the previous page
-//! instead of each running the queries. Pages that a logged-in reader asks for (which show their own
-//! pending comments) and later pages are not kept.
+//! instead of each running the queries. A logged-in reader is served the kept
+//! page only when it is current and they have no comment of their own that
+//! only they are shown (pending, or hidden by reports); later pages are not kept.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -103,6 +104,12 @@ impl PageCache {
         }
         pages.insert(key, page.clone());
         Ok(page)
+    }
+
+    /// The kept page only if no write came since it was built; never builds.
+    pub fn fresh(&self, key: &PageKey) -> Option<Arc<Page>> {
+        self.kept(key)
+            .filter(|page| page.version == self.store.version())
     }
 
     fn kept(&self, key: &PageKey) -> Option<Arc<Page>> {

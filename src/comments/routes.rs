@@ -219,15 +219,21 @@ pub async fn list_comments(
             serde_json::to_vec(&listing).map_err(anyhow::Error::from)?,
         ))
     };
-    let page = if viewer.is_none() && paging.after.is_none() {
-        let key = PageKey {
-            article_id: id.as_str().to_owned(),
-            order,
-            limit: paging.limit,
-        };
-        state.comments.pages.get_or_build(key, build).await?
-    } else {
-        Arc::new(Page::new(build().await?))
+    let key = PageKey {
+        article_id: id.as_str().to_owned(),
+        order,
+        limit: paging.limit,
+    };
+    let pages = &state.comments.pages;
+    let page = match (&viewer, paging.after) {
+        (None, None) => pages.get_or_build(key, build).await?,
+        // A logged-in reader must see their own comment at once, so only a
+        // page built since the last write will do.
+        (Some(user), None) => match pages.fresh(&key) {
+            Some(page) if state.comments.sees_public_listing(&id, user).await? => page,
+            _ => Arc::new(Page::new(build().await?)),
+        },
+        (_, Some(_)) => Arc::new(Page::new(build().await?)),
     };
     Ok(json_with_etag(&req, &page))
 }

@@ -405,6 +405,19 @@ impl Comments {
         Ok((article, page))
     }
 
+    /// Whether the viewer sees an article's listing as anonymous readers do.
+    pub async fn sees_public_listing(
+        &self,
+        article_id: &ArticleId,
+        viewer: &User,
+    ) -> ApiResult<bool> {
+        let own = self
+            .store
+            .has_own_unlisted(article_id.as_str(), viewer.id)
+            .await?;
+        Ok(!own)
+    }
+
     pub async fn replies(
         &self,
         raw_id: &str,

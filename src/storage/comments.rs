@@ -64,6 +64,12 @@ const VISIBLE: &str = "((+c.status = 'published' AND c.hidden = 0)
     OR (+c.status = 'deleted' AND c.reply_count > 0)
     OR (+c.status IN ('pending', 'published') AND +c.author_id = ?2))";
 
+/// Finds a viewer's pending or report-hidden comment on an article through
+/// the author index: few rows per author, however big the editorial.
+const OWN_UNLISTED: &str = "SELECT EXISTS (SELECT 1 FROM comments
+    WHERE author_id = ? AND article_id = ?
+      AND (status = 'pending' OR (status = 'published' AND hidden <> 0)))";
+
 /// A new comment, owned, so it can wait in the group-commit queue.
 pub struct CommentInsert {
     pub article_id: String,
@@ -273,6 +279,18 @@ impl Store {
         Ok(true)
     }
 
+    /// Whether the viewer has comments on the article that only they are
+    /// shown (pending, or hidden by reports); without any, their listing is
+    /// the anonymous one.
+    pub async fn has_own_unlisted(&self, article_id: &str, viewer: i64) -> anyhow::Result<bool> {
+        let found: bool = sqlx::query_scalar(OWN_UNLISTED)
+            .bind(viewer)
+            .bind(article_id)
+            .fetch_one(&self.read)
+            .await?;
+        Ok(found)
+    }
+
     /// A page of top-level comments, each with its first replies.
     pub async fn comment_page(&self, q: &PageQuery<'_>) -> anyhow::Result<CommentPage<Thread>> {
         let (sql, start) = page_sql(q.order);
@@ -457,13 +475,18 @@ mod tests {
     use super::*;
     use crate::config::Synchronous;
 
+    async fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/test.db", dir.path().display());
+        let store = Store::open(&url, Synchronous::Full).await.unwrap();
+        (dir, store)
+    }
+
     /// A page must cost a few index lookups however large the site is: no
     /// listing query may walk every published comment or all of a viewer's.
     #[tokio::test]
     async fn listing_queries_use_the_thread_and_parent_indexes() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}/test.db", dir.path().display());
-        let store = Store::open(&url, Synchronous::Full).await.unwrap();
+        let (_dir, store) = store().await;
         let queries = [
             page_sql(Order::Newest).0,
             page_sql(Order::Oldest).0,
@@ -493,5 +516,23 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[tokio::test]
+    async fn a_viewers_own_unlisted_comments_are_found_by_author() {
+        let (_dir, store) = store().await;
+        let plan: Vec<(i64, i64, i64, String)> =
+            sqlx::query_as(&format!("EXPLAIN QUERY PLAN {OWN_UNLISTED}"))
+                .bind(7_i64)
+                .bind("putin-north-korea-signal")
+                .fetch_all(&store.read)
+                .await
+                .unwrap();
+        let text: Vec<&str> = plan.iter().map(|row| row.3.as_str()).collect();
+        assert!(
+            text.iter()
+                .any(|step| step.contains("comments_by_author_fingerprint (author_id=?)")),
+            "{text:?}"
+        );
     }
 }

@@ -126,3 +126,51 @@ async fn entity_tags_answer_304_until_the_page_changes() {
         assert_ne!(etag(&changed), tag);
     }
 }
+
+async fn ids_seen_by(app: &TestApp, viewer: &TestUser) -> Vec<String> {
+    let response = get_with_tag(app, Some(viewer), None).await;
+    assert_eq!(response.status(), 200);
+    listed_ids(&json_body(response).await)
+}
+
+#[tokio::test]
+async fn a_logged_in_reader_gets_the_kept_page_only_without_comments_of_their_own_aside() {
+    let app = TestApp::spawn_with(|s| s.reports_to_hide = 1).await;
+    let author = app.reader().await;
+    let other = app.reader().await;
+    let published = app.published(&author, DEMO_ARTICLE, "공개된 의견").await;
+    let public = vec![published["id"].as_str().unwrap().to_owned()];
+    assert_eq!(anonymous_ids(&app).await, public, "primes the kept page");
+    assert_eq!(ids_seen_by(&app, &other).await, public);
+
+    let held = json_body(
+        app.comment(&author, DEMO_ARTICLE, "연락 010-1234-5678")
+            .await,
+    )
+    .await;
+    assert_eq!(held["comment"]["status"], "pending");
+    assert_eq!(
+        anonymous_ids(&app).await,
+        public,
+        "kept page rebuilt, still public"
+    );
+    let mut own = vec![id_of(&held)];
+    own.extend(public.clone());
+    assert_eq!(
+        ids_seen_by(&app, &author).await,
+        own,
+        "the author sees the held one"
+    );
+    assert_eq!(ids_seen_by(&app, &other).await, public, "nobody else does");
+
+    let path = format!("/api/v1/comments/{}/reports", public[0]);
+    let filed = app.post_as(&other, &path, &json!({"reason": "spam"})).await;
+    assert_eq!(filed.status(), 202);
+    assert!(anonymous_ids(&app).await.is_empty(), "hidden by the report");
+    assert!(ids_seen_by(&app, &other).await.is_empty());
+    assert_eq!(
+        ids_seen_by(&app, &author).await,
+        own,
+        "hidden from all but its author"
+    );
+}
