@@ -64,8 +64,9 @@ const VISIBLE: &str = "((+c.status = 'published' AND c.hidden = 0)
     OR (+c.status = 'deleted' AND c.reply_count > 0)
     OR (+c.status IN ('pending', 'published') AND +c.author_id = ?2))";
 
-/// Finds a viewer's pending or report-hidden comment on an article through
-/// the author index: few rows per author, however big the editorial.
+/// Finds a viewer's pending or report-hidden comment on an article. The
+/// condition is written exactly as the partial index `comments_unlisted`'s,
+/// or SQLite will not use it.
 const OWN_UNLISTED: &str = "SELECT EXISTS (SELECT 1 FROM comments
     WHERE author_id = ? AND article_id = ?
       AND (status = 'pending' OR (status = 'published' AND hidden <> 0)))";
@@ -519,7 +520,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_viewers_own_unlisted_comments_are_found_by_author() {
+    async fn a_viewers_own_unlisted_comments_are_found_in_the_partial_index() {
         let (_dir, store) = store().await;
         let plan: Vec<(i64, i64, i64, String)> =
             sqlx::query_as(&format!("EXPLAIN QUERY PLAN {OWN_UNLISTED}"))
@@ -531,7 +532,7 @@ mod tests {
         let text: Vec<&str> = plan.iter().map(|row| row.3.as_str()).collect();
         assert!(
             text.iter()
-                .any(|step| step.contains("comments_by_author_fingerprint (author_id=?)")),
+                .any(|step| step.contains("comments_unlisted (author_id=? AND article_id=?)")),
             "{text:?}"
         );
     }
