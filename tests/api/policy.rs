@@ -111,6 +111,7 @@ async fn innocent_words_that_contain_banned_ones_are_published() {
         "이번 방문이 새로운 관계의 시발점이 될 수 있다.",
         "시민들은 발표를 기다렸습니다. 있습니다, 갔습니다.",
         "2024년 6월 18일, 24년 만의 방문이다.",
+        "10시 발 부산행 열차를 탔습니다. 몇 시 발 열차인지 물었다.",
     ];
     for text in innocent {
         let response = app.comment(&reader, DEMO_ARTICLE, text).await;
