@@ -81,7 +81,7 @@ impl PageCache {
         Fut: Future<Output = Result<Bytes, E>>,
     {
         let kept = self.kept(&key);
-        if let Some(page) = kept.as_ref().filter(|p| p.version == self.store.version()) {
+        if let Some(page) = kept.as_ref().filter(|p| self.is_current(p)) {
             return Ok(page.clone());
         }
         let _building = match (self.building.try_lock(), kept) {
@@ -108,8 +108,11 @@ impl PageCache {
 
     /// The kept page only if no write came since it was built; never builds.
     pub fn fresh(&self, key: &PageKey) -> Option<Arc<Page>> {
-        self.kept(key)
-            .filter(|page| page.version == self.store.version())
+        self.kept(key).filter(|page| self.is_current(page))
+    }
+
+    fn is_current(&self, page: &Page) -> bool {
+        page.version == self.store.version()
     }
 
     fn kept(&self, key: &PageKey) -> Option<Arc<Page>> {

@@ -309,7 +309,6 @@ impl Counts {
 mod tests {
     use super::*;
     use crate::auth::Role;
-    use crate::config::Synchronous;
     use crate::storage::{AccountInsert, Store};
 
     fn post(article_id: &str, author_id: i64, body: &str) -> CommentInsert {
@@ -337,9 +336,7 @@ mod tests {
 
     /// A store on a fresh file with the demo editorials and one reader.
     async fn store_with_author() -> (tempfile::TempDir, Store, crate::auth::User) {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}/test.db", dir.path().display());
-        let store = Store::open(&url, Synchronous::Full).await.unwrap();
+        let (dir, store) = crate::storage::temp_store().await;
         crate::articles::seed::seed_demo_editorials(&store)
             .await
             .unwrap();

@@ -474,20 +474,13 @@ pub(super) async fn record_hold(tx: &mut SqliteConnection, hold: &Hold<'_>) -> s
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Synchronous;
-
-    async fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}/test.db", dir.path().display());
-        let store = Store::open(&url, Synchronous::Full).await.unwrap();
-        (dir, store)
-    }
+    use crate::storage::temp_store;
 
     /// A page must cost a few index lookups however large the site is: no
     /// listing query may walk every published comment or all of a viewer's.
     #[tokio::test]
     async fn listing_queries_use_the_thread_and_parent_indexes() {
-        let (_dir, store) = store().await;
+        let (_dir, store) = temp_store().await;
         let queries = [
             page_sql(Order::Newest).0,
             page_sql(Order::Oldest).0,
@@ -521,7 +514,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_viewers_own_unlisted_comments_are_found_in_the_partial_index() {
-        let (_dir, store) = store().await;
+        let (_dir, store) = temp_store().await;
         let plan: Vec<(i64, i64, i64, String)> =
             sqlx::query_as(&format!("EXPLAIN QUERY PLAN {OWN_UNLISTED}"))
                 .bind(7_i64)

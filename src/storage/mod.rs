@@ -173,6 +173,16 @@ pub(crate) fn from_millis(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
 }
 
+/// A store on a fresh file in a temporary folder, for the storage tests;
+/// the folder lives as long as the returned guard.
+#[cfg(test)]
+pub(crate) async fn temp_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/test.db", dir.path().display());
+    let store = Store::open(&url, Synchronous::Full).await.unwrap();
+    (dir, store)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,9 +219,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_moderation_log_cannot_be_changed_or_emptied() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}/test.db", dir.path().display());
-        let store = Store::open(&url, Synchronous::Full).await.unwrap();
+        let (_dir, store) = temp_store().await;
         let line = crate::moderation::LogLine {
             actor: None,
             action: "hold",
@@ -240,9 +248,7 @@ mod tests {
 
     #[tokio::test]
     async fn read_connections_cannot_write() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}/test.db", dir.path().display());
-        let store = Store::open(&url, Synchronous::Full).await.unwrap();
+        let (_dir, store) = temp_store().await;
 
         let write = sqlx::query("INSERT INTO meta (key, value) VALUES ('a', 'b')")
             .execute(&store.read)
