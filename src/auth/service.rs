@@ -77,7 +77,8 @@ impl Auth {
     }
 
     /// The same answer, after the same work, for an unknown email and a wrong
-    /// password; repeated failures from one address wait longer and longer.
+    /// password; repeated failures from one address wait longer and longer,
+    /// whether they come one after another or all at once.
     pub async fn login(
         &self,
         email: &str,
@@ -85,8 +86,9 @@ impl Auth {
         client: IpAddr,
     ) -> ApiResult<(User, NewSession)> {
         let key = email.trim().to_lowercase();
+        // Counted as a failure before the slow hash, refunded on success.
         self.throttle
-            .check(&key, client)
+            .reserve(&key, client)
             .map_err(|retry_after| ApiError::TooManyAttempts { retry_after })?;
         let found = match Email::parse(email) {
             Ok(email) => self.store.account_by_email(email.as_str()).await?,
@@ -103,10 +105,7 @@ impl Auth {
                 let session = self.start_session(&user).await?;
                 Ok((user, session))
             }
-            _ => {
-                self.throttle.failed(&key, client);
-                Err(ApiError::InvalidCredentials)
-            }
+            _ => Err(ApiError::InvalidCredentials),
         }
     }
 

@@ -1,9 +1,10 @@
 //! Login throttling: growing delays after repeated failures.
 //!
-//! Failures are counted per (account, client address), so a stranger who
+//! Attempts are counted per (account, client address), so a stranger who
 //! guesses at someone's password slows down only himself and cannot lock the
 //! owner out; and per client address across all accounts, so one address
-//! cannot spray guesses over many accounts. Counts live in memory: a restart
+//! cannot spray guesses over many accounts. An attempt is counted as a failure
+//! when it starts and refunded when the password is right. Counts live in memory: a restart
 //! forgets them, which costs an attacker nothing he could not get by waiting.
 
 use std::collections::HashMap;
@@ -47,42 +48,30 @@ impl LoginThrottle {
         }
     }
 
-    /// `Err(wait)` while this account or this address must wait.
-    pub fn check(&self, email: &str, client: IpAddr) -> Result<(), Duration> {
+    /// Reserves one attempt for this account from this address, counted as a
+    /// failure before the password is checked, or `Err(wait)` while either key
+    /// must wait. Counting first means a burst of guesses sent at once gets no
+    /// more tries than the same guesses sent one after another: each is
+    /// counted before the slow hash, not after it.
+    pub fn reserve(&self, email: &str, client: IpAddr) -> Result<(), Duration> {
         if !self.enabled {
             return Ok(());
         }
         let now = Instant::now();
-        let failures = self.lock();
-        let wait = keys(email, client)
+        let mut failures = self.lock();
+        let keys = keys(email, client);
+        let wait = keys
             .iter()
             .filter_map(|key| failures.get(key))
             .map(|f| f.blocked_until.saturating_duration_since(now))
             .max()
             .unwrap_or_default();
-        if wait.is_zero() { Ok(()) } else { Err(wait) }
-    }
-
-    pub fn failed(&self, email: &str, client: IpAddr) {
-        if !self.enabled {
-            return;
+        if !wait.is_zero() {
+            return Err(wait);
         }
-        let now = Instant::now();
-        let mut failures = self.lock();
-        if failures.len() >= MAX_ENTRIES {
-            let forget_after = self.max_delay * 2;
-            failures.retain(|_, f| now.duration_since(f.last) < forget_after);
-        }
-        if failures.len() >= MAX_ENTRIES {
-            // Still full of live entries: an attack from very many addresses.
-            // Forgetting is safer than growing without bound.
-            failures.clear();
-        }
-        for key in keys(email, client) {
-            let free = match key {
-                Key::AccountFrom(..) => self.free_attempts,
-                Key::Address(_) => self.free_attempts * ADDRESS_FACTOR,
-            };
+        self.make_room(&mut failures, now);
+        for key in keys {
+            let free = self.free_for(&key);
             let entry = failures.entry(key).or_insert(Failures {
                 count: 0,
                 last: now,
@@ -95,13 +84,41 @@ impl LoginThrottle {
             entry.last = now;
             entry.blocked_until = now + self.delay_after(entry.count, free);
         }
+        Ok(())
     }
 
-    /// A correct password clears this account's count from this address.
+    /// A correct password clears this account's count from this address and
+    /// gives the address back the attempt its reservation counted.
     pub fn succeeded(&self, email: &str, client: IpAddr) {
-        if self.enabled {
-            self.lock()
-                .remove(&Key::AccountFrom(email.to_owned(), client));
+        if !self.enabled {
+            return;
+        }
+        let [account, address] = keys(email, client);
+        let mut failures = self.lock();
+        failures.remove(&account);
+        let free = self.free_for(&address);
+        if let Some(entry) = failures.get_mut(&address) {
+            entry.count = entry.count.saturating_sub(1);
+            entry.blocked_until = entry.last + self.delay_after(entry.count, free);
+        }
+    }
+
+    fn free_for(&self, key: &Key) -> u32 {
+        match key {
+            Key::AccountFrom(..) => self.free_attempts,
+            Key::Address(_) => self.free_attempts * ADDRESS_FACTOR,
+        }
+    }
+
+    fn make_room(&self, failures: &mut HashMap<Key, Failures>, now: Instant) {
+        if failures.len() >= MAX_ENTRIES {
+            let forget_after = self.max_delay * 2;
+            failures.retain(|_, f| now.duration_since(f.last) < forget_after);
+        }
+        if failures.len() >= MAX_ENTRIES {
+            // Still full of live entries: an attack from very many addresses.
+            // Forgetting is safer than growing without bound.
+            failures.clear();
         }
     }
 
@@ -141,18 +158,31 @@ mod tests {
     #[test]
     fn delays_start_after_the_free_attempts_and_grow() {
         let t = throttle();
-        for _ in 0..3 {
-            assert!(t.check("kim", STRANGER).is_ok());
-            t.failed("kim", STRANGER);
+        for n in 0..4 {
+            assert!(t.reserve("kim", STRANGER).is_ok(), "attempt {n} is free");
         }
-        assert!(t.check("kim", STRANGER).is_ok(), "three failures are free");
-        t.failed("kim", STRANGER);
-        let first = t.check("kim", STRANGER).unwrap_err();
-        t.failed("kim", STRANGER);
-        let second = t.check("kim", STRANGER).unwrap_err();
+        let first = t.reserve("kim", STRANGER).unwrap_err();
+        assert!(first <= Duration::from_secs(1), "{first:?}");
         assert!(
-            first <= Duration::from_secs(1) && second > first,
-            "{first:?} then {second:?}"
+            t.delay_after(5, 3) > t.delay_after(4, 3),
+            "each failure past the free ones waits longer"
+        );
+    }
+
+    #[test]
+    fn attempts_count_before_their_answer() {
+        // A burst: every attempt is reserved before any password is checked.
+        let t = throttle();
+        let allowed = (0..60)
+            .filter(|_| t.reserve("kim", STRANGER).is_ok())
+            .count();
+        assert_eq!(
+            allowed, 4,
+            "three free attempts and the one that starts the delay"
+        );
+        assert!(
+            t.reserve("kim", STRANGER).is_err(),
+            "the right password waits too"
         );
     }
 
@@ -160,11 +190,11 @@ mod tests {
     fn a_stranger_cannot_lock_the_owner_out() {
         let t = throttle();
         for _ in 0..10 {
-            t.failed("kim", STRANGER);
+            let _ = t.reserve("kim", STRANGER);
         }
-        assert!(t.check("kim", STRANGER).is_err());
+        assert!(t.reserve("kim", STRANGER).is_err());
         assert!(
-            t.check("kim", HOME).is_ok(),
+            t.reserve("kim", HOME).is_ok(),
             "the owner's address is not delayed"
         );
     }
@@ -173,23 +203,34 @@ mod tests {
     fn one_address_cannot_spray_many_accounts() {
         let t = throttle();
         for n in 0..13 {
-            t.failed(&format!("reader{n}"), STRANGER);
+            t.reserve(&format!("reader{n}"), STRANGER).unwrap();
         }
-        assert!(t.check("someone-new", STRANGER).is_err());
+        assert!(t.reserve("someone-new", STRANGER).is_err());
     }
 
     #[test]
-    fn success_clears_the_account_count_and_off_means_off() {
+    fn success_refunds_its_reservation_and_off_means_off() {
         let t = throttle();
         for _ in 0..3 {
-            t.failed("kim", HOME);
+            t.reserve("kim", HOME).unwrap();
         }
         t.succeeded("kim", HOME);
-        t.failed("kim", HOME);
-        assert!(t.check("kim", HOME).is_ok());
+        for _ in 0..4 {
+            t.reserve("kim", HOME).unwrap();
+        }
+        assert!(t.reserve("kim", HOME).is_err());
+        // Many readers behind one address who log in correctly never add up.
+        let t = throttle();
+        for n in 0..50 {
+            let reader = format!("reader{n}");
+            t.reserve(&reader, HOME).unwrap();
+            t.succeeded(&reader, HOME);
+        }
+        assert!(t.reserve("someone-new", HOME).is_ok());
         let off = LoginThrottle::new(false, 0, Duration::from_secs(60));
-        off.failed("kim", HOME);
-        assert!(off.check("kim", HOME).is_ok());
+        for _ in 0..5 {
+            assert!(off.reserve("kim", HOME).is_ok());
+        }
     }
 
     #[test]

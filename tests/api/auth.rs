@@ -468,3 +468,42 @@ async fn a_password_change_ends_the_other_sessions() {
         200
     );
 }
+
+#[tokio::test]
+async fn a_burst_of_guesses_gets_no_more_tries_than_guesses_in_a_row() {
+    const FREE: u32 = 5;
+    let app = TestApp::spawn_with(|s| {
+        s.rate_limits = true;
+        s.login_free_attempts = FREE;
+    })
+    .await;
+    let reader = app.reader().await;
+    for attempt in 0..FREE {
+        let response = app.login(&reader.email, "wrong guess").await;
+        assert_eq!(response.status(), 401, "free attempt {attempt}");
+    }
+    let login = |password: &'static str| {
+        let request = app
+            .client
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({"email": reader.email, "password": password}));
+        tokio::spawn(async move { request.send().await.unwrap().status().as_u16() })
+    };
+
+    let mut burst: Vec<_> = (0..60).map(|_| login("wrong guess")).collect();
+    // The right password comes with the burst, just behind its first guesses.
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    burst.push(login(PASSWORD));
+    let mut statuses = Vec::new();
+    for answer in burst {
+        statuses.push(answer.await.unwrap());
+    }
+
+    let right = statuses.last().copied();
+    let tried = statuses.iter().filter(|s| **s != 429).count();
+    assert_eq!(right, Some(429), "the right password waits: {statuses:?}");
+    assert!(
+        tried <= 1,
+        "one more try after the free ones, as in a row; got {tried}: {statuses:?}"
+    );
+}
