@@ -20,12 +20,15 @@ pub struct Auth {
     hasher: Hasher,
     throttle: Arc<LoginThrottle>,
     idle_timeout: Duration,
+    touch_interval: Duration,
     max_age: Duration,
 }
 
-/// The sessions's idle limit is refreshed at most this often, so a reader
-/// browsing comments does not cost a write per request.
-const TOUCH_INTERVAL_MS: i64 = 60_000;
+/// A session's last use is written at most this often (or a tenth of the idle
+/// timeout, if shorter), so a reader browsing comments does not cost a write
+/// per request. Every use still moves the idle deadline at once, in memory;
+/// the interval only bounds what a restart can forget.
+const TOUCH_INTERVAL: Duration = Duration::from_secs(60);
 
 impl Auth {
     pub fn new(store: Store, hasher: Hasher, settings: &Settings) -> Auth {
@@ -38,6 +41,7 @@ impl Auth {
                 settings.login_max_delay,
             )),
             idle_timeout: settings.session_idle_timeout,
+            touch_interval: (settings.session_idle_timeout / 10).min(TOUCH_INTERVAL),
             max_age: settings.session_max_age,
         }
     }
@@ -150,7 +154,7 @@ impl Auth {
         Ok(())
     }
 
-    /// The user behind a token, if the session is live; refreshes its idle limit.
+    /// The user behind a token, if the session is live; every use moves its idle limit.
     pub async fn authenticate(&self, token: &str) -> ApiResult<Option<(User, TokenHash)>> {
         let hash = TokenHash::of(token);
         let now = Utc::now();
@@ -158,7 +162,9 @@ impl Auth {
         let Some(found) = self.store.live_session(hash, now, idle_cutoff).await? else {
             return Ok(None);
         };
-        if (now - found.last_seen_at).num_milliseconds() > TOUCH_INTERVAL_MS {
+        let kept = self.store.note_session_use(hash, now, idle_cutoff);
+        let unwritten = (now - found.last_seen_at).to_std().unwrap_or_default();
+        if !kept || unwritten > self.touch_interval {
             self.store.touch_session(hash, now).await?;
         }
         Ok(Some((found.user, hash)))

@@ -17,6 +17,8 @@ use crate::articles::Article;
 use crate::auth::User;
 use crate::moderation::Sanction;
 
+use super::sessions::SessionUses;
+
 /// The memos a store keeps.
 pub(super) struct Memos {
     /// Live sessions by token hash.
@@ -26,6 +28,9 @@ pub(super) struct Memos {
     pub articles: Memo<String, Article>,
     /// The sanction in force on an account, or none.
     pub sanctions: Memo<i64, Option<Sanction>>,
+    /// Session uses newer than their stored `last_seen_at`; not a memo of the
+    /// database, so invalidating the memos leaves it alone.
+    pub session_uses: SessionUses,
 }
 
 impl Memos {
@@ -34,6 +39,7 @@ impl Memos {
             sessions: Memo::new(),
             articles: Memo::new(),
             sanctions: Memo::new(),
+            session_uses: SessionUses::default(),
         }
     }
 }

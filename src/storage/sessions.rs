@@ -1,4 +1,11 @@
 //! Sessions, known by the hash of their token.
+//!
+//! `last_seen_at` is written at most every so often (the caller decides how
+//! often), but every use is noted in memory at once, so a session's idle
+//! deadline moves with each use whatever the writes lag behind.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 
@@ -9,7 +16,49 @@ use crate::auth::{TokenHash, User};
 
 pub struct LiveSession {
     pub user: User,
+    /// The last use written to the database (later ones may be in memory only).
     pub last_seen_at: DateTime<Utc>,
+}
+
+/// Uses held at most; past this, the caller is told to write the use at once.
+const MAX_USES: usize = 100_000;
+
+/// The latest use of each session whose `last_seen_at` write is still to come.
+#[derive(Default)]
+pub(super) struct SessionUses(Mutex<HashMap<[u8; 32], DateTime<Utc>>>);
+
+impl SessionUses {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], DateTime<Utc>>> {
+        // Only timestamps: one left by a panicking thread is still usable.
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn latest(&self, hash: &[u8; 32]) -> Option<DateTime<Utc>> {
+        self.lock().get(hash).copied()
+    }
+
+    /// `false` when full even of live uses: then the use must be written now.
+    fn note(&self, hash: [u8; 32], now: DateTime<Utc>, idle_cutoff: DateTime<Utc>) -> bool {
+        let mut uses = self.lock();
+        if uses.len() >= MAX_USES && !uses.contains_key(&hash) {
+            // A use before the cutoff no longer keeps any session alive.
+            uses.retain(|_, used| *used > idle_cutoff);
+            if uses.len() >= MAX_USES {
+                return false;
+            }
+        }
+        let latest = uses.entry(hash).or_insert(now);
+        *latest = (*latest).max(now);
+        true
+    }
+
+    /// Forgets the use once a write of `written` covers it.
+    fn written(&self, hash: &[u8; 32], written: DateTime<Utc>) {
+        let mut uses = self.lock();
+        if uses.get(hash).is_some_and(|used| *used <= written) {
+            uses.remove(hash);
+        }
+    }
 }
 
 impl Store {
@@ -35,19 +84,32 @@ impl Store {
     }
 
     /// The session's user, if it is not revoked, not past its absolute limit,
-    /// and was used after `idle_cutoff`.
+    /// and was last used (written or only noted) after `idle_cutoff`.
     pub async fn live_session(
         &self,
         hash: TokenHash,
         now: DateTime<Utc>,
         idle_cutoff: DateTime<Utc>,
     ) -> anyhow::Result<Option<LiveSession>> {
+        let Some(known) = self.known_session(hash, now).await? else {
+            return Ok(None);
+        };
+        let noted = self.memo.session_uses.latest(&hash.0);
+        let last_use = noted.map_or(known.last_seen_at, |n| n.max(known.last_seen_at));
+        Ok((last_use > idle_cutoff).then_some(LiveSession {
+            user: known.user,
+            last_seen_at: known.last_seen_at,
+        }))
+    }
+
+    /// The session as stored, if not revoked and not past its absolute limit.
+    async fn known_session(
+        &self,
+        hash: TokenHash,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Option<KnownSession>> {
         if let Some(known) = self.memo.sessions.get(&hash.0) {
-            let live = known.expires_at > now && known.last_seen_at > idle_cutoff;
-            return Ok(live.then_some(LiveSession {
-                user: known.user,
-                last_seen_at: known.last_seen_at,
-            }));
+            return Ok((known.expires_at > now).then_some(known));
         }
         #[derive(sqlx::FromRow)]
         struct Row {
@@ -60,12 +122,10 @@ impl Store {
         let row = sqlx::query_as::<_, Row>(
             "SELECT a.id, a.email, a.display_name, a.role, s.last_seen_at, s.expires_at
              FROM sessions s JOIN accounts a ON a.id = s.account_id
-             WHERE s.token_hash = ? AND s.revoked_at IS NULL
-               AND s.expires_at > ? AND s.last_seen_at > ?",
+             WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?",
         )
         .bind(&hash.0[..])
         .bind(to_millis(now))
-        .bind(to_millis(idle_cutoff))
         .fetch_optional(&self.read)
         .await?;
         let Some(row) = row else {
@@ -77,21 +137,31 @@ impl Store {
             expires_at: from_millis(row.expires_at),
         };
         self.memo.sessions.keep(hash.0, known.clone(), version);
-        Ok(Some(LiveSession {
-            user: known.user,
-            last_seen_at: known.last_seen_at,
-        }))
+        Ok(Some(known))
     }
 
+    /// Notes a use of the session in memory, which moves its idle deadline at
+    /// once; `false` when the use could not be kept and must be written now.
+    pub fn note_session_use(
+        &self,
+        hash: TokenHash,
+        now: DateTime<Utc>,
+        idle_cutoff: DateTime<Utc>,
+    ) -> bool {
+        self.memo.session_uses.note(hash.0, now, idle_cutoff)
+    }
+
+    /// Writes the session's last use.
     pub async fn touch_session(&self, hash: TokenHash, now: DateTime<Utc>) -> anyhow::Result<()> {
-        sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?")
+        sqlx::query("UPDATE sessions SET last_seen_at = max(last_seen_at, ?) WHERE token_hash = ?")
             .bind(to_millis(now))
             .bind(&hash.0[..])
             .execute(&self.write)
             .await?;
-        self.memo
-            .sessions
-            .update(&hash.0, |known| known.last_seen_at = now);
+        self.memo.sessions.update(&hash.0, |known| {
+            known.last_seen_at = known.last_seen_at.max(now)
+        });
+        self.memo.session_uses.written(&hash.0, now);
         Ok(())
     }
 

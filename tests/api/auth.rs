@@ -507,3 +507,30 @@ async fn a_burst_of_guesses_gets_no_more_tries_than_guesses_in_a_row() {
         "one more try after the free ones, as in a row; got {tried}: {statuses:?}"
     );
 }
+
+#[tokio::test]
+async fn a_session_in_use_stays_and_expires_only_when_idle() {
+    let idle = std::time::Duration::from_secs(3);
+    let app = TestApp::spawn_with(|s| s.session_idle_timeout = idle).await;
+    let reader = app.reader().await;
+    let other = app.reader().await;
+
+    for second in 1..=5 {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        let me = app.get_as(&reader, "/api/v1/auth/me").await;
+        assert_eq!(me.status(), 200, "used every second, at {second} s");
+        if second == 2 {
+            // Another reader's logout empties the session cache.
+            let out = app.post_as(&other, "/api/v1/auth/logout", &json!({})).await;
+            assert_eq!(out.status(), 204);
+        }
+    }
+    tokio::time::sleep(idle + std::time::Duration::from_millis(300)).await;
+
+    assert_problem(
+        app.get_as(&reader, "/api/v1/auth/me").await,
+        401,
+        "unauthenticated",
+    )
+    .await;
+}
