@@ -38,8 +38,10 @@ pub struct Settings {
     pub reports_to_hide: u32,
     /// Proxies whose `X-Forwarded-For` is believed; empty: the socket's address counts.
     pub trusted_proxies: Vec<IpNet>,
-    /// Accounts one client address may create.
+    /// Accounts one client network (an IPv6 client's /64) may create, steadily.
     pub register_limit: FloodLimit,
+    /// How many of those it may create at once.
+    pub register_burst: u32,
     /// Reports one account may file.
     pub report_limit: FloodLimit,
     /// Dry runs of the policy one client address may ask for.
@@ -111,7 +113,8 @@ impl Settings {
             reports_to_queue: vars.number("REPORTS_TO_QUEUE", 3, 1..=1000)? as u32,
             reports_to_hide: vars.number("REPORTS_TO_HIDE", 5, 1..=1000)? as u32,
             trusted_proxies: vars.networks("TRUSTED_PROXIES")?,
-            register_limit: vars.limit("REGISTER_LIMIT", "10/1h")?,
+            register_limit: vars.limit("REGISTER_LIMIT", "60/1h")?,
+            register_burst: vars.number("REGISTER_BURST", 10, 1..=100_000)? as u32,
             report_limit: vars.limit("REPORT_LIMIT", "30/1h")?,
             validate_limit: vars.limit("VALIDATE_LIMIT", "120/1m")?,
             max_connections: vars.number("MAX_CONNECTIONS", 10_000, 1..=1_000_000)?,
@@ -297,10 +300,11 @@ mod tests {
         assert_eq!(
             s.register_limit,
             FloodLimit {
-                count: 10,
+                count: 60,
                 per: Duration::from_secs(3600)
             }
         );
+        assert_eq!(s.register_burst, 10);
     }
 
     #[test]
@@ -322,6 +326,7 @@ mod tests {
             ("JSON_BODY_LIMIT", "-1"),
             ("TRUSTED_PROXIES", "proxy.internal"),
             ("REGISTER_LIMIT", "10 per hour"),
+            ("REGISTER_BURST", "0"),
             ("REPORT_LIMIT", "0/1h"),
             ("VALIDATE_LIMIT", "5/0s"),
             ("MAX_CONNECTIONS", "0"),

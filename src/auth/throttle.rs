@@ -12,6 +12,8 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::rate_limit::client_network;
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Key {
     AccountFrom(String, IpAddr),
@@ -137,10 +139,12 @@ impl LoginThrottle {
     }
 }
 
+/// An IPv6 client counts by its /64, or it could guess from a fresh address each time.
 fn keys(email: &str, client: IpAddr) -> [Key; 2] {
+    let network = client_network(client);
     [
-        Key::AccountFrom(email.to_owned(), client),
-        Key::Address(client),
+        Key::AccountFrom(email.to_owned(), network),
+        Key::Address(network),
     ]
 }
 
@@ -206,6 +210,16 @@ mod tests {
             t.reserve(&format!("reader{n}"), STRANGER).unwrap();
         }
         assert!(t.reserve("someone-new", STRANGER).is_err());
+        let t = throttle();
+        for n in 0..13u16 {
+            let address = std::net::Ipv6Addr::new(0x2001, 0xdb8, 1, 2, n, 0, 0, 1);
+            t.reserve(&format!("reader{n}"), address.into()).unwrap();
+        }
+        let same_64 = "2001:db8:1:2:ffff::9".parse().unwrap();
+        assert!(
+            t.reserve("someone-new", same_64).is_err(),
+            "an IPv6 client counts by its /64"
+        );
     }
 
     #[test]

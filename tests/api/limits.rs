@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use comment_desk::config::Settings;
 use comment_desk::policy::FloodLimit;
 use reqwest::Response;
 use serde_json::json;
@@ -89,6 +90,48 @@ async fn behind_a_trusted_proxy_the_forwarded_address_counts() {
         "another client behind the proxy"
     );
     assert_rate_limited(forged_left, "the rightmost untrusted entry is the client").await;
+}
+
+#[tokio::test]
+async fn an_ipv6_client_is_counted_by_its_64_bit_network() {
+    let app = TestApp::spawn_with(|s| {
+        s.rate_limits = true;
+        s.register_limit = per_hour(1);
+        s.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+    })
+    .await;
+
+    let first = register_from(&app, 0, Some("2001:db8:1:2::1")).await;
+    let same_network = register_from(&app, 1, Some("2001:db8:1:2:ffff:ffff:ffff:fffe")).await;
+    let next_network = register_from(&app, 2, Some("2001:db8:1:3::1")).await;
+    let v4 = register_from(&app, 3, Some("203.0.113.7")).await;
+    let v4_mapped = register_from(&app, 4, Some("::ffff:203.0.113.7")).await;
+
+    assert_eq!(first.status(), 201);
+    assert_rate_limited(same_network, "another address in the same /64").await;
+    assert_eq!(next_network.status(), 201, "the next /64 has its own count");
+    assert_eq!(v4.status(), 201);
+    assert_rate_limited(v4_mapped, "an IPv4 address written as IPv6").await;
+}
+
+#[tokio::test]
+async fn one_address_registers_a_few_at_once_and_the_rest_in_time() {
+    // A carrier's NAT can sign up a busy night's readers, spread over the
+    // hour; one machine behind it cannot make them all in a minute.
+    let app = TestApp::spawn_with(|s| {
+        s.rate_limits = true;
+        s.register_limit = per_hour(60);
+    })
+    .await;
+    let burst = Settings::from_lookup(|_| None).unwrap().register_burst as usize;
+    for n in 0..burst {
+        let response = register_from(&app, n, None).await;
+        assert_eq!(response.status(), 201, "account {n} of the burst");
+    }
+
+    let next = register_from(&app, burst, None).await;
+
+    assert_rate_limited(next, "past the burst").await;
 }
 
 #[tokio::test]
