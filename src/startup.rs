@@ -77,6 +77,7 @@ impl Application {
                 .wrap(middleware::cors(&state.settings.allowed_origins))
                 .wrap(middleware::security_headers())
                 .wrap(TracingLogger::default())
+                .wrap(from_fn(middleware::head_as_get))
                 .configure(routes)
         })
         .workers(workers)

@@ -9,6 +9,7 @@ mod concurrency;
 mod crash;
 mod cross_origin;
 mod errors;
+mod head;
 mod health;
 mod helpers;
 mod limits;
