@@ -2,7 +2,8 @@
 //! `Moderator` (must moderate). A handler names one in its arguments, so
 //! anyone reading it sees at a glance who may call it.
 //!
-//! A session comes from `Authorization: Bearer` or from the session cookie.
+//! A session comes from `Authorization: Bearer` or from the session cookie
+//! (`__Host-comment_desk_session` with `COOKIE_SECURE`, else `comment_desk_session`).
 //! A state-changing request that rides on the cookie must come from an allowed
 //! origin, because the browser attaches cookies to cross-site requests too.
 
@@ -12,7 +13,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
 use crate::auth::account::{Role, User};
-use crate::auth::session::{COOKIE_NAME, TokenHash};
+use crate::auth::session::{TokenHash, cookie_name};
 use crate::config::normalize_origin;
 use crate::http::error::ApiError;
 use crate::startup::AppState;
@@ -37,26 +38,37 @@ enum Credential {
     Cookie(String),
 }
 
-fn credential(req: &HttpRequest) -> Option<Credential> {
+/// The bearer token, else the session cookie. Two session cookies are refused,
+/// not settled by order: the second may have been planted by a sibling host
+/// (cookie tossing) to log the reader in as someone else.
+fn credential(req: &HttpRequest, cookie_name: &str) -> Result<Option<Credential>, ApiError> {
     if let Some(value) = req.headers().get(header::AUTHORIZATION) {
         let token = value
             .to_str()
             .ok()
             .and_then(|v| v.strip_prefix("Bearer "))
             .unwrap_or_default();
-        return Some(Credential::Bearer(token.trim().to_owned()));
+        return Ok(Some(Credential::Bearer(token.trim().to_owned())));
     }
-    req.cookie(COOKIE_NAME)
-        .map(|c| Credential::Cookie(c.value().to_owned()))
-        .filter(|c| !matches!(c, Credential::Cookie(v) if v.is_empty()))
+    let Ok(cookies) = req.cookies() else {
+        return Ok(None);
+    };
+    let mut sessions = cookies.iter().filter(|c| c.name() == cookie_name);
+    let first = sessions.next();
+    if sessions.next().is_some() {
+        return Err(ApiError::DuplicateSessionCookie);
+    }
+    Ok(first
+        .filter(|c| !c.value().is_empty())
+        .map(|c| Credential::Cookie(c.value().to_owned())))
 }
 
 /// The session behind the request, `Ok(None)` when there is none or it is not live.
 async fn resolve(req: HttpRequest) -> Result<Option<CurrentUser>, ApiError> {
-    let Some(credential) = credential(&req) else {
+    let state = state(&req)?;
+    let Some(credential) = credential(&req, cookie_name(state.settings.cookie_secure))? else {
         return Ok(None);
     };
-    let state = state(&req)?;
     let token = match &credential {
         Credential::Bearer(token) | Credential::Cookie(token) => token,
     };

@@ -1,5 +1,6 @@
 //! `/api/v1/auth/*`: register, login, logout, me.
 
+use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -80,7 +81,12 @@ pub struct MeResponse {
     pub user: MeView,
 }
 
-fn session_response(
+/// On every answer that carries a token or follows a credential change: no
+/// cache, shared or private, may keep it.
+pub const NO_STORE: (header::HeaderName, &str) = (header::CACHE_CONTROL, "no-store");
+
+/// The answer that hands out a new session: its token and cookie, never cached.
+pub fn session_response(
     status: actix_web::http::StatusCode,
     state: &AppState,
     user: &User,
@@ -88,6 +94,7 @@ fn session_response(
 ) -> HttpResponse {
     let cookie = session.cookie(state.settings.cookie_secure);
     HttpResponse::build(status)
+        .insert_header(NO_STORE)
         .cookie(cookie)
         .json(SessionResponse {
             user: user.into(),
@@ -202,7 +209,7 @@ pub async fn change_password(
         )
         .await?;
     tracing::info!(user_id = caller.user.id, "password changed");
-    Ok(HttpResponse::NoContent().finish())
+    Ok(HttpResponse::NoContent().insert_header(NO_STORE).finish())
 }
 
 /// The logged-in account, with its email.

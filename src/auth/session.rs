@@ -7,7 +7,21 @@ use chrono::{DateTime, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+/// The session cookie over plain http (`COOKIE_SECURE=false`, local only).
 pub const COOKIE_NAME: &str = "comment_desk_session";
+/// The session cookie over https. Browsers accept a `__Host-` cookie only when
+/// it is Secure, for `Path=/` and without `Domain`, so no sibling subdomain can
+/// set or shadow it.
+pub const SECURE_COOKIE_NAME: &str = "__Host-comment_desk_session";
+
+/// The name the session cookie is set and read under.
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        SECURE_COOKIE_NAME
+    } else {
+        COOKIE_NAME
+    }
+}
 
 /// What identifies a session in storage: the hash of its token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +70,7 @@ pub fn removal_cookie(secure: bool) -> Cookie<'static> {
 }
 
 fn base_cookie(value: String, secure: bool) -> actix_web::cookie::CookieBuilder<'static> {
-    Cookie::build(COOKIE_NAME, value)
+    Cookie::build(cookie_name(secure), value)
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
@@ -84,5 +98,11 @@ mod tests {
         for part in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/", "Max-Age="] {
             assert!(text.contains(part), "{text} lacks {part}");
         }
+        assert!(
+            text.starts_with("__Host-") && !text.contains("Domain"),
+            "{text}"
+        );
+        let plain = removal_cookie(false).to_string();
+        assert!(plain.starts_with("comment_desk_session=") && !plain.contains("Secure"));
     }
 }

@@ -38,6 +38,8 @@ pub enum ApiError {
     Forbidden,
     #[error("cross-site request refused")]
     CrossSite,
+    #[error("two session cookies")]
+    DuplicateSessionCookie,
     #[error("invalid credentials")]
     InvalidCredentials,
     #[error("wrong password")]
@@ -195,6 +197,15 @@ impl ApiError {
                 t(
                     "This request did not come from an allowed origin.",
                     "허용된 출처에서 보낸 요청이 아닙니다.",
+                ),
+            ),
+            ApiError::DuplicateSessionCookie => problem(
+                S::BAD_REQUEST,
+                "duplicate_session_cookie",
+                t("Two session cookies", "세션 쿠키가 두 개입니다"),
+                t(
+                    "The request carries two session cookies. Clear this site's cookies and log in again.",
+                    "요청에 세션 쿠키가 두 개 있습니다. 이 사이트의 쿠키를 지우고 다시 로그인해 주세요.",
                 ),
             ),
             ApiError::InvalidCredentials => problem(

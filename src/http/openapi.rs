@@ -43,7 +43,11 @@ impl Modify for Security {
         );
         components.add_security_scheme(
             "cookie",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(auth::session::COOKIE_NAME))),
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                auth::session::SECURE_COOKIE_NAME,
+                "The session cookie; `comment_desk_session` when COOKIE_SECURE=false. \
+                 A request with two session cookies is refused: 400 `duplicate_session_cookie`.",
+            ))),
         );
     }
 }

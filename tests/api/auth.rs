@@ -60,11 +60,153 @@ async fn register_creates_a_reader_and_logs_it_in() {
     assert_eq!(me["user"]["email"], "kim@news.example", "email normalized");
 }
 
+fn set_cookies(response: &reqwest::Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect()
+}
+
 #[tokio::test]
-async fn secure_cookies_by_default() {
+async fn secure_cookies_by_default_carry_the_host_prefix_and_are_read_back() {
     let app = TestApp::spawn_with(|s| s.cookie_secure = true).await;
     let response = app.register("kim@news.example", "Kim", PASSWORD).await;
-    assert!(session_cookie(&response).contains("Secure"));
+    let cookies = set_cookies(&response);
+    let token = json_body(response).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    assert_eq!(cookies.len(), 1, "{cookies:?}");
+    let cookie = &cookies[0];
+    assert!(
+        cookie.starts_with(&format!("__Host-comment_desk_session={token}")),
+        "{cookie}"
+    );
+    for part in ["Secure", "Path=/", "HttpOnly"] {
+        assert!(cookie.contains(part), "{cookie} lacks {part}");
+    }
+    assert!(
+        !cookie.contains("Domain"),
+        "__Host- forbids Domain: {cookie}"
+    );
+    let me_with = |name: &str| {
+        app.client
+            .get(app.url("/api/v1/auth/me"))
+            .header(COOKIE, format!("{name}={token}"))
+            .send()
+    };
+    assert_eq!(
+        me_with("__Host-comment_desk_session")
+            .await
+            .unwrap()
+            .status(),
+        200,
+        "the name it sets is the name it reads"
+    );
+    assert_eq!(
+        me_with("comment_desk_session").await.unwrap().status(),
+        401,
+        "a cookie without the prefix could have been set by a sibling host"
+    );
+    let logout = app
+        .client
+        .post(app.url("/api/v1/auth/logout"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let removal = set_cookies(&logout);
+    assert!(
+        removal[0].starts_with("__Host-comment_desk_session=") && removal[0].contains("Secure"),
+        "the removal names the same cookie: {removal:?}"
+    );
+}
+
+#[tokio::test]
+async fn answers_that_carry_a_token_are_not_stored_by_caches() {
+    let app = TestApp::spawn().await;
+    let register = app.register("kim@news.example", "Kim", PASSWORD).await;
+    let login = app.login("kim@news.example", PASSWORD).await;
+    let token = json_body(app.login("kim@news.example", PASSWORD).await).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let password = app
+        .client
+        .post(app.url("/api/v1/auth/password"))
+        .bearer_auth(&token)
+        .json(&json!({"current_password": PASSWORD, "new_password": "a brand new passphrase"}))
+        .send()
+        .await
+        .unwrap();
+
+    for (what, response) in [
+        ("register", register),
+        ("login", login),
+        ("password", password),
+    ] {
+        assert!(response.status().is_success(), "{what}");
+        let cache_control = response.headers().get("cache-control");
+        assert_eq!(
+            cache_control.and_then(|v| v.to_str().ok()),
+            Some("no-store"),
+            "{what}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn two_session_cookies_in_one_request_are_refused() {
+    for secure in [false, true] {
+        let app = TestApp::spawn_with(|s| s.cookie_secure = secure).await;
+        let name = if secure {
+            "__Host-comment_desk_session"
+        } else {
+            "comment_desk_session"
+        };
+        let reader = app.reader().await;
+        let cases = [
+            (
+                format!("{name}=forged; {name}={}", reader.token),
+                "forged first",
+            ),
+            (
+                format!("{name}={}; {name}=forged", reader.token),
+                "forged last",
+            ),
+            (
+                format!("{name}={0}; {name}={0}", reader.token),
+                "the same twice",
+            ),
+        ];
+        for (cookie, why) in cases {
+            let me = app
+                .client
+                .get(app.url("/api/v1/auth/me"))
+                .header(COOKIE, cookie)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(me.status(), 400, "secure={secure}: {why}");
+            assert_problem(me, 400, "duplicate_session_cookie").await;
+        }
+        let bearer_wins = app
+            .client
+            .get(app.url("/api/v1/auth/me"))
+            .bearer_auth(&reader.token)
+            .header(COOKIE, format!("{name}=a; {name}=b"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            bearer_wins.status(),
+            200,
+            "secure={secure}: a bearer token decides"
+        );
+    }
 }
 
 #[tokio::test]
