@@ -1,6 +1,7 @@
 //! The command line: `serve` (the default), `migrate`, `user create`.
 
 use std::io::Read;
+use std::sync::Arc;
 
 use anyhow::Context;
 use chrono::Utc;
@@ -8,6 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::auth::{Auth, DisplayName, Email, Hasher, Password, Role};
 use crate::config::Settings;
+use crate::policy::LivePolicy;
 use crate::startup::Application;
 use crate::storage::Store;
 
@@ -109,7 +111,8 @@ async fn create_user(
     let password = Password::choose(password, &email, &display_name).map_err(refused)?;
     let store = Store::open(&settings.database_url, settings.sqlite_synchronous).await?;
     let hasher = Hasher::new(1)?;
-    let auth = Auth::new(store.clone(), hasher, settings);
+    let policy = Arc::new(LivePolicy::load(settings.policy_file.as_deref())?);
+    let auth = Auth::new(store.clone(), hasher, policy, settings);
     let user = auth
         .create_account(email, display_name, password, role)
         .await

@@ -50,7 +50,7 @@ impl Application {
             seed_demo_editorials(&store).await?;
         }
         let hasher = Hasher::new(settings.password_hash_concurrency)?;
-        let auth = Auth::new(store.clone(), hasher, &settings);
+        let auth = Auth::new(store.clone(), hasher, policy.clone(), &settings);
         let listener = TcpListener::bind(&settings.bind_addr)
             .with_context(|| format!("cannot listen on BIND_ADDR {}", settings.bind_addr))?;
         let address = listener.local_addr()?;

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use validator::ValidateEmail;
 
 use crate::http::error::{ApiError, Violation};
+use crate::policy::Finding;
 use crate::text;
 
 /// A stored account as the rest of the code sees it.
@@ -102,6 +103,60 @@ impl DisplayName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// What the name looks like, for telling names apart that only look alike.
+    pub fn skeleton(&self) -> String {
+        skeleton(&self.0)
+    }
+}
+
+/// A name as it looks: compatibility forms folded (full-width letters), white
+/// space and invisible characters dropped, confusable characters folded to one
+/// prototype (UTS #39, so a Cyrillic `і` is an `i`), and case folded.
+/// Skeleton, then case, then skeleton again: `I` and `l` look alike only before
+/// lower-casing, `rn` and `m` after.
+pub fn skeleton(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let visible: String = name.nfkc().filter(|c| !c.is_whitespace()).collect();
+    let lower = unicode_security::skeleton(&visible)
+        .collect::<String>()
+        .to_lowercase();
+    unicode_security::skeleton(&lower).collect()
+}
+
+/// Why the standards policy refuses a name. A name is either acceptable or
+/// not: what the policy would only hold in a comment is refused here.
+pub fn refused_name(finding: &Finding) -> ApiError {
+    let quoted = &finding.matched;
+    let (en, ko) = match finding.code {
+        "banned_term" | "suspect_term" if !quoted.is_empty() => (
+            format!("The name contains \u{201C}{quoted}\u{201D}, which names may not contain."),
+            format!("이름에 쓸 수 없는 표현이 있습니다: \u{201C}{quoted}\u{201D}"),
+        ),
+        "link" => (
+            "The name must not contain a link.".to_owned(),
+            "이름에 링크를 넣을 수 없습니다.".to_owned(),
+        ),
+        "resident_registration_number" | "phone_number" | "email_address" => (
+            "The name must not contain personal information such as a phone number or an email address."
+                .to_owned(),
+            "이름에 전화번호나 이메일 주소 같은 개인정보를 넣을 수 없습니다.".to_owned(),
+        ),
+        _ => (
+            "The name breaks the newsroom's standards. Choose another.".to_owned(),
+            "이름이 뉴스룸의 기준에 맞지 않습니다. 다른 이름을 써 주세요.".to_owned(),
+        ),
+    };
+    ApiError::InvalidDisplayName(Violation::new(finding.code, en, ko))
+}
+
+/// A reader's name that looks like a moderator's or an admin's.
+pub fn staff_lookalike() -> ApiError {
+    ApiError::InvalidDisplayName(Violation::new(
+        "staff_name",
+        "The name looks like the name of a member of the newsroom staff. Choose another.",
+        "뉴스룸 직원의 이름과 비슷해 보이는 이름입니다. 다른 이름을 써 주세요.",
+    ))
 }
 
 /// A password on its way to the hasher; its `Debug` never shows it.
@@ -223,6 +278,28 @@ mod tests {
         ];
         for (raw, why) in cases {
             assert!(DisplayName::parse(raw).is_err(), "{why}");
+        }
+    }
+
+    #[test]
+    fn look_alike_names_have_one_skeleton() {
+        let same = [
+            ("Night Desk", "N\u{0456}ght Desk"),
+            ("Night Desk", "night\u{2063}desk"),
+            ("Mod", "Mod\u{2063}"),
+            ("Mod", "ＭＯＤ"),
+            ("Mod", "M\u{043E}d"),
+            ("Ian", "lan"),
+        ];
+        for (a, b) in same {
+            assert_eq!(skeleton(a), skeleton(b), "{a:?} and {b:?}");
+        }
+        for (a, b) in [
+            ("Mod", "Modern"),
+            ("Night Desk", "Night Desk Fan"),
+            ("김기자", "김기지"),
+        ] {
+            assert_ne!(skeleton(a), skeleton(b), "{a:?} and {b:?}");
         }
     }
 

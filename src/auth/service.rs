@@ -6,18 +6,23 @@ use std::time::Duration;
 
 use chrono::Utc;
 
-use crate::auth::account::{DisplayName, Email, Password, Role, User};
+use crate::auth::account::{
+    DisplayName, Email, Password, Role, User, refused_name, skeleton, staff_lookalike,
+};
 use crate::auth::password::Hasher;
 use crate::auth::session::{NewSession, TokenHash};
 use crate::auth::throttle::LoginThrottle;
 use crate::config::Settings;
 use crate::http::error::{ApiError, ApiResult};
+use crate::policy::LivePolicy;
 use crate::storage::{AccountInsert, Store};
 
 #[derive(Clone)]
 pub struct Auth {
     store: Store,
     hasher: Hasher,
+    /// Display names pass the same standards policy as comments.
+    policy: Arc<LivePolicy>,
     throttle: Arc<LoginThrottle>,
     idle_timeout: Duration,
     touch_interval: Duration,
@@ -31,10 +36,11 @@ pub struct Auth {
 const TOUCH_INTERVAL: Duration = Duration::from_secs(60);
 
 impl Auth {
-    pub fn new(store: Store, hasher: Hasher, settings: &Settings) -> Auth {
+    pub fn new(store: Store, hasher: Hasher, policy: Arc<LivePolicy>, settings: &Settings) -> Auth {
         Auth {
             store,
             hasher,
+            policy,
             throttle: Arc::new(LoginThrottle::new(
                 settings.rate_limits,
                 settings.login_free_attempts,
@@ -54,6 +60,7 @@ impl Auth {
         password: Password,
         role: Role,
     ) -> ApiResult<User> {
+        self.check_name(&display_name, role).await?;
         let password_hash = self.hasher.hash(&password).await?;
         self.store
             .insert_account(AccountInsert {
@@ -65,6 +72,22 @@ impl Auth {
             })
             .await?
             .ok_or(ApiError::EmailTaken)
+    }
+
+    /// A new name passes the standards policy, and a reader's does not look
+    /// like a staff member's: staff names are reserved.
+    async fn check_name(&self, name: &DisplayName, role: Role) -> ApiResult<()> {
+        if let Some(finding) = self.policy.get().scan(name.as_str()).first() {
+            return Err(refused_name(finding));
+        }
+        if role == Role::Reader {
+            let looks = name.skeleton();
+            let staff = self.store.staff_names().await?;
+            if staff.iter().any(|staff| skeleton(staff) == looks) {
+                return Err(staff_lookalike());
+            }
+        }
+        Ok(())
     }
 
     pub async fn register(

@@ -75,6 +75,14 @@ impl Store {
         Ok(())
     }
 
+    /// The display names of moderators and admins (a few rows, by a partial index).
+    pub async fn staff_names(&self) -> anyhow::Result<Vec<String>> {
+        let names = sqlx::query_scalar("SELECT display_name FROM accounts WHERE role != 'reader'")
+            .fetch_all(&self.read)
+            .await?;
+        Ok(names)
+    }
+
     /// The account and its password hash, for login.
     pub async fn account_by_email(&self, email: &str) -> anyhow::Result<Option<(User, String)>> {
         #[derive(sqlx::FromRow)]

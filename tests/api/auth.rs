@@ -676,3 +676,70 @@ async fn a_session_in_use_stays_and_expires_only_when_idle() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn display_names_pass_the_standards_policy() {
+    let app = TestApp::spawn().await;
+    let cases = [
+        ("Fucker Kim", "banned_term", "a banned term"),
+        ("ㅅ ㅂ 독자", "banned_term", "a disguised banned term"),
+        (
+            "멍청이 독자",
+            "suspect_term",
+            "a suspect term, which a comment would only hold",
+        ),
+        ("Kim 010-1234-5678", "phone_number", "a phone number"),
+        ("kim@mail.example", "email_address", "an email address"),
+        ("Visit https://spam.example", "link", "a link"),
+    ];
+    for (n, (name, rule, why)) in cases.into_iter().enumerate() {
+        let response = app
+            .register(&format!("name{n}@news.example"), name, PASSWORD)
+            .await;
+        assert_eq!(response.status(), 422, "{why}: {name:?}");
+        let body = assert_problem(response, 422, "invalid_display_name").await;
+        assert_eq!(body["violations"][0]["rule"], rule, "{why}: {body}");
+        let message = body["violations"][0]["message"].as_str().unwrap();
+        assert!(message.contains("name"), "{why}: {message}");
+    }
+    let fine = app
+        .register("fine@news.example", "김독자 Kim", PASSWORD)
+        .await;
+    assert_eq!(fine.status(), 201);
+}
+
+#[tokio::test]
+async fn names_that_look_like_a_staff_members_are_reserved() {
+    let app = TestApp::spawn().await;
+    app.staff_named(comment_desk::auth::Role::Moderator, "Night Desk")
+        .await;
+    app.staff_named(comment_desk::auth::Role::Admin, "Mod")
+        .await;
+    let cases = [
+        ("Night Desk", "the same name"),
+        ("night desk", "another case"),
+        ("N\u{0456}ght Desk", "a Cyrillic i"),
+        ("Night\u{2063} Desk", "an invisible separator"),
+        ("Nig\u{200D}ht Desk", "a zero-width joiner"),
+        ("Mod\u{2063}", "an invisible separator at the end"),
+        ("M\u{043E}d", "a Cyrillic o"),
+        ("ＭＯＤ", "full-width letters"),
+    ];
+    for (n, (name, why)) in cases.into_iter().enumerate() {
+        let response = app
+            .register(&format!("fake{n}@news.example"), name, PASSWORD)
+            .await;
+        assert_eq!(response.status(), 422, "{why}: {name:?}");
+        let body = assert_problem(response, 422, "invalid_display_name").await;
+        assert_eq!(body["violations"][0]["rule"], "staff_name", "{why}: {body}");
+    }
+    for (n, name) in ["Night Desk Fan", "Modern", "밤 데스크"]
+        .into_iter()
+        .enumerate()
+    {
+        let response = app
+            .register(&format!("real{n}@news.example"), name, PASSWORD)
+            .await;
+        assert_eq!(response.status(), 201, "{name:?} is its own name");
+    }
+}

@@ -4,6 +4,7 @@ use std::sync::LazyLock;
 
 use comment_desk::auth::{Auth, DisplayName, Email, Hasher, Password, Role};
 use comment_desk::config::Settings;
+use comment_desk::policy::LivePolicy;
 use comment_desk::startup::Application;
 use comment_desk::storage::Store;
 use reqwest::{Client, Response};
@@ -169,14 +170,19 @@ impl TestApp {
     }
 
     pub async fn staff(&self, role: Role) -> TestUser {
+        self.staff_named(role, "Desk Editor").await
+    }
+
+    pub async fn staff_named(&self, role: Role, display_name: &str) -> TestUser {
         let email = self.next_email(role.as_str());
         let store = Store::open(&self.database_url, Default::default())
             .await
             .unwrap();
         let settings = Settings::from_lookup(|_| None).unwrap();
-        let auth = Auth::new(store.clone(), Hasher::new(1).unwrap(), &settings);
+        let policy = std::sync::Arc::new(LivePolicy::load(None).unwrap());
+        let auth = Auth::new(store.clone(), Hasher::new(1).unwrap(), policy, &settings);
         let parsed = Email::parse(&email).unwrap();
-        let name = DisplayName::parse("Desk Editor").unwrap();
+        let name = DisplayName::parse(display_name).unwrap();
         let password = Password::choose(PASSWORD.into(), &parsed, &name).unwrap();
         auth.create_account(parsed, name, password, role)
             .await
