@@ -4,8 +4,9 @@
 //! guesses at someone's password slows down only himself and cannot lock the
 //! owner out; and per client address across all accounts, so one address
 //! cannot spray guesses over many accounts. An attempt is counted as a failure
-//! when it starts and refunded when the password is right. Counts live in memory: a restart
-//! forgets them, which costs an attacker nothing he could not get by waiting.
+//! when it starts and refunded when the password is right. Counts live in
+//! memory: a restart forgets them, which costs an attacker nothing he could not
+//! get by waiting.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
