@@ -58,6 +58,9 @@ pub struct CommentView {
     pub edited_at: Option<DateTime<Utc>>,
     /// Published replies (top-level comments only).
     pub reply_count: i64,
+    /// Counts the changes of text and status; send it with a decision to
+    /// decide this version only.
+    pub version: i64,
 }
 
 impl From<Comment> for CommentView {
@@ -76,6 +79,7 @@ impl From<Comment> for CommentView {
             created_at: c.created_at,
             edited_at: c.edited_at,
             reply_count: c.reply_count,
+            version: c.version,
         }
     }
 }

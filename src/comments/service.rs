@@ -14,10 +14,12 @@ use crate::comments::{Comment, CommentBody, Measured, Order, Status, Thread};
 use crate::config::Settings;
 use crate::http::error::{ApiError, ApiResult, Violation};
 use crate::http::paging::Paging;
-use crate::moderation::{DecisionAction, SanctionKind};
+use crate::moderation::{DecidedOn, DecisionAction, SanctionKind};
 use crate::policy::{Action, Finding, LivePolicy, Policy, verdict};
 use crate::rate_limit::RateLimiter;
-use crate::storage::{CommentEdit, CommentInsert, CommentPage, Inserted, PageQuery, Store};
+use crate::storage::{
+    CommentEdit, CommentInsert, CommentPage, DecisionWrite, Inserted, PageQuery, Store,
+};
 
 #[derive(Clone)]
 pub struct Comments {
@@ -467,14 +469,15 @@ impl Comments {
         if comment.author_id != caller.id {
             // A moderator deleting someone's comment is a decision, and logged.
             self.store
-                .decide(
-                    comment.id,
-                    DecisionAction::Delete,
-                    caller.id,
-                    None,
-                    None,
-                    Utc::now(),
-                )
+                .decide(DecisionWrite {
+                    comment_id: comment.id,
+                    action: DecisionAction::Delete,
+                    on: DecidedOn::Anything,
+                    moderator_id: caller.id,
+                    reason: None,
+                    note: None,
+                    now: Utc::now(),
+                })
                 .await?;
         } else if self.store.delete_comment(comment.id, Utc::now()).await? {
             tracing::info!(

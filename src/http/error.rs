@@ -310,8 +310,8 @@ impl ApiError {
                     "already_decided",
                     t("Already decided", "이미 처리된 댓글입니다"),
                     t(
-                        "Another decision already put the comment in this state; see its current state.",
-                        "다른 결정으로 이미 처리되었습니다. 현재 상태를 확인해 주세요.",
+                        "The comment is already decided, or changed since the version decided on; see its current state.",
+                        "이미 처리되었거나 결정한 뒤에 바뀐 댓글입니다. 현재 상태를 확인해 주세요.",
                     ),
                 );
                 p.extra.insert("comment".into(), (**current).clone());

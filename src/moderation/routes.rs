@@ -174,6 +174,10 @@ pub async fn queue(
 #[derive(Deserialize, Validate, ToSchema)]
 pub struct DecisionRequest {
     pub action: DecisionAction,
+    /// The comment's `version` the decision was made on: it then applies to
+    /// that version only. Without it, the decision never applies to edited
+    /// text nor overturns another moderator's decision.
+    pub version: Option<i64>,
     /// Required to reject.
     pub reason: Option<Reason>,
     #[validate(length(max = 2000))]
@@ -186,7 +190,9 @@ pub struct DecisionResponse {
 }
 
 /// Approve, reject or delete a comment; resolves its open reports. 409
-/// `already_decided` (with the current `comment`) when it is already so.
+/// `already_decided` (with the current `comment`) when it is already so, when
+/// it changed since the `version` sent, or, without a `version`, when another
+/// moderator decided it or its author edited it.
 #[utoipa::path(post, path = "/api/v1/moderation/comments/{id}/decision", tag = "moderation",
     params(("id" = String, Path,)), request_body = DecisionRequest,
     responses((status = 200, body = DecisionResponse), (status = 404, body = ProblemDoc),
@@ -204,6 +210,7 @@ pub async fn decide(
             &moderator.0.user,
             &path,
             body.action,
+            body.version,
             body.reason,
             body.note.as_deref(),
         )

@@ -13,10 +13,11 @@ use crate::config::Settings;
 use crate::http::error::{ApiError, ApiResult, Violation};
 use crate::http::paging::Paging;
 use crate::moderation::{
-    AuthorRecord, DecisionAction, LogEntry, QueueState, Reason, Report, Sanction, SanctionKind,
+    AuthorRecord, DecidedOn, DecisionAction, LogEntry, QueueState, Reason, Report, Sanction,
+    SanctionKind,
 };
 use crate::policy::{Finding, LivePolicy};
-use crate::storage::{CommentPage, Decided, ReportInsert, SanctionInsert, Store};
+use crate::storage::{CommentPage, Decided, DecisionWrite, ReportInsert, SanctionInsert, Store};
 
 #[derive(Clone)]
 pub struct Moderation {
@@ -161,11 +162,13 @@ impl Moderation {
     }
 
     /// Approve, reject or delete; the first of two racing decisions wins.
+    /// `version`: the version of the comment the moderator decided on.
     pub async fn decide(
         &self,
         moderator: &User,
         raw_id: &str,
         action: DecisionAction,
+        version: Option<i64>,
         reason: Option<Reason>,
         note: Option<&str>,
     ) -> ApiResult<Decision> {
@@ -180,14 +183,15 @@ impl Moderation {
         let note = parse_note(note)?;
         let decided = self
             .store
-            .decide(
-                id,
+            .decide(DecisionWrite {
+                comment_id: id,
                 action,
-                moderator.id,
-                reason.map(Reason::as_str),
-                note.as_deref(),
-                Utc::now(),
-            )
+                on: version.map_or(DecidedOn::Unnamed, DecidedOn::Version),
+                moderator_id: moderator.id,
+                reason: reason.map(Reason::as_str),
+                note: note.as_deref(),
+                now: Utc::now(),
+            })
             .await?;
         match decided {
             Decided::Done(comment) => {

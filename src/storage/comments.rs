@@ -27,6 +27,7 @@ pub(super) struct CommentRow {
     created_at: i64,
     edited_at: Option<i64>,
     hidden: bool,
+    version: i64,
 }
 
 impl From<CommentRow> for Comment {
@@ -45,13 +46,14 @@ impl From<CommentRow> for Comment {
             created_at: from_millis(r.created_at),
             edited_at: r.edited_at.map(from_millis),
             hidden: r.hidden,
+            version: r.version,
         }
     }
 }
 
 pub(super) const COMMENT_COLUMNS: &str = "c.id, c.article_id, c.parent_id, c.author_id,
     a.display_name AS author_name, c.body, c.length, c.status, c.reply_count,
-    c.created_at, c.edited_at, c.hidden";
+    c.created_at, c.edited_at, c.hidden, c.version";
 pub(super) const FROM_COMMENTS: &str = "FROM comments c JOIN accounts a ON a.id = c.author_id";
 
 /// Published and not hidden by reports, a tombstone that still has replies,
@@ -115,6 +117,7 @@ impl CommentInsert {
             created_at: from_millis(to_millis(self.now)),
             edited_at: None,
             hidden: false,
+            version: 1,
         }
     }
 }
@@ -267,7 +270,9 @@ impl Store {
             return Ok(false);
         }
         sqlx::query(
-            "UPDATE comments SET status = 'deleted', body = '', length = 0, deleted_at = ? WHERE id = ?",
+            "UPDATE comments SET status = 'deleted', body = '', length = 0, deleted_at = ?,
+                 version = version + 1
+             WHERE id = ?",
         )
         .bind(to_millis(now))
         .bind(id)

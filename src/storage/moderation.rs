@@ -12,8 +12,8 @@ use super::{CommentPage, Store, from_millis, to_millis};
 use crate::auth::{Role, User};
 use crate::comments::{Comment, Status};
 use crate::moderation::{
-    AuthorRecord, DecisionAction, LogEntry, LogLine, QueueState, Report, Sanction, SanctionKind,
-    Target,
+    AuthorRecord, DecidedOn, DecisionAction, LogEntry, LogLine, QueueState, Report, Sanction,
+    SanctionKind, Target,
 };
 
 /// What a decision did.
@@ -23,6 +23,17 @@ pub enum Decided {
     /// The comment was already in the state the decision asks for.
     Unchanged(Comment),
     Missing,
+}
+
+/// A moderator's decision on one comment.
+pub struct DecisionWrite<'a> {
+    pub comment_id: i64,
+    pub action: DecisionAction,
+    pub on: DecidedOn,
+    pub moderator_id: i64,
+    pub reason: Option<&'a str>,
+    pub note: Option<&'a str>,
+    pub now: DateTime<Utc>,
 }
 
 pub struct ReportInsert<'a> {
@@ -84,6 +95,28 @@ fn changes(action: DecisionAction, c: &Comment, open_reports: i64) -> bool {
         }
         DecisionAction::Reject => matches!(c.status, Status::Pending | Status::Published),
         DecisionAction::Delete => c.status != Status::Deleted,
+    }
+}
+
+/// What the transaction knows of the comment beside what readers see.
+struct Review {
+    open_reports: i64,
+    /// The current state is a moderator's decision.
+    settled: bool,
+}
+
+/// Whether the decision applies to the comment as it is now.
+fn applies(action: DecisionAction, on: DecidedOn, c: &Comment, review: &Review) -> bool {
+    if !changes(action, c, review.open_reports) {
+        return false;
+    }
+    match on {
+        DecidedOn::Version(seen) => seen == c.version,
+        DecidedOn::Unnamed => {
+            let awaits_review = !review.settled || review.open_reports > 0 || c.hidden;
+            awaits_review && c.edited_at.is_none()
+        }
+        DecidedOn::Anything => true,
     }
 }
 
@@ -190,26 +223,32 @@ impl Store {
     }
 
     /// Applies a moderator's decision, resolves the comment's open reports and
-    /// logs it, in one transaction; the first of two racing decisions wins.
-    pub async fn decide(
-        &self,
-        id: i64,
-        action: DecisionAction,
-        moderator_id: i64,
-        reason: Option<&str>,
-        note: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<Decided> {
+    /// logs it, in one transaction; the first of two racing decisions wins,
+    /// and the others find the comment changed (see [`DecidedOn`]).
+    pub async fn decide(&self, d: DecisionWrite<'_>) -> anyhow::Result<Decided> {
+        let DecisionWrite {
+            comment_id: id,
+            action,
+            on,
+            moderator_id,
+            reason,
+            note,
+            now,
+        } = d;
         let mut tx = self.begin_write().await?;
         let Some(before) = comment_in(&mut tx, id).await? else {
             return Ok(Decided::Missing);
         };
-        let open_reports: i64 =
-            sqlx::query_scalar("SELECT open_reports FROM comments WHERE id = ?")
+        let (open_reports, settled): (i64, bool) =
+            sqlx::query_as("SELECT open_reports, settled FROM comments WHERE id = ?")
                 .bind(id)
                 .fetch_one(&mut *tx)
                 .await?;
-        if !changes(action, &before, open_reports) {
+        let review = Review {
+            open_reports,
+            settled,
+        };
+        if !applies(action, on, &before, &review) {
             return Ok(Decided::Unchanged(before));
         }
         let status = match action {
@@ -219,6 +258,7 @@ impl Store {
         };
         sqlx::query(
             "UPDATE comments SET status = ?1, hidden = 0, open_reports = 0,
+                 version = version + 1, settled = 1,
                  body = CASE WHEN ?1 = 'deleted' THEN '' ELSE body END,
                  length = CASE WHEN ?1 = 'deleted' THEN 0 ELSE length END,
                  deleted_at = CASE WHEN ?1 = 'deleted' THEN ?2 ELSE deleted_at END
@@ -494,7 +534,8 @@ async fn reject_pending_of(
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     let ids: Vec<i64> = sqlx::query_scalar(
-        "UPDATE comments SET status = 'rejected' WHERE author_id = ? AND status = 'pending' RETURNING id",
+        "UPDATE comments SET status = 'rejected', version = version + 1, settled = 1
+         WHERE author_id = ? AND status = 'pending' RETURNING id",
     )
     .bind(account_id)
     .fetch_all(&mut **tx)

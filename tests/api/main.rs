@@ -16,5 +16,6 @@ mod listing;
 mod moderation;
 mod pages;
 mod policy;
+mod races;
 mod secrets;
 mod text_rule;

@@ -1,0 +1,125 @@
+//! Writes that race each other: decisions against decisions and edits, and
+//! replies against the decision that closes their thread. Each race is run
+//! many times; the assertions hold whichever write lands first.
+
+use std::sync::Arc;
+
+use reqwest::Response;
+use serde_json::{Value, json};
+
+use crate::helpers::{DEMO_ARTICLE, TestApp, TestUser, assert_problem, json_body};
+
+/// Held by the standards policy: a phone number.
+const PHONE: &str = "call me on 010-1234-5678";
+
+fn id_of(value: &Value) -> String {
+    value["id"].as_str().expect("a string id").to_owned()
+}
+
+async fn held(app: &TestApp, user: &TestUser, body: &str) -> Value {
+    let response = app.comment(user, DEMO_ARTICLE, body).await;
+    assert_eq!(response.status(), 202, "held {body:?}");
+    json_body(response).await["comment"].clone()
+}
+
+async fn decide(app: &TestApp, moderator: &TestUser, id: &str, decision: &Value) -> Response {
+    app.post_as(
+        moderator,
+        &format!("/api/v1/moderation/comments/{id}/decision"),
+        decision,
+    )
+    .await
+}
+
+async fn status_and_body(response: Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    (status, json_body(response).await)
+}
+
+/// The comment as a moderator reads it now.
+async fn current(app: &TestApp, moderator: &TestUser, id: &str) -> Value {
+    let response = app
+        .get_as(moderator, &format!("/api/v1/comments/{id}"))
+        .await;
+    assert_eq!(response.status(), 200);
+    json_body(response).await["comment"].clone()
+}
+
+/// Fifty approvals and rejections at once on one pending comment, with and
+/// without the version they were made on: one wins, every other one is told
+/// the comment is already decided and sees the winner's result.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_opposite_decisions_at_once_have_exactly_one_winner() {
+    let app = Arc::new(TestApp::spawn().await);
+    let moderators = [app.moderator().await, app.moderator().await];
+    let author = app.reader().await;
+
+    for named in [false, true] {
+        let comment = held(&app, &author, &format!("{PHONE} named {named}")).await;
+        let id = id_of(&comment);
+        let mut tasks = Vec::new();
+        for n in 0..50 {
+            let (app, moderator, id) = (app.clone(), moderators[n % 2].clone(), id.clone());
+            let mut decision = if n % 2 == 0 {
+                json!({"action": "approve"})
+            } else {
+                json!({"action": "reject", "reason": "spam"})
+            };
+            if named {
+                decision["version"] = comment["version"].clone();
+            }
+            tasks.push(tokio::spawn(async move {
+                status_and_body(decide(&app, &moderator, &id, &decision).await).await
+            }));
+        }
+        let mut answers = Vec::new();
+        for task in tasks {
+            answers.push(task.await.unwrap());
+        }
+
+        let winners: Vec<&Value> = answers
+            .iter()
+            .filter(|(status, _)| *status == 200)
+            .map(|(_, body)| &body["comment"])
+            .collect();
+        assert_eq!(winners.len(), 1, "version named: {named}");
+        let settled = current(&app, &moderators[0], &id).await;
+        assert_eq!(settled["status"], winners[0]["status"]);
+        for (status, body) in answers.iter().filter(|(status, _)| *status != 200) {
+            assert_eq!(*status, 409, "{body}");
+            assert_eq!(body["code"], "already_decided");
+            assert_eq!(body["comment"]["status"], settled["status"], "{body}");
+        }
+    }
+}
+
+/// A moderator who names the version they saw may overturn a decision; the
+/// same decision without it, or on an older version, is a conflict.
+#[tokio::test]
+async fn overturning_a_decision_takes_the_version_it_was_made_on() {
+    let app = TestApp::spawn().await;
+    let moderator = app.moderator().await;
+    let author = app.reader().await;
+    let comment = held(&app, &author, PHONE).await;
+    let id = id_of(&comment);
+    let reject = json!({"action": "reject", "reason": "spam"});
+    let response = decide(&app, &moderator, &id, &reject).await;
+    assert_eq!(response.status(), 200);
+    let rejected = json_body(response).await["comment"].clone();
+    assert!(rejected["version"].as_i64() > comment["version"].as_i64());
+
+    let unnamed = decide(&app, &moderator, &id, &json!({"action": "approve"})).await;
+    let problem = assert_problem(unnamed, 409, "already_decided").await;
+    assert_eq!(problem["comment"]["version"], rejected["version"]);
+    let stale = json!({"action": "approve", "version": comment["version"]});
+    assert_problem(
+        decide(&app, &moderator, &id, &stale).await,
+        409,
+        "already_decided",
+    )
+    .await;
+    let named = json!({"action": "approve", "version": rejected["version"]});
+    let response = decide(&app, &moderator, &id, &named).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(json_body(response).await["comment"]["status"], "published");
+}
