@@ -12,6 +12,7 @@ use validator::Validate;
 use crate::articles::ArticleId;
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::comments::page_cache::{Page, PageKey};
+use crate::comments::service::Edit;
 use crate::comments::{Comment, Order, Status, Thread};
 use crate::http::error::{ApiError, ApiResult, ProblemDoc, Violation};
 use crate::http::lang::Lang;
@@ -81,6 +82,14 @@ impl From<Comment> for CommentView {
             reply_count: c.reply_count,
             version: c.version,
         }
+    }
+}
+
+/// 409 `already_decided`, carrying the comment as it is now.
+pub fn already_decided(comment: Comment) -> ApiError {
+    match serde_json::to_value(CommentView::from(comment)) {
+        Ok(current) => ApiError::AlreadyDecided(Box::new(current)),
+        Err(error) => ApiError::Internal(error.into()),
     }
 }
 
@@ -337,7 +346,9 @@ pub struct EditCommentRequest {
     params(("id" = String, Path,)), request_body = EditCommentRequest,
     responses((status = 200, description = "edited; status pending when the edit is held", body = PostedResponse),
         (status = 403, description = "forbidden, edit_window_closed", body = ProblemDoc),
-        (status = 404, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+        (status = 404, description = "comment_not_found (also once deleted)", body = ProblemDoc),
+        (status = 409, description = "already_decided: a moderator rejected it (with the current comment)", body = ProblemDoc),
+        (status = 422, body = ProblemDoc)))]
 pub async fn edit_comment(
     state: web::Data<AppState>,
     caller: CurrentUser,
@@ -345,10 +356,14 @@ pub async fn edit_comment(
     path: web::Path<String>,
     body: ValidJson<EditCommentRequest>,
 ) -> ApiResult<web::Json<PostedResponse>> {
-    let posted = state
+    let edit = state
         .comments
         .edit(&path, &caller.user, &body.into_inner().body)
         .await?;
+    let posted = match edit {
+        Edit::Done(posted) => posted,
+        Edit::AlreadyDecided(comment) => return Err(already_decided(comment)),
+    };
     Ok(web::Json(PostedResponse {
         comment: posted.comment.into(),
         reasons: rule_views(&posted.notices, Lang::of(&req)),

@@ -18,7 +18,7 @@ use crate::moderation::{DecidedOn, DecisionAction, SanctionKind};
 use crate::policy::{Action, Finding, LivePolicy, Policy, verdict};
 use crate::rate_limit::RateLimiter;
 use crate::storage::{
-    CommentEdit, CommentInsert, CommentPage, DecisionWrite, Inserted, PageQuery, Store,
+    CommentEdit, CommentInsert, CommentPage, DecisionWrite, Edited, Inserted, PageQuery, Store,
 };
 
 #[derive(Clone)]
@@ -37,6 +37,14 @@ pub struct Comments {
 pub struct Posted {
     pub comment: Comment,
     pub notices: Vec<Violation>,
+}
+
+/// What became of an author's edit.
+#[derive(Debug)]
+pub enum Edit {
+    Done(Posted),
+    /// A moderator rejected the comment; the edit changed nothing.
+    AlreadyDecided(Comment),
 }
 
 /// What the dry run reports.
@@ -238,8 +246,10 @@ impl Comments {
     }
 
     /// The author edits inside the edit window; the new text passes the whole
-    /// policy again, and may be held or refused like a new comment.
-    pub async fn edit(&self, raw_id: &str, author: &User, raw: &str) -> ApiResult<Posted> {
+    /// policy again, and may be held or refused like a new comment. A rejected
+    /// or deleted comment is not edited, also when the decision lands while
+    /// the edit is on its way (the store checks again as it writes).
+    pub async fn edit(&self, raw_id: &str, author: &User, raw: &str) -> ApiResult<Edit> {
         let comment = self.find(raw_id).await?;
         if comment.author_id != author.id {
             return Err(if comment.visible_to(Some(author.id), false) {
@@ -248,8 +258,10 @@ impl Comments {
                 ApiError::CommentNotFound
             });
         }
-        if matches!(comment.status, Status::Deleted | Status::Rejected) {
-            return Err(ApiError::Forbidden);
+        match comment.status {
+            Status::Deleted => return Err(ApiError::CommentNotFound),
+            Status::Rejected => return Ok(Edit::AlreadyDecided(comment)),
+            Status::Published | Status::Pending => {}
         }
         let open_for = chrono::Duration::from_std(self.edit_window).unwrap_or_default();
         if Utc::now() - comment.created_at > open_for {
@@ -288,16 +300,21 @@ impl Comments {
                 },
             )
             .await?;
+        let edited = match edited {
+            Edited::Done(comment) => comment,
+            Edited::Decided(comment) => return Ok(Edit::AlreadyDecided(comment)),
+            Edited::Gone => return Err(ApiError::CommentNotFound),
+        };
         tracing::info!(
             comment_id = edited.id,
             user_id = author.id,
             status = status.as_str(),
             "comment edited"
         );
-        Ok(Posted {
+        Ok(Edit::Done(Posted {
             comment: edited,
             notices: reasons.iter().map(|r| policy.violation(r)).collect(),
-        })
+        }))
     }
 
     /// What the findings mean for a text about to be stored: its status, and

@@ -10,7 +10,7 @@ use validator::Validate;
 use crate::articles::ArticleId;
 use crate::auth::routes::UserView;
 use crate::auth::{Admin, CurrentUser, Moderator, Role};
-use crate::comments::routes::{AuthorView, CommentView};
+use crate::comments::routes::{AuthorView, CommentView, already_decided};
 use crate::http::ValidJson;
 use crate::http::error::{ApiError, ApiResult, ProblemDoc};
 use crate::http::lang::Lang;
@@ -219,11 +219,7 @@ pub async fn decide(
         Decision::Done(comment) => Ok(web::Json(DecisionResponse {
             comment: comment.into(),
         })),
-        Decision::Already(comment) => {
-            let current =
-                serde_json::to_value(CommentView::from(comment)).map_err(anyhow::Error::from)?;
-            Err(ApiError::AlreadyDecided(Box::new(current)))
-        }
+        Decision::Already(comment) => Err(already_decided(comment)),
     }
 }
 

@@ -122,6 +122,16 @@ impl CommentInsert {
     }
 }
 
+/// What became of an edit.
+#[derive(Debug)]
+pub enum Edited {
+    Done(Comment),
+    /// A moderator rejected the comment first; nothing changed.
+    Decided(Comment),
+    /// Deleted first, or never there.
+    Gone,
+}
+
 pub struct CommentEdit<'a> {
     pub author_id: i64,
     pub body: &'a str,
@@ -209,18 +219,25 @@ impl Store {
     }
 
     /// An author's edit: the new text and status, the counters, and the
-    /// reasons if the edit is held, in one transaction.
+    /// reasons if the edit is held, in one transaction. The comment's state is
+    /// read again inside it, so a rejection or deletion that landed first wins.
     pub async fn update_comment_text(
         &self,
         id: i64,
         edit: CommentEdit<'_>,
-    ) -> anyhow::Result<Comment> {
+    ) -> anyhow::Result<Edited> {
         let mut tx = self.begin_write().await?;
-        let (article_id, parent_id, status, hidden) = comment_state(&mut tx, id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("comment {id} is gone"))?;
+        let Some(before) = comment_in(&mut tx, id).await? else {
+            return Ok(Edited::Gone);
+        };
+        match before.status {
+            Status::Deleted => return Ok(Edited::Gone),
+            Status::Rejected => return Ok(Edited::Decided(before)),
+            Status::Published | Status::Pending => {}
+        }
         sqlx::query(
-            "UPDATE comments SET body = ?, length = ?, fingerprint = ?, status = ?, edited_at = ?
+            "UPDATE comments SET body = ?, length = ?, fingerprint = ?, status = ?, edited_at = ?,
+                 version = version + 1, settled = 0
              WHERE id = ?",
         )
         .bind(edit.body)
@@ -231,11 +248,11 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        let was_counted = status == Status::Published.as_str() && !hidden;
-        let is_counted = edit.status == Status::Published && !hidden;
+        let was_counted = before.status == Status::Published && !before.hidden;
+        let is_counted = edit.status == Status::Published && !before.hidden;
         let delta = i64::from(is_counted) - i64::from(was_counted);
         if delta != 0 {
-            count_published(&mut tx, &article_id, parent_id, delta).await?;
+            count_published(&mut tx, &before.article_id, before.parent_id, delta).await?;
         }
         sqlx::query("DELETE FROM comment_reasons WHERE comment_id = ?")
             .bind(id)
@@ -243,19 +260,15 @@ impl Store {
             .await?;
         let held = Hold {
             comment_id: id,
-            article_id: &article_id,
+            article_id: &before.article_id,
             author_id: edit.author_id,
             reasons: edit.reasons,
             now: edit.now,
         };
         record_hold(&mut tx, &held).await?;
-        let sql = format!("SELECT {COMMENT_COLUMNS} {FROM_COMMENTS} WHERE c.id = ?");
-        let row = sqlx::query_as::<_, CommentRow>(&sql)
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let after = comment_in(&mut tx, id).await?.unwrap_or(before);
         self.commit(tx).await?;
-        Ok(row.into())
+        Ok(Edited::Done(after))
     }
 
     /// Blanks the body and marks the comment deleted; uncounts it if it was
@@ -369,6 +382,19 @@ impl Store {
             .await?;
         Ok(rows.into_iter().map(Comment::from).collect())
     }
+}
+
+/// The comment as a write transaction sees it.
+pub(super) async fn comment_in(
+    tx: &mut SqliteConnection,
+    id: i64,
+) -> sqlx::Result<Option<Comment>> {
+    let sql = format!("SELECT {COMMENT_COLUMNS} {FROM_COMMENTS} WHERE c.id = ?");
+    let row = sqlx::query_as::<_, CommentRow>(&sql)
+        .bind(id)
+        .fetch_optional(tx)
+        .await?;
+    Ok(row.map(Comment::from))
 }
 
 /// What a write needs to know of a comment: article, parent, status, hidden.

@@ -32,7 +32,7 @@ use sqlx::sqlite::{
 use sqlx::{Sqlite, Transaction};
 
 pub use accounts::AccountInsert;
-pub use comments::{CommentEdit, CommentInsert, CommentPage, Inserted, PageQuery};
+pub use comments::{CommentEdit, CommentInsert, CommentPage, Edited, Inserted, PageQuery};
 pub use moderation::{Decided, DecisionWrite, ReportInsert, SanctionInsert};
 pub use sessions::LiveSession;
 

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Sqlite, SqliteConnection, Transaction};
 
 use super::accounts::AccountRow;
-use super::comments::{COMMENT_COLUMNS, CommentRow, FROM_COMMENTS, count_published};
+use super::comments::{COMMENT_COLUMNS, CommentRow, FROM_COMMENTS, comment_in, count_published};
 use super::{CommentPage, Store, from_millis, to_millis};
 use crate::auth::{Role, User};
 use crate::comments::{Comment, Status};
@@ -72,18 +72,6 @@ pub(super) async fn append_log(tx: &mut SqliteConnection, line: &LogLine<'_>) ->
     .execute(tx)
     .await?;
     Ok(())
-}
-
-async fn comment_in(
-    tx: &mut Transaction<'static, Sqlite>,
-    id: i64,
-) -> sqlx::Result<Option<Comment>> {
-    let sql = format!("SELECT {COMMENT_COLUMNS} {FROM_COMMENTS} WHERE c.id = ?");
-    let row = sqlx::query_as::<_, CommentRow>(&sql)
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?;
-    Ok(row.map(Comment::from))
 }
 
 /// Whether the decision changes anything; one that does not is "already decided".

@@ -123,3 +123,71 @@ async fn overturning_a_decision_takes_the_version_it_was_made_on() {
     assert_eq!(response.status(), 200);
     assert_eq!(json_body(response).await["comment"]["status"], "published");
 }
+
+async fn patch(app: &TestApp, user: &TestUser, id: &str, body: &str) -> Response {
+    app.client
+        .patch(app.url(&format!("/api/v1/comments/{id}")))
+        .bearer_auth(&user.token)
+        .json(&json!({"body": body}))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// An author's edit racing a moderator's rejection or deletion, many times,
+/// with the decision naming the version it saw and without: never do both
+/// succeed, and a rejected or deleted comment never comes back published
+/// with the new text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_edit_and_a_decision_at_once_never_both_succeed() {
+    let app = Arc::new(TestApp::spawn().await);
+    let moderator = app.moderator().await;
+    let author = app.reader().await;
+    let mut edits_won = 0;
+
+    for trial in 0..40 {
+        let comment = app
+            .published(&author, DEMO_ARTICLE, &format!("first words {trial}"))
+            .await;
+        let id = id_of(&comment);
+        let mut decision = match trial % 2 {
+            0 => json!({"action": "reject", "reason": "abuse"}),
+            _ => json!({"action": "delete"}),
+        };
+        if trial % 4 < 2 {
+            decision["version"] = comment["version"].clone();
+        }
+        let new_text = format!("second words {trial}");
+        let (edit, decided) = tokio::join!(
+            patch(&app, &author, &id, &new_text),
+            decide(&app, &moderator, &id, &decision)
+        );
+        let (edit, edit_body) = status_and_body(edit).await;
+        let (decided, decided_body) = status_and_body(decided).await;
+        let why = format!(
+            "trial {trial} ({decision}): edit {edit} {edit_body}, decision {decided} {decided_body}"
+        );
+
+        assert!(edit != 200 || decided != 200, "both won: {why}");
+        let now = current(&app, &moderator, &id).await;
+        if edit == 200 {
+            edits_won += 1;
+            assert_eq!(decided, 409, "{why}");
+            assert_eq!(decided_body["code"], "already_decided", "{why}");
+            assert_eq!(now["status"], "published", "{why}");
+            assert_eq!(now["body"], new_text.as_str(), "{why}");
+        } else {
+            assert_eq!(decided, 200, "one of them wins: {why}");
+            let (status, code, state) = match trial % 2 {
+                0 => (409, "already_decided", "rejected"),
+                _ => (404, "comment_not_found", "deleted"),
+            };
+            assert_eq!(edit, status, "{why}");
+            assert_eq!(edit_body["code"], code, "{why}");
+            assert_eq!(now["status"], state, "{why}");
+            assert_ne!(now["body"], new_text.as_str(), "{why}");
+        }
+    }
+    // Which lands first is up to the scheduler; both orders are exercised.
+    println!("edits won {edits_won} of 40");
+}
