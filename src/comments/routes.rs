@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::articles::ArticleId;
-use crate::auth::{CurrentUser, MaybeUser};
+use crate::auth::{ActiveUser, MaybeUser};
 use crate::comments::page_cache::{Page, PageKey};
 use crate::comments::service::Edit;
 use crate::comments::{Comment, Order, Status, Thread};
@@ -288,7 +288,7 @@ fn json_with_etag(req: &HttpRequest, page: &Page) -> HttpResponse {
         (status = 429, description = "rate_limited", body = ProblemDoc)))]
 pub async fn post_comment(
     state: web::Data<AppState>,
-    caller: CurrentUser,
+    caller: ActiveUser,
     req: HttpRequest,
     path: web::Path<String>,
     body: ValidJson<PostCommentRequest>,
@@ -297,7 +297,7 @@ pub async fn post_comment(
     let body = body.into_inner();
     let posted = state
         .comments
-        .post(&caller.user, &id, &body.body, body.parent_id.as_deref())
+        .post(&caller.0.user, &id, &body.body, body.parent_id.as_deref())
         .await?;
     let status = match posted.comment.status {
         Status::Published => StatusCode::CREATED,
@@ -345,20 +345,20 @@ pub struct EditCommentRequest {
 #[utoipa::path(patch, path = "/api/v1/comments/{id}", tag = "comments",
     params(("id" = String, Path,)), request_body = EditCommentRequest,
     responses((status = 200, description = "edited; status pending when the edit is held", body = PostedResponse),
-        (status = 403, description = "forbidden, edit_window_closed", body = ProblemDoc),
+        (status = 403, description = "forbidden, edit_window_closed, account_suspended, account_banned", body = ProblemDoc),
         (status = 404, description = "comment_not_found (also once deleted)", body = ProblemDoc),
         (status = 409, description = "already_decided: a moderator rejected it (with the current comment)", body = ProblemDoc),
         (status = 422, body = ProblemDoc)))]
 pub async fn edit_comment(
     state: web::Data<AppState>,
-    caller: CurrentUser,
+    caller: ActiveUser,
     req: HttpRequest,
     path: web::Path<String>,
     body: ValidJson<EditCommentRequest>,
 ) -> ApiResult<web::Json<PostedResponse>> {
     let edit = state
         .comments
-        .edit(&path, &caller.user, &body.into_inner().body)
+        .edit(&path, &caller.0.user, &body.into_inner().body)
         .await?;
     let posted = match edit {
         Edit::Done(posted) => posted,
@@ -394,14 +394,14 @@ pub async fn list_replies(
 #[utoipa::path(delete, path = "/api/v1/comments/{id}", tag = "comments",
     params(("id" = String, Path,)),
     responses((status = 204, description = "deleted"), (status = 401, body = ProblemDoc),
-        (status = 403, description = "forbidden", body = ProblemDoc),
+        (status = 403, description = "forbidden, account_suspended, account_banned", body = ProblemDoc),
         (status = 404, description = "comment_not_found", body = ProblemDoc)))]
 pub async fn delete_comment(
     state: web::Data<AppState>,
-    caller: CurrentUser,
+    caller: ActiveUser,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    state.comments.delete(&path, &caller.user).await?;
+    state.comments.delete(&path, &caller.0.user).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -14,7 +14,7 @@ use crate::comments::{Comment, CommentBody, Measured, Order, Status, Thread};
 use crate::config::Settings;
 use crate::http::error::{ApiError, ApiResult, Violation};
 use crate::http::paging::Paging;
-use crate::moderation::{DecidedOn, DecisionAction, SanctionKind};
+use crate::moderation::{DecidedOn, DecisionAction};
 use crate::policy::{Action, Finding, LivePolicy, Policy, verdict};
 use crate::rate_limit::RateLimiter;
 use crate::storage::{
@@ -361,13 +361,9 @@ impl Comments {
         ))
     }
 
-    /// Suspended and banned accounts may not post.
+    /// Suspended and banned accounts may not post or edit.
     async fn check_standing(&self, author: &User) -> ApiResult<()> {
-        match self.store.sanction_in_force(author.id, Utc::now()).await? {
-            None => Ok(()),
-            Some(s) if s.kind == SanctionKind::Ban => Err(ApiError::AccountBanned),
-            Some(s) => Err(ApiError::AccountSuspended { until: s.until }),
-        }
+        crate::moderation::service::check_standing(&self.store, author).await
     }
 
     async fn open_article(&self, id: &ArticleId) -> ApiResult<Article> {

@@ -68,6 +68,8 @@ pub enum ApiError {
     UserNotFound,
     #[error("sanction not found")]
     SanctionNotFound,
+    #[error("the last admin")]
+    LastAdmin,
     #[error("comment text: {0}")]
     CommentText(BodyError),
     #[error("invalid parent")]
@@ -341,6 +343,15 @@ impl ApiError {
                     "이 계정에는 적용 중인 정지나 이용 제한이 없습니다.",
                 ),
             ),
+            ApiError::LastAdmin => problem(
+                S::CONFLICT,
+                "last_admin",
+                t("The last admin", "마지막 관리자입니다"),
+                t(
+                    "This is the only admin in good standing; make another admin first.",
+                    "제재 없는 관리자가 이 계정뿐입니다. 먼저 다른 관리자를 지정해 주세요.",
+                ),
+            ),
             ApiError::CommentText(error) => body_problem(error),
             ApiError::InvalidParent => problem(
                 S::UNPROCESSABLE_ENTITY,
@@ -389,8 +400,8 @@ impl ApiError {
                     "account_suspended",
                     t("Account suspended", "계정이 정지되었습니다"),
                     t(
-                        "Your account may not comment while it is suspended.",
-                        "계정이 정지된 동안에는 댓글을 쓸 수 없습니다.",
+                        "While your account is suspended it may read and log out, nothing more.",
+                        "계정이 정지된 동안에는 읽기와 로그아웃만 할 수 있습니다.",
                     ),
                 );
                 if let Some(until) = until {
@@ -406,8 +417,8 @@ impl ApiError {
                 "account_banned",
                 t("Account banned", "이용이 제한된 계정입니다"),
                 t(
-                    "Your account may no longer comment.",
-                    "이 계정으로는 더 이상 댓글을 쓸 수 없습니다.",
+                    "Your account may read and log out, nothing more.",
+                    "이 계정으로는 읽기와 로그아웃만 할 수 있습니다.",
                 ),
             ),
             ApiError::InvalidRequest(violations) => Problem {

@@ -70,6 +70,16 @@ pub fn parse_note(raw: Option<&str>) -> ApiResult<Option<String>> {
     Ok((!note.is_empty()).then_some(note))
 }
 
+/// Suspended and banned accounts may read and log out, nothing more: every
+/// write, and every staff power, asks this first.
+pub async fn check_standing(store: &Store, user: &User) -> ApiResult<()> {
+    match store.sanction_in_force(user.id, Utc::now()).await? {
+        None => Ok(()),
+        Some(s) if s.kind == SanctionKind::Ban => Err(ApiError::AccountBanned),
+        Some(s) => Err(ApiError::AccountSuspended { until: s.until }),
+    }
+}
+
 fn parse_user_id(raw: &str) -> ApiResult<i64> {
     raw.parse::<i64>()
         .ok()
@@ -298,7 +308,8 @@ impl Moderation {
                 reject_pending,
                 now: Utc::now(),
             })
-            .await?;
+            .await?
+            .map_err(|_| ApiError::LastAdmin)?;
         tracing::info!(
             user_id = target.id,
             moderator_id = moderator.id,
@@ -335,6 +346,11 @@ impl Moderation {
         Ok(target)
     }
 
+    /// The caller is in good standing (see [`check_standing`]).
+    pub async fn check_standing(&self, user: &User) -> ApiResult<()> {
+        check_standing(&self.store, user).await
+    }
+
     /// An admin changes an account's role; roles are read per request, so it
     /// takes effect at the account's next request.
     pub async fn set_role(&self, admin: &User, raw_user_id: &str, role: Role) -> ApiResult<User> {
@@ -343,7 +359,8 @@ impl Moderation {
             .store
             .set_role(id, role, admin.id, Utc::now())
             .await?
-            .ok_or(ApiError::UserNotFound)?;
+            .ok_or(ApiError::UserNotFound)?
+            .map_err(|_| ApiError::LastAdmin)?;
         tracing::info!(
             user_id = id,
             admin_id = admin.id,

@@ -33,7 +33,7 @@ use sqlx::{Sqlite, Transaction};
 
 pub use accounts::AccountInsert;
 pub use comments::{CommentEdit, CommentInsert, CommentPage, Edited, Inserted, PageQuery};
-pub use moderation::{Decided, DecisionWrite, ReportInsert, SanctionInsert};
+pub use moderation::{Decided, DecisionWrite, LastAdmin, ReportInsert, SanctionInsert};
 pub use sessions::LiveSession;
 
 use crate::config::Synchronous;

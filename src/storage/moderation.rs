@@ -25,6 +25,10 @@ pub enum Decided {
     Missing,
 }
 
+/// A change to staff that would leave no admin in good standing.
+#[derive(Debug, PartialEq, Eq)]
+pub struct LastAdmin;
+
 /// A moderator's decision on one comment.
 pub struct DecisionWrite<'a> {
     pub comment_id: i64,
@@ -340,8 +344,17 @@ impl Store {
     }
 
     /// Records a sanction and logs it; a ban may reject the pending comments too.
-    pub async fn insert_sanction(&self, new: SanctionInsert<'_>) -> anyhow::Result<Sanction> {
+    /// Refused when it would sanction the last admin in good standing.
+    pub async fn insert_sanction(
+        &self,
+        new: SanctionInsert<'_>,
+    ) -> anyhow::Result<Result<Sanction, LastAdmin>> {
         let mut tx = self.begin_write().await?;
+        if role_in(&mut tx, new.account_id).await? == Some(Role::Admin)
+            && other_active_admins(&mut tx, new.account_id, new.now).await? == 0
+        {
+            return Ok(Err(LastAdmin));
+        }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO sanctions (account_id, kind, until, reason, moderator_id, created_at)
              VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
@@ -371,14 +384,14 @@ impl Store {
         }
         self.commit(tx).await?;
         self.memo.sanctions.invalidate();
-        Ok(Sanction {
+        Ok(Ok(Sanction {
             id,
             account_id: new.account_id,
             kind: new.kind,
             until: new.until,
             reason: new.reason.to_owned(),
             created_at: new.now,
-        })
+        }))
     }
 
     /// Lifts every sanction in force; `false` when there was none.
@@ -419,15 +432,24 @@ impl Store {
         Ok(true)
     }
 
-    /// Changes an account's role and logs it; `None` when there is no such account.
+    /// Changes an account's role and logs it; `None` when there is no such
+    /// account. Refused when it would demote the last admin in good standing,
+    /// checked inside the write so two admins demoting each other at once
+    /// cannot both pass.
     pub async fn set_role(
         &self,
         account_id: i64,
         role: Role,
         admin_id: i64,
         now: DateTime<Utc>,
-    ) -> anyhow::Result<Option<User>> {
+    ) -> anyhow::Result<Option<Result<User, LastAdmin>>> {
         let mut tx = self.begin_write().await?;
+        if role != Role::Admin
+            && role_in(&mut tx, account_id).await? == Some(Role::Admin)
+            && other_active_admins(&mut tx, account_id, now).await? == 0
+        {
+            return Ok(Some(Err(LastAdmin)));
+        }
         let row = sqlx::query_as::<_, AccountRow>(
             "UPDATE accounts SET role = ? WHERE id = ? RETURNING id, email, display_name, role",
         )
@@ -452,7 +474,7 @@ impl Store {
         .await?;
         self.commit(tx).await?;
         self.memo.sessions.invalidate();
-        Ok(Some(row.into_user()))
+        Ok(Some(Ok(row.into_user())))
     }
 
     /// The log, newest first.
@@ -513,6 +535,32 @@ impl Store {
         self.commit(tx).await?;
         Ok(())
     }
+}
+
+async fn role_in(tx: &mut SqliteConnection, account_id: i64) -> sqlx::Result<Option<Role>> {
+    let role: Option<String> = sqlx::query_scalar("SELECT role FROM accounts WHERE id = ?")
+        .bind(account_id)
+        .fetch_optional(tx)
+        .await?;
+    Ok(role.as_deref().and_then(Role::parse))
+}
+
+/// Admins other than `except` with no sanction in force: the desk must keep one.
+async fn other_active_admins(
+    tx: &mut SqliteConnection,
+    except: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM accounts a
+         WHERE a.role = 'admin' AND a.id <> ?1 AND NOT EXISTS (
+             SELECT 1 FROM sanctions s WHERE s.account_id = a.id AND s.lifted_at IS NULL
+               AND (s.until IS NULL OR s.until > ?2))",
+    )
+    .bind(except)
+    .bind(to_millis(now))
+    .fetch_one(tx)
+    .await
 }
 
 async fn reject_pending_of(

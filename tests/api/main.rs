@@ -18,4 +18,5 @@ mod pages;
 mod policy;
 mod races;
 mod secrets;
+mod staff;
 mod text_rule;
