@@ -49,6 +49,7 @@ pub struct CommentView {
     pub id: String,
     pub article_id: String,
     pub parent_id: Option<String>,
+    /// Empty strings for a tombstone (a deleted comment): it names nobody.
     pub author: AuthorView,
     /// The text as counted: the comment text rule's steps 1-5 applied. Empty for a tombstone.
     pub body: String,
@@ -66,14 +67,23 @@ pub struct CommentView {
 
 impl From<Comment> for CommentView {
     fn from(c: Comment) -> Self {
+        // A tombstone names nobody: deleting takes the author off it too.
+        let author = if c.status == Status::Deleted {
+            AuthorView {
+                id: String::new(),
+                display_name: String::new(),
+            }
+        } else {
+            AuthorView {
+                id: c.author_id.to_string(),
+                display_name: c.author_name,
+            }
+        };
         CommentView {
             id: c.id.to_string(),
             article_id: c.article_id,
             parent_id: c.parent_id.map(|id| id.to_string()),
-            author: AuthorView {
-                id: c.author_id.to_string(),
-                display_name: c.author_name,
-            },
+            author,
             body: c.body,
             length: c.length,
             status: c.status,
@@ -114,7 +124,9 @@ impl From<Thread> for ThreadView {
 pub struct CommentListResponse {
     pub comments: Vec<ThreadView>,
     pub next_cursor: Option<String>,
-    /// Published comments of the article, replies included.
+    /// The comments the whole listing shows the caller: published ones,
+    /// replies included, in threads that are listed, and the caller's own
+    /// pending ones. Tombstones are not counted.
     pub total: i64,
 }
 
@@ -219,14 +231,14 @@ pub async fn list_comments(
     let viewer = caller.0.map(|c| c.user);
     let (order, paging) = (query.order()?, query.paging()?);
     let build = || async {
-        let (article, page) = state
+        let (page, total) = state
             .comments
             .list(&id, viewer.as_ref(), order, paging)
             .await?;
         let listing = CommentListResponse {
             comments: page.items.into_iter().map(ThreadView::from).collect(),
             next_cursor: page.next_after.map(encode_cursor),
-            total: article.comment_count,
+            total,
         };
         Ok::<_, ApiError>(web::Bytes::from(
             serde_json::to_vec(&listing).map_err(anyhow::Error::from)?,
@@ -283,7 +295,7 @@ fn json_with_etag(req: &HttpRequest, page: &Page) -> HttpResponse {
         (status = 401, description = "unauthenticated", body = ProblemDoc),
         (status = 404, description = "article_not_found", body = ProblemDoc),
         (status = 403, description = "account_suspended, account_banned", body = ProblemDoc),
-        (status = 409, description = "comments_closed", body = ProblemDoc),
+        (status = 409, description = "comments_closed; comment_closed (the comment replied to, or its thread, was removed or awaits review)", body = ProblemDoc),
         (status = 422, description = "comment_empty, comment_too_long, comment_invalid_characters, invalid_parent, policy_violation", body = ProblemDoc),
         (status = 429, description = "rate_limited", body = ProblemDoc)))]
 pub async fn post_comment(

@@ -151,8 +151,8 @@ impl Comments {
         self.flood
             .hit(author.id, &policy.flooding)
             .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
-        let thread_root = match parent_id {
-            Some(raw_id) => Some(self.thread_root(&article, raw_id).await?),
+        let thread = match parent_id {
+            Some(raw_id) => Some(self.thread_of(&article, raw_id).await?),
             None => None,
         };
         // A refused repeat is found as the comment is stored, so that two
@@ -178,7 +178,8 @@ impl Comments {
             .store
             .insert_comment(CommentInsert {
                 article_id: article.id.clone(),
-                parent_id: thread_root,
+                parent_id: thread.map(|(root, _)| root),
+                answers: thread.map(|(_, answered)| answered),
                 author_id: author.id,
                 author_name: author.display_name.clone(),
                 length: body.length(),
@@ -196,6 +197,7 @@ impl Comments {
                 let repeat = [policy.whole("duplicate")];
                 return Err(self.refuse(&policy, author, &article, &repeat).await?);
             }
+            Inserted::Closed => return Err(ApiError::CommentClosed),
         };
         let codes: Vec<&str> = reasons.iter().map(|r| r.code).collect();
         tracing::info!(comment_id = comment.id, article_id = %article.id, user_id = author.id,
@@ -385,27 +387,39 @@ impl Comments {
             .ok_or(ApiError::ArticleNotFound)
     }
 
-    /// The top-level comment a reply attaches to: the parent itself, or its parent.
-    async fn thread_root(&self, article: &Article, raw_id: &str) -> ApiResult<i64> {
+    /// The thread a reply joins, and the comment it answers. A parent that
+    /// is not a comment of this article is `invalid_parent`; one that is, but
+    /// is closed (not published, or hidden by reports), or sits in a closed
+    /// thread, is `comment_closed`. The writer checks both again as it stores.
+    async fn thread_of(&self, article: &Article, raw_id: &str) -> ApiResult<(i64, i64)> {
         let parent = match parse_comment_id(raw_id) {
             Some(id) => self.store.comment(id).await?,
             None => None,
         };
-        match parent {
-            Some(p) if p.article_id == article.id && p.status == Status::Published => {
-                Ok(p.parent_id.unwrap_or(p.id))
-            }
-            _ => Err(ApiError::InvalidParent),
+        let parent = parent
+            .filter(|p| p.article_id == article.id)
+            .ok_or(ApiError::InvalidParent)?;
+        let root = match parent.parent_id {
+            Some(root_id) => self.store.comment(root_id).await?,
+            None => Some(parent.clone()),
+        };
+        let open = |c: &Comment| c.status == Status::Published && !c.hidden;
+        match root {
+            Some(root) if open(&root) && open(&parent) => Ok((root.id, parent.id)),
+            _ => Err(ApiError::CommentClosed),
         }
     }
 
+    /// A page of the listing, and its `total`: the comments the whole listing
+    /// shows the viewer (published ones in listed threads, and the viewer's
+    /// own pending or hidden ones); tombstones hold no comment and do not count.
     pub async fn list(
         &self,
         article_id: &ArticleId,
         viewer: Option<&User>,
         order: Order,
         paging: Paging,
-    ) -> ApiResult<(Article, CommentPage<Thread>)> {
+    ) -> ApiResult<(CommentPage<Thread>, i64)> {
         let article = self.article(article_id).await?;
         let page = self
             .store
@@ -417,7 +431,11 @@ impl Comments {
                 limit: paging.limit,
             })
             .await?;
-        Ok((article, page))
+        let own = match viewer {
+            Some(user) => self.store.own_unlisted_count(&article.id, user.id).await?,
+            None => 0,
+        };
+        Ok((page, article.comment_count + own))
     }
 
     /// Whether the viewer sees an article's listing as anonymous readers do.

@@ -74,6 +74,8 @@ pub enum ApiError {
     CommentText(BodyError),
     #[error("invalid parent")]
     InvalidParent,
+    #[error("comment closed")]
+    CommentClosed,
     #[error("policy violation")]
     PolicyViolation(Vec<Violation>),
     #[error("rate limited")]
@@ -363,6 +365,15 @@ impl ApiError {
                 t(
                     "The comment you reply to is not a visible comment of this article.",
                     "답글을 달려는 댓글이 이 기사에 보이는 댓글이 아닙니다.",
+                ),
+            ),
+            ApiError::CommentClosed => problem(
+                S::CONFLICT,
+                "comment_closed",
+                t("This thread is closed", "답글을 달 수 없는 댓글입니다"),
+                t(
+                    "The comment you reply to, or the one its thread starts with, was removed or awaits review.",
+                    "답글을 달려는 댓글이나 그 글타래의 첫 댓글이 삭제되었거나 검토 중입니다.",
                 ),
             ),
             ApiError::PolicyViolation(violations) => Problem {

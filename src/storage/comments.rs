@@ -1,7 +1,7 @@
 //! Comments, with the counters they keep on their article and parent.
 
 use chrono::{DateTime, Utc};
-use sqlx::{Sqlite, SqliteConnection, Transaction};
+use sqlx::SqliteConnection;
 
 use super::moderation::append_log;
 use super::{Store, from_millis, to_millis};
@@ -73,6 +73,17 @@ const OWN_UNLISTED: &str = "SELECT EXISTS (SELECT 1 FROM comments
     WHERE author_id = ? AND article_id = ?
       AND (status = 'pending' OR (status = 'published' AND hidden <> 0)))";
 
+/// Counts what a viewer's listing shows beyond the public one: their pending
+/// or report-hidden comments (found through the partial index of
+/// `OWN_UNLISTED`), with the published replies under such a top-level comment
+/// of theirs, and without their replies in a thread nobody is shown.
+const OWN_UNLISTED_COUNT: &str = "SELECT count(*) + coalesce(sum(c.reply_count), 0)
+    FROM comments c LEFT JOIN comments r ON r.id = c.parent_id
+    WHERE c.author_id = ?1 AND c.article_id = ?2
+      AND (c.status = 'pending' OR (c.status = 'published' AND c.hidden <> 0))
+      AND (r.id IS NULL OR (r.status = 'published' AND (r.hidden = 0 OR r.author_id = ?1))
+           OR r.status = 'deleted' OR (r.status = 'pending' AND r.author_id = ?1))";
+
 /// A new comment, owned, so it can wait in the group-commit queue.
 pub struct CommentInsert {
     pub article_id: String,
@@ -91,6 +102,9 @@ pub struct CommentInsert {
     /// Refuse it as a repeat if the author posted the same text since then
     /// (checked at insert, so two identical posts at once cannot both pass).
     pub repeat_since: Option<DateTime<Utc>>,
+    /// For a reply, the comment the reader answered: the thread's top-level
+    /// comment or a reply under it. Both must still be open as it is stored.
+    pub answers: Option<i64>,
 }
 
 /// What became of a new comment.
@@ -99,6 +113,8 @@ pub enum Inserted {
     Stored(Comment),
     /// The author posted the same text within the repeat window; nothing stored.
     Repeat,
+    /// The comment replied to, or its thread, was closed first; nothing stored.
+    Closed,
 }
 
 impl CommentInsert {
@@ -254,6 +270,7 @@ impl Store {
         if delta != 0 {
             count_published(&mut tx, &before.article_id, before.parent_id, delta).await?;
         }
+        count_thread(&mut tx, &before, edit.status, before.hidden).await?;
         sqlx::query("DELETE FROM comment_reasons WHERE comment_id = ?")
             .bind(id)
             .execute(&mut *tx)
@@ -275,11 +292,10 @@ impl Store {
     /// published. `false` when it was already deleted.
     pub async fn delete_comment(&self, id: i64, now: DateTime<Utc>) -> anyhow::Result<bool> {
         let mut tx = self.begin_write().await?;
-        let found = comment_state(&mut tx, id).await?;
-        let Some((article_id, parent_id, status, hidden)) = found else {
+        let Some(before) = comment_in(&mut tx, id).await? else {
             return Ok(false);
         };
-        if status == Status::Deleted.as_str() {
+        if before.status == Status::Deleted {
             return Ok(false);
         }
         sqlx::query(
@@ -291,9 +307,10 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        if status == Status::Published.as_str() && !hidden {
-            count_published(&mut tx, &article_id, parent_id, -1).await?;
+        if before.status == Status::Published && !before.hidden {
+            count_published(&mut tx, &before.article_id, before.parent_id, -1).await?;
         }
+        count_thread(&mut tx, &before, Status::Deleted, before.hidden).await?;
         self.commit(tx).await?;
         Ok(true)
     }
@@ -308,6 +325,16 @@ impl Store {
             .fetch_one(&self.read)
             .await?;
         Ok(found)
+    }
+
+    /// How many comments on the article only this viewer is shown.
+    pub async fn own_unlisted_count(&self, article_id: &str, viewer: i64) -> anyhow::Result<i64> {
+        let count: i64 = sqlx::query_scalar(OWN_UNLISTED_COUNT)
+            .bind(viewer)
+            .bind(article_id)
+            .fetch_one(&self.read)
+            .await?;
+        Ok(count)
     }
 
     /// A page of top-level comments, each with its first replies.
@@ -397,30 +424,59 @@ pub(super) async fn comment_in(
     Ok(row.map(Comment::from))
 }
 
-/// What a write needs to know of a comment: article, parent, status, hidden.
-async fn comment_state(
-    tx: &mut Transaction<'static, Sqlite>,
-    id: i64,
-) -> sqlx::Result<Option<(String, Option<i64>, String, bool)>> {
-    sqlx::query_as("SELECT article_id, parent_id, status, hidden FROM comments WHERE id = ?")
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await
+/// A top-level comment whose thread the listing shows: published and not
+/// hidden, or a tombstone (shown while it has replies).
+const LISTED: &str = "((status = 'published' AND hidden = 0) OR status = 'deleted')";
+
+fn listed(status: Status, hidden: bool) -> bool {
+    (status == Status::Published && !hidden) || status == Status::Deleted
 }
 
 /// Keeps `articles.comment_count` and the parent's `reply_count` in step:
-/// they count published comments that are not hidden.
+/// they count published comments that are not hidden, and the article counts
+/// a reply only while its thread is listed, so `total` is what the listing
+/// shows.
 pub(super) async fn count_published(
     tx: &mut SqliteConnection,
     article_id: &str,
     parent_id: Option<i64>,
     delta: i64,
 ) -> sqlx::Result<()> {
-    count_on_article(tx, article_id, delta).await?;
-    if let Some(parent_id) = parent_id {
-        count_on_parent(tx, parent_id, delta).await?;
-    }
+    let Some(parent_id) = parent_id else {
+        return count_on_article(tx, article_id, delta).await;
+    };
+    count_on_parent(tx, parent_id, delta).await?;
+    let sql = format!(
+        "UPDATE articles SET comment_count = comment_count + ?1
+         WHERE id = ?2 AND EXISTS (SELECT 1 FROM comments WHERE id = ?3 AND {LISTED})"
+    );
+    sqlx::query(&sql)
+        .bind(delta)
+        .bind(article_id)
+        .bind(parent_id)
+        .execute(tx)
+        .await?;
     Ok(())
+}
+
+/// When a top-level comment's thread leaves the listing (rejected, held,
+/// hidden) or comes back, its counted replies leave or come back with it.
+pub(super) async fn count_thread(
+    tx: &mut SqliteConnection,
+    before: &Comment,
+    status: Status,
+    hidden: bool,
+) -> sqlx::Result<()> {
+    let (was, is) = (listed(before.status, before.hidden), listed(status, hidden));
+    if before.parent_id.is_some() || was == is || before.reply_count == 0 {
+        return Ok(());
+    }
+    let replies = if is {
+        before.reply_count
+    } else {
+        -before.reply_count
+    };
+    count_on_article(tx, &before.article_id, replies).await
 }
 
 pub(super) async fn count_on_article(
@@ -546,18 +602,20 @@ mod tests {
     #[tokio::test]
     async fn a_viewers_own_unlisted_comments_are_found_in_the_partial_index() {
         let (_dir, store) = temp_store().await;
-        let plan: Vec<(i64, i64, i64, String)> =
-            sqlx::query_as(&format!("EXPLAIN QUERY PLAN {OWN_UNLISTED}"))
-                .bind(7_i64)
-                .bind("putin-north-korea-signal")
-                .fetch_all(&store.read)
-                .await
-                .unwrap();
-        let text: Vec<&str> = plan.iter().map(|row| row.3.as_str()).collect();
-        assert!(
-            text.iter()
-                .any(|step| step.contains("comments_unlisted (author_id=? AND article_id=?)")),
-            "{text:?}"
-        );
+        for sql in [OWN_UNLISTED, OWN_UNLISTED_COUNT] {
+            let plan: Vec<(i64, i64, i64, String)> =
+                sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
+                    .bind(7_i64)
+                    .bind("putin-north-korea-signal")
+                    .fetch_all(&store.read)
+                    .await
+                    .unwrap();
+            let text: Vec<&str> = plan.iter().map(|row| row.3.as_str()).collect();
+            assert!(
+                text.iter()
+                    .any(|step| step.contains("comments_unlisted (author_id=? AND article_id=?)")),
+                "{sql}\n{text:?}"
+            );
+        }
     }
 }

@@ -7,7 +7,9 @@ use chrono::{DateTime, Utc};
 use sqlx::{Sqlite, SqliteConnection, Transaction};
 
 use super::accounts::AccountRow;
-use super::comments::{COMMENT_COLUMNS, CommentRow, FROM_COMMENTS, comment_in, count_published};
+use super::comments::{
+    COMMENT_COLUMNS, CommentRow, FROM_COMMENTS, comment_in, count_published, count_thread,
+};
 use super::{CommentPage, Store, from_millis, to_millis};
 use crate::auth::{Role, User};
 use crate::comments::{Comment, Status};
@@ -267,6 +269,7 @@ impl Store {
         if delta != 0 {
             count_published(&mut tx, &before.article_id, before.parent_id, delta).await?;
         }
+        count_thread(&mut tx, &before, status, false).await?;
         sqlx::query(
             "UPDATE reports SET resolved_at = ? WHERE comment_id = ? AND resolved_at IS NULL",
         )
@@ -326,6 +329,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             count_published(&mut tx, &c.article_id, c.parent_id, -1).await?;
+            count_thread(&mut tx, &c, c.status, true).await?;
             append_log(
                 &mut tx,
                 &LogLine {

@@ -20,3 +20,4 @@ mod races;
 mod secrets;
 mod staff;
 mod text_rule;
+mod threads;

@@ -191,3 +191,66 @@ async fn an_edit_and_a_decision_at_once_never_both_succeed() {
     // Which lands first is up to the scheduler; both orders are exercised.
     println!("edits won {edits_won} of 40");
 }
+
+/// A reply racing the decision that closes its thread, many times, replying
+/// to the top-level comment or to a reply under it: a reply that is stored
+/// was stored before the decision (the decision's answer counts it), and one
+/// refused is `comment_closed`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_reply_racing_the_decision_that_closes_its_thread() {
+    let app = Arc::new(TestApp::spawn().await);
+    let moderator = app.moderator().await;
+    let author = app.reader().await;
+    let replier = app.reader().await;
+    let list = format!("/api/v1/articles/{DEMO_ARTICLE}/comments");
+    let mut replies_won = 0;
+
+    for trial in 0..40 {
+        let top = app
+            .published(&author, DEMO_ARTICLE, &format!("a thread {trial}"))
+            .await;
+        let top_id = id_of(&top);
+        let answered = if trial % 4 < 2 {
+            top_id.clone()
+        } else {
+            let first = json!({"body": format!("first reply {trial}"), "parent_id": top_id});
+            let response = app.post_as(&author, &list, &first).await;
+            assert_eq!(response.status(), 201);
+            id_of(&json_body(response).await["comment"])
+        };
+        let decision = match trial % 2 {
+            0 => json!({"action": "reject", "reason": "abuse"}),
+            _ => json!({"action": "delete"}),
+        };
+        let before = i64::from(answered != top_id);
+        let body = json!({"body": format!("late reply {trial}"), "parent_id": answered});
+        let (replied, decided) = tokio::join!(
+            app.post_as(&replier, &list, &body),
+            decide(&app, &moderator, &top_id, &decision)
+        );
+        let (replied, reply_body) = status_and_body(replied).await;
+        let (decided, decided_body) = status_and_body(decided).await;
+        let why = format!(
+            "trial {trial} ({decision}): reply {replied} {reply_body}, decision {decided} {decided_body}"
+        );
+
+        assert_eq!(decided, 200, "{why}");
+        let counted = decided_body["comment"]["reply_count"].as_i64().unwrap();
+        if replied == 201 {
+            replies_won += 1;
+            assert_eq!(counted, before + 1, "stored before the decision: {why}");
+        } else {
+            assert_eq!(replied, 409, "{why}");
+            assert_eq!(reply_body["code"], "comment_closed", "{why}");
+            assert_eq!(counted, before, "{why}");
+            let db = app.db().await;
+            let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM comments WHERE body = ?")
+                .bind(format!("late reply {trial}"))
+                .fetch_one(&db)
+                .await
+                .unwrap();
+            assert_eq!(stored, 0, "{why}");
+        }
+    }
+    println!("replies won {replies_won} of 40");
+}

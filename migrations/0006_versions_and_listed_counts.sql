@@ -7,3 +7,12 @@
 -- decision.
 ALTER TABLE comments ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE comments ADD COLUMN settled INTEGER NOT NULL DEFAULT 0 CHECK (settled IN (0, 1));
+
+-- `articles.comment_count` counts a reply only while its thread is listed
+-- (its top-level comment published and not hidden, or a tombstone), so the
+-- listing's `total` is what it shows. Count once more under that rule.
+UPDATE articles SET comment_count = (
+    SELECT count(*) FROM comments c LEFT JOIN comments r ON r.id = c.parent_id
+    WHERE c.article_id = articles.id AND c.status = 'published' AND c.hidden = 0
+      AND (c.parent_id IS NULL
+           OR (r.status = 'published' AND r.hidden = 0) OR r.status = 'deleted'));
