@@ -523,4 +523,55 @@ mod tests {
             .unwrap();
         assert_eq!(count, 2);
     }
+
+    #[tokio::test]
+    async fn a_reply_into_a_thread_closed_before_the_batch_is_not_stored() {
+        let (_dir, store, author) = store_with_author().await;
+        let article = "putin-north-korea-signal";
+        let roots = commit_batch(
+            &store.write,
+            vec![
+                post(article, author.id, "open"),
+                post(article, author.id, "closing"),
+            ],
+        )
+        .await;
+        let (open, closing) = (stored(&roots[0]).id, stored(&roots[1]).id);
+        let mut under_closing = post(article, author.id, "a reply");
+        under_closing.parent_id = Some(closing);
+        let answer = commit_batch(&store.write, vec![under_closing]).await;
+        let answered = stored(&answer[0]).id;
+        // A moderator's rejection, committed while the replies below wait.
+        sqlx::query("UPDATE comments SET status = 'rejected' WHERE id = ?")
+            .bind(closing)
+            .execute(&store.write)
+            .await
+            .unwrap();
+        let reply = |parent: i64, answers: i64, body: &str| {
+            let mut p = post(article, author.id, body);
+            p.parent_id = Some(parent);
+            p.answers = Some(answers);
+            p
+        };
+
+        let results = commit_batch(
+            &store.write,
+            vec![
+                reply(closing, closing, "to the rejected one"),
+                reply(open, open, "to the open one"),
+                reply(closing, answered, "to a reply under the rejected one"),
+            ],
+        )
+        .await;
+
+        assert!(matches!(results[0], Ok(Inserted::Closed)), "{results:?}");
+        stored(&results[1]);
+        assert!(matches!(results[2], Ok(Inserted::Closed)), "{results:?}");
+        let replies: i64 = sqlx::query_scalar("SELECT reply_count FROM comments WHERE id = ?")
+            .bind(open)
+            .fetch_one(&store.read)
+            .await
+            .unwrap();
+        assert_eq!(replies, 1);
+    }
 }
