@@ -184,9 +184,10 @@ async fn find_closed(
     }
     let found: Vec<i64> = sqlx::query_scalar(
         "SELECT value ->> 0 FROM json_each(?)
-         WHERE (SELECT count(*) FROM comments
-                WHERE id IN (value ->> 1, value ->> 2) AND status = 'published' AND hidden = 0)
-               < (CASE WHEN value ->> 1 = value ->> 2 THEN 1 ELSE 2 END)",
+         WHERE NOT EXISTS (SELECT 1 FROM comments
+                           WHERE id = value ->> 1 AND status = 'published' AND hidden = 0)
+            OR NOT EXISTS (SELECT 1 FROM comments
+                           WHERE id = value ->> 2 AND status = 'published' AND hidden = 0)",
     )
     .bind(serde_json::Value::Array(checks).to_string())
     .fetch_all(&mut *tx)
