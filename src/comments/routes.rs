@@ -124,9 +124,10 @@ impl From<Thread> for ThreadView {
 pub struct CommentListResponse {
     pub comments: Vec<ThreadView>,
     pub next_cursor: Option<String>,
-    /// The comments the whole listing shows the caller: published ones,
-    /// replies included, in threads that are listed, and the caller's own
-    /// pending ones. Tombstones are not counted.
+    /// The published comments the whole listing shows the caller, replies
+    /// included: a thread's replies count while the thread is listed. The
+    /// caller's own pending comments are shown, marked, but not counted;
+    /// tombstones are not counted.
     pub total: i64,
 }
 

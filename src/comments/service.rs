@@ -410,9 +410,11 @@ impl Comments {
         }
     }
 
-    /// A page of the listing, and its `total`: the comments the whole listing
-    /// shows the viewer (published ones in listed threads, and the viewer's
-    /// own pending or hidden ones); tombstones hold no comment and do not count.
+    /// A page of the listing, and its `total`: the published comments the
+    /// whole listing shows the viewer (those in listed threads, and the
+    /// viewer's own ones hidden by reports, which they still see). Their own
+    /// pending comments are shown, marked, but not counted; tombstones hold no
+    /// comment and do not count.
     pub async fn list(
         &self,
         article_id: &ArticleId,
@@ -432,7 +434,7 @@ impl Comments {
             })
             .await?;
         let own = match viewer {
-            Some(user) => self.store.own_unlisted_count(&article.id, user.id).await?,
+            Some(user) => self.store.own_hidden_count(&article.id, user.id).await?,
             None => 0,
         };
         Ok((page, article.comment_count + own))

@@ -73,16 +73,18 @@ const OWN_UNLISTED: &str = "SELECT EXISTS (SELECT 1 FROM comments
     WHERE author_id = ? AND article_id = ?
       AND (status = 'pending' OR (status = 'published' AND hidden <> 0)))";
 
-/// Counts what a viewer's listing shows beyond the public one: their pending
-/// or report-hidden comments (found through the partial index of
-/// `OWN_UNLISTED`), with the published replies under such a top-level comment
-/// of theirs, and without their replies in a thread nobody is shown.
-const OWN_UNLISTED_COUNT: &str = "SELECT count(*) + coalesce(sum(c.reply_count), 0)
+/// Counts the published comments a viewer's listing shows beyond the public
+/// one: their own comments hidden by reports (which they are still shown, as
+/// published), with the replies under such a top-level comment of theirs.
+/// Found through the partial index of `OWN_UNLISTED`, whose condition this
+/// repeats; pending comments are shown to their author but never counted.
+const OWN_HIDDEN_COUNT: &str = "SELECT count(*) + coalesce(sum(c.reply_count), 0)
     FROM comments c LEFT JOIN comments r ON r.id = c.parent_id
     WHERE c.author_id = ?1 AND c.article_id = ?2
       AND (c.status = 'pending' OR (c.status = 'published' AND c.hidden <> 0))
+      AND c.status = 'published'
       AND (r.id IS NULL OR (r.status = 'published' AND (r.hidden = 0 OR r.author_id = ?1))
-           OR r.status = 'deleted' OR (r.status = 'pending' AND r.author_id = ?1))";
+           OR r.status = 'deleted')";
 
 /// A new comment, owned, so it can wait in the group-commit queue.
 pub struct CommentInsert {
@@ -327,9 +329,9 @@ impl Store {
         Ok(found)
     }
 
-    /// How many comments on the article only this viewer is shown.
-    pub async fn own_unlisted_count(&self, article_id: &str, viewer: i64) -> anyhow::Result<i64> {
-        let count: i64 = sqlx::query_scalar(OWN_UNLISTED_COUNT)
+    /// How many published comments on the article only this viewer is shown.
+    pub async fn own_hidden_count(&self, article_id: &str, viewer: i64) -> anyhow::Result<i64> {
+        let count: i64 = sqlx::query_scalar(OWN_HIDDEN_COUNT)
             .bind(viewer)
             .bind(article_id)
             .fetch_one(&self.read)
@@ -602,7 +604,7 @@ mod tests {
     #[tokio::test]
     async fn a_viewers_own_unlisted_comments_are_found_in_the_partial_index() {
         let (_dir, store) = temp_store().await;
-        for sql in [OWN_UNLISTED, OWN_UNLISTED_COUNT] {
+        for sql in [OWN_UNLISTED, OWN_HIDDEN_COUNT] {
             let plan: Vec<(i64, i64, i64, String)> =
                 sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
                     .bind(7_i64)
