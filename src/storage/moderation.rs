@@ -596,3 +596,62 @@ async fn reject_pending_of(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn comment(status: Status, edited: bool) -> Comment {
+        Comment {
+            id: 1,
+            article_id: "a".into(),
+            parent_id: None,
+            author_id: 2,
+            author_name: "독자".into(),
+            body: "text".into(),
+            length: 4,
+            status,
+            reply_count: 0,
+            created_at: Utc::now(),
+            edited_at: edited.then(Utc::now),
+            hidden: false,
+            version: 3,
+        }
+    }
+
+    #[test]
+    fn a_decision_applies_to_the_version_it_names_or_to_what_awaits_review() {
+        use DecisionAction::{Approve, Delete, Reject};
+        use Status::{Pending, Published, Rejected};
+        let fresh = Review {
+            open_reports: 0,
+            settled: false,
+        };
+        let settled = Review {
+            open_reports: 0,
+            settled: true,
+        };
+        let reported = Review {
+            open_reports: 2,
+            settled: true,
+        };
+        #[rustfmt::skip]
+        let cases = [
+            (Approve, DecidedOn::Unnamed, Pending, false, &fresh, true, "a held comment"),
+            (Reject, DecidedOn::Unnamed, Published, false, &fresh, true, "published by the policy"),
+            (Reject, DecidedOn::Unnamed, Published, false, &settled, false, "overturning an approval"),
+            (Approve, DecidedOn::Unnamed, Rejected, false, &settled, false, "overturning a rejection"),
+            (Reject, DecidedOn::Unnamed, Published, false, &reported, true, "reported since approval"),
+            (Approve, DecidedOn::Unnamed, Pending, true, &fresh, false, "edited text, unseen"),
+            (Approve, DecidedOn::Version(3), Pending, true, &fresh, true, "edited text, seen"),
+            (Approve, DecidedOn::Version(3), Rejected, false, &settled, true, "overturning, named"),
+            (Approve, DecidedOn::Version(2), Pending, false, &fresh, false, "an older version"),
+            (Approve, DecidedOn::Version(3), Published, false, &fresh, false, "nothing to change"),
+            (Delete, DecidedOn::Anything, Published, true, &settled, true, "removal, whatever it is"),
+        ];
+        for (action, on, status, edited, review, expected, why) in cases {
+            let c = comment(status, edited);
+            assert_eq!(applies(action, on, &c, review), expected, "{why}");
+        }
+    }
+}
