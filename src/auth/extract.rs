@@ -1,6 +1,8 @@
 //! Who is calling: `CurrentUser` (must be logged in), `MaybeUser` (may be),
-//! `Moderator` (must moderate). A handler names one in its arguments, so
-//! anyone reading it sees at a glance who may call it.
+//! `ActiveUser` (logged in and free of sanctions: may write), `Moderator` and
+//! `Admin` (staff in good standing). A handler names one in its arguments, so
+//! anyone reading it sees at a glance who may call it. A suspended or banned
+//! account reads, logs out and secures itself (`CurrentUser`), nothing more.
 //!
 //! A session comes from `Authorization: Bearer` or from the session cookie
 //! (`__Host-comment_desk_session` with `COOKIE_SECURE`, else `comment_desk_session`).
@@ -26,6 +28,9 @@ pub struct CurrentUser {
 
 #[derive(Debug, Clone)]
 pub struct MaybeUser(pub Option<CurrentUser>);
+
+#[derive(Debug, Clone)]
+pub struct ActiveUser(pub CurrentUser);
 
 #[derive(Debug, Clone)]
 pub struct Moderator(pub CurrentUser);
@@ -136,13 +141,26 @@ impl FromRequest for CurrentUser {
     }
 }
 
-/// The caller, if logged in with a role that `allowed` accepts.
+/// The caller, if logged in with a role that `allowed` accepts and no
+/// sanction in force: a sanctioned moderator keeps no staff power.
 async fn with_role(req: HttpRequest, allowed: fn(Role) -> bool) -> Result<CurrentUser, ApiError> {
-    let caller = resolve(req).await?.ok_or(ApiError::Unauthenticated)?;
-    if allowed(caller.user.role) {
-        Ok(caller)
-    } else {
-        Err(ApiError::Forbidden)
+    let caller = resolve(req.clone())
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    if !allowed(caller.user.role) {
+        return Err(ApiError::Forbidden);
+    }
+    state(&req)?.moderation.check_standing(&caller.user).await?;
+    Ok(caller)
+}
+
+impl FromRequest for ActiveUser {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { with_role(req, |_| true).await.map(ActiveUser) })
     }
 }
 

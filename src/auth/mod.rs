@@ -9,7 +9,7 @@ pub mod session;
 pub mod throttle;
 
 pub use account::{DisplayName, Email, Password, Role, User};
-pub use extract::{Admin, CurrentUser, MaybeUser, Moderator};
+pub use extract::{ActiveUser, Admin, CurrentUser, MaybeUser, Moderator};
 pub use password::Hasher;
 pub use service::Auth;
 pub use session::TokenHash;

@@ -55,6 +55,8 @@ pub struct Comment {
     pub edited_at: Option<DateTime<Utc>>,
     /// Hidden by readers' reports until a moderator decides.
     pub hidden: bool,
+    /// Counts the changes of text and status; a decision may name the one it saw.
+    pub version: i64,
 }
 
 impl Comment {

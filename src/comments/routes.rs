@@ -10,8 +10,9 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::articles::ArticleId;
-use crate::auth::{CurrentUser, MaybeUser};
+use crate::auth::{ActiveUser, MaybeUser};
 use crate::comments::page_cache::{Page, PageKey};
+use crate::comments::service::Edit;
 use crate::comments::{Comment, Order, Status, Thread};
 use crate::http::error::{ApiError, ApiResult, ProblemDoc, Violation};
 use crate::http::lang::Lang;
@@ -48,6 +49,7 @@ pub struct CommentView {
     pub id: String,
     pub article_id: String,
     pub parent_id: Option<String>,
+    /// Empty strings for a tombstone (a deleted comment): it names nobody.
     pub author: AuthorView,
     /// The text as counted: the comment text rule's steps 1-5 applied. Empty for a tombstone.
     pub body: String,
@@ -58,25 +60,46 @@ pub struct CommentView {
     pub edited_at: Option<DateTime<Utc>>,
     /// Published replies (top-level comments only).
     pub reply_count: i64,
+    /// Counts the changes of text and status; send it with a decision to
+    /// decide this version only.
+    pub version: i64,
 }
 
 impl From<Comment> for CommentView {
     fn from(c: Comment) -> Self {
+        // A tombstone names nobody: deleting takes the author off it too.
+        let author = if c.status == Status::Deleted {
+            AuthorView {
+                id: String::new(),
+                display_name: String::new(),
+            }
+        } else {
+            AuthorView {
+                id: c.author_id.to_string(),
+                display_name: c.author_name,
+            }
+        };
         CommentView {
             id: c.id.to_string(),
             article_id: c.article_id,
             parent_id: c.parent_id.map(|id| id.to_string()),
-            author: AuthorView {
-                id: c.author_id.to_string(),
-                display_name: c.author_name,
-            },
+            author,
             body: c.body,
             length: c.length,
             status: c.status,
             created_at: c.created_at,
             edited_at: c.edited_at,
             reply_count: c.reply_count,
+            version: c.version,
         }
+    }
+}
+
+/// 409 `already_decided`, carrying the comment as it is now.
+pub fn already_decided(comment: Comment) -> ApiError {
+    match serde_json::to_value(CommentView::from(comment)) {
+        Ok(current) => ApiError::AlreadyDecided(Box::new(current)),
+        Err(error) => ApiError::Internal(error.into()),
     }
 }
 
@@ -101,7 +124,10 @@ impl From<Thread> for ThreadView {
 pub struct CommentListResponse {
     pub comments: Vec<ThreadView>,
     pub next_cursor: Option<String>,
-    /// Published comments of the article, replies included.
+    /// The published comments the whole listing shows the caller, replies
+    /// included: a thread's replies count while the thread is listed. The
+    /// caller's own pending comments are shown, marked, but not counted;
+    /// tombstones are not counted.
     pub total: i64,
 }
 
@@ -206,14 +232,14 @@ pub async fn list_comments(
     let viewer = caller.0.map(|c| c.user);
     let (order, paging) = (query.order()?, query.paging()?);
     let build = || async {
-        let (article, page) = state
+        let (page, total) = state
             .comments
             .list(&id, viewer.as_ref(), order, paging)
             .await?;
         let listing = CommentListResponse {
             comments: page.items.into_iter().map(ThreadView::from).collect(),
             next_cursor: page.next_after.map(encode_cursor),
-            total: article.comment_count,
+            total,
         };
         Ok::<_, ApiError>(web::Bytes::from(
             serde_json::to_vec(&listing).map_err(anyhow::Error::from)?,
@@ -270,12 +296,12 @@ fn json_with_etag(req: &HttpRequest, page: &Page) -> HttpResponse {
         (status = 401, description = "unauthenticated", body = ProblemDoc),
         (status = 404, description = "article_not_found", body = ProblemDoc),
         (status = 403, description = "account_suspended, account_banned", body = ProblemDoc),
-        (status = 409, description = "comments_closed", body = ProblemDoc),
+        (status = 409, description = "comments_closed; comment_closed (the comment replied to, or its thread, was removed or awaits review)", body = ProblemDoc),
         (status = 422, description = "comment_empty, comment_too_long, comment_invalid_characters, invalid_parent, policy_violation", body = ProblemDoc),
         (status = 429, description = "rate_limited", body = ProblemDoc)))]
 pub async fn post_comment(
     state: web::Data<AppState>,
-    caller: CurrentUser,
+    caller: ActiveUser,
     req: HttpRequest,
     path: web::Path<String>,
     body: ValidJson<PostCommentRequest>,
@@ -284,7 +310,7 @@ pub async fn post_comment(
     let body = body.into_inner();
     let posted = state
         .comments
-        .post(&caller.user, &id, &body.body, body.parent_id.as_deref())
+        .post(&caller.0.user, &id, &body.body, body.parent_id.as_deref())
         .await?;
     let status = match posted.comment.status {
         Status::Published => StatusCode::CREATED,
@@ -332,19 +358,25 @@ pub struct EditCommentRequest {
 #[utoipa::path(patch, path = "/api/v1/comments/{id}", tag = "comments",
     params(("id" = String, Path,)), request_body = EditCommentRequest,
     responses((status = 200, description = "edited; status pending when the edit is held", body = PostedResponse),
-        (status = 403, description = "forbidden, edit_window_closed", body = ProblemDoc),
-        (status = 404, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+        (status = 403, description = "forbidden, edit_window_closed, account_suspended, account_banned", body = ProblemDoc),
+        (status = 404, description = "comment_not_found (also once deleted)", body = ProblemDoc),
+        (status = 409, description = "already_decided: a moderator rejected it (with the current comment)", body = ProblemDoc),
+        (status = 422, body = ProblemDoc)))]
 pub async fn edit_comment(
     state: web::Data<AppState>,
-    caller: CurrentUser,
+    caller: ActiveUser,
     req: HttpRequest,
     path: web::Path<String>,
     body: ValidJson<EditCommentRequest>,
 ) -> ApiResult<web::Json<PostedResponse>> {
-    let posted = state
+    let edit = state
         .comments
-        .edit(&path, &caller.user, &body.into_inner().body)
+        .edit(&path, &caller.0.user, &body.into_inner().body)
         .await?;
+    let posted = match edit {
+        Edit::Done(posted) => posted,
+        Edit::AlreadyDecided(comment) => return Err(already_decided(comment)),
+    };
     Ok(web::Json(PostedResponse {
         comment: posted.comment.into(),
         reasons: rule_views(&posted.notices, Lang::of(&req)),
@@ -375,14 +407,14 @@ pub async fn list_replies(
 #[utoipa::path(delete, path = "/api/v1/comments/{id}", tag = "comments",
     params(("id" = String, Path,)),
     responses((status = 204, description = "deleted"), (status = 401, body = ProblemDoc),
-        (status = 403, description = "forbidden", body = ProblemDoc),
+        (status = 403, description = "forbidden, account_suspended, account_banned", body = ProblemDoc),
         (status = 404, description = "comment_not_found", body = ProblemDoc)))]
 pub async fn delete_comment(
     state: web::Data<AppState>,
-    caller: CurrentUser,
+    caller: ActiveUser,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    state.comments.delete(&path, &caller.user).await?;
+    state.comments.delete(&path, &caller.0.user).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

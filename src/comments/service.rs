@@ -14,10 +14,12 @@ use crate::comments::{Comment, CommentBody, Measured, Order, Status, Thread};
 use crate::config::Settings;
 use crate::http::error::{ApiError, ApiResult, Violation};
 use crate::http::paging::Paging;
-use crate::moderation::{DecisionAction, SanctionKind};
+use crate::moderation::{DecidedOn, DecisionAction};
 use crate::policy::{Action, Finding, LivePolicy, Policy, verdict};
 use crate::rate_limit::RateLimiter;
-use crate::storage::{CommentEdit, CommentInsert, CommentPage, Inserted, PageQuery, Store};
+use crate::storage::{
+    CommentEdit, CommentInsert, CommentPage, DecisionWrite, Edited, Inserted, PageQuery, Store,
+};
 
 #[derive(Clone)]
 pub struct Comments {
@@ -35,6 +37,14 @@ pub struct Comments {
 pub struct Posted {
     pub comment: Comment,
     pub notices: Vec<Violation>,
+}
+
+/// What became of an author's edit.
+#[derive(Debug)]
+pub enum Edit {
+    Done(Posted),
+    /// A moderator rejected the comment; the edit changed nothing.
+    AlreadyDecided(Comment),
 }
 
 /// What the dry run reports.
@@ -141,8 +151,8 @@ impl Comments {
         self.flood
             .hit(author.id, &policy.flooding)
             .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
-        let thread_root = match parent_id {
-            Some(raw_id) => Some(self.thread_root(&article, raw_id).await?),
+        let thread = match parent_id {
+            Some(raw_id) => Some(self.thread_of(&article, raw_id).await?),
             None => None,
         };
         // A refused repeat is found as the comment is stored, so that two
@@ -168,7 +178,8 @@ impl Comments {
             .store
             .insert_comment(CommentInsert {
                 article_id: article.id.clone(),
-                parent_id: thread_root,
+                parent_id: thread.map(|(root, _)| root),
+                answers: thread.map(|(_, answered)| answered),
                 author_id: author.id,
                 author_name: author.display_name.clone(),
                 length: body.length(),
@@ -186,6 +197,7 @@ impl Comments {
                 let repeat = [policy.whole("duplicate")];
                 return Err(self.refuse(&policy, author, &article, &repeat).await?);
             }
+            Inserted::Closed => return Err(ApiError::CommentClosed),
         };
         let codes: Vec<&str> = reasons.iter().map(|r| r.code).collect();
         tracing::info!(comment_id = comment.id, article_id = %article.id, user_id = author.id,
@@ -236,8 +248,10 @@ impl Comments {
     }
 
     /// The author edits inside the edit window; the new text passes the whole
-    /// policy again, and may be held or refused like a new comment.
-    pub async fn edit(&self, raw_id: &str, author: &User, raw: &str) -> ApiResult<Posted> {
+    /// policy again, and may be held or refused like a new comment. A rejected
+    /// or deleted comment is not edited, also when the decision lands while
+    /// the edit is on its way (the store checks again as it writes).
+    pub async fn edit(&self, raw_id: &str, author: &User, raw: &str) -> ApiResult<Edit> {
         let comment = self.find(raw_id).await?;
         if comment.author_id != author.id {
             return Err(if comment.visible_to(Some(author.id), false) {
@@ -246,8 +260,10 @@ impl Comments {
                 ApiError::CommentNotFound
             });
         }
-        if matches!(comment.status, Status::Deleted | Status::Rejected) {
-            return Err(ApiError::Forbidden);
+        match comment.status {
+            Status::Deleted => return Err(ApiError::CommentNotFound),
+            Status::Rejected => return Ok(Edit::AlreadyDecided(comment)),
+            Status::Published | Status::Pending => {}
         }
         let open_for = chrono::Duration::from_std(self.edit_window).unwrap_or_default();
         if Utc::now() - comment.created_at > open_for {
@@ -286,16 +302,21 @@ impl Comments {
                 },
             )
             .await?;
+        let edited = match edited {
+            Edited::Done(comment) => comment,
+            Edited::Decided(comment) => return Ok(Edit::AlreadyDecided(comment)),
+            Edited::Gone => return Err(ApiError::CommentNotFound),
+        };
         tracing::info!(
             comment_id = edited.id,
             user_id = author.id,
             status = status.as_str(),
             "comment edited"
         );
-        Ok(Posted {
+        Ok(Edit::Done(Posted {
             comment: edited,
             notices: reasons.iter().map(|r| policy.violation(r)).collect(),
-        })
+        }))
     }
 
     /// What the findings mean for a text about to be stored: its status, and
@@ -342,13 +363,9 @@ impl Comments {
         ))
     }
 
-    /// Suspended and banned accounts may not post.
+    /// Suspended and banned accounts may not post or edit.
     async fn check_standing(&self, author: &User) -> ApiResult<()> {
-        match self.store.sanction_in_force(author.id, Utc::now()).await? {
-            None => Ok(()),
-            Some(s) if s.kind == SanctionKind::Ban => Err(ApiError::AccountBanned),
-            Some(s) => Err(ApiError::AccountSuspended { until: s.until }),
-        }
+        crate::moderation::service::check_standing(&self.store, author).await
     }
 
     async fn open_article(&self, id: &ArticleId) -> ApiResult<Article> {
@@ -370,27 +387,41 @@ impl Comments {
             .ok_or(ApiError::ArticleNotFound)
     }
 
-    /// The top-level comment a reply attaches to: the parent itself, or its parent.
-    async fn thread_root(&self, article: &Article, raw_id: &str) -> ApiResult<i64> {
+    /// The thread a reply joins, and the comment it answers. A parent that
+    /// is not a comment of this article is `invalid_parent`; one that is, but
+    /// is closed (not published, or hidden by reports), or sits in a closed
+    /// thread, is `comment_closed`. The writer checks both again as it stores.
+    async fn thread_of(&self, article: &Article, raw_id: &str) -> ApiResult<(i64, i64)> {
         let parent = match parse_comment_id(raw_id) {
             Some(id) => self.store.comment(id).await?,
             None => None,
         };
-        match parent {
-            Some(p) if p.article_id == article.id && p.status == Status::Published => {
-                Ok(p.parent_id.unwrap_or(p.id))
-            }
-            _ => Err(ApiError::InvalidParent),
+        let parent = parent
+            .filter(|p| p.article_id == article.id)
+            .ok_or(ApiError::InvalidParent)?;
+        let root = match parent.parent_id {
+            Some(root_id) => self.store.comment(root_id).await?,
+            None => Some(parent.clone()),
+        };
+        let open = |c: &Comment| c.status == Status::Published && !c.hidden;
+        match root {
+            Some(root) if open(&root) && open(&parent) => Ok((root.id, parent.id)),
+            _ => Err(ApiError::CommentClosed),
         }
     }
 
+    /// A page of the listing, and its `total`: the published comments the
+    /// whole listing shows the viewer (those in listed threads, and the
+    /// viewer's own ones hidden by reports, which they still see). Their own
+    /// pending comments are shown, marked, but not counted; tombstones hold no
+    /// comment and do not count.
     pub async fn list(
         &self,
         article_id: &ArticleId,
         viewer: Option<&User>,
         order: Order,
         paging: Paging,
-    ) -> ApiResult<(Article, CommentPage<Thread>)> {
+    ) -> ApiResult<(CommentPage<Thread>, i64)> {
         let article = self.article(article_id).await?;
         let page = self
             .store
@@ -402,7 +433,11 @@ impl Comments {
                 limit: paging.limit,
             })
             .await?;
-        Ok((article, page))
+        let own = match viewer {
+            Some(user) => self.store.own_hidden_count(&article.id, user.id).await?,
+            None => 0,
+        };
+        Ok((page, article.comment_count + own))
     }
 
     /// Whether the viewer sees an article's listing as anonymous readers do.
@@ -467,14 +502,15 @@ impl Comments {
         if comment.author_id != caller.id {
             // A moderator deleting someone's comment is a decision, and logged.
             self.store
-                .decide(
-                    comment.id,
-                    DecisionAction::Delete,
-                    caller.id,
-                    None,
-                    None,
-                    Utc::now(),
-                )
+                .decide(DecisionWrite {
+                    comment_id: comment.id,
+                    action: DecisionAction::Delete,
+                    on: DecidedOn::Anything,
+                    moderator_id: caller.id,
+                    reason: None,
+                    note: None,
+                    now: Utc::now(),
+                })
                 .await?;
         } else if self.store.delete_comment(comment.id, Utc::now()).await? {
             tracing::info!(

@@ -70,10 +70,14 @@ pub enum ApiError {
     UserNotFound,
     #[error("sanction not found")]
     SanctionNotFound,
+    #[error("the last admin")]
+    LastAdmin,
     #[error("comment text: {0}")]
     CommentText(BodyError),
     #[error("invalid parent")]
     InvalidParent,
+    #[error("comment closed")]
+    CommentClosed,
     #[error("policy violation")]
     PolicyViolation(Vec<Violation>),
     #[error("rate limited")]
@@ -321,8 +325,8 @@ impl ApiError {
                     "already_decided",
                     t("Already decided", "이미 처리된 댓글입니다"),
                     t(
-                        "Another decision already put the comment in this state; see its current state.",
-                        "다른 결정으로 이미 처리되었습니다. 현재 상태를 확인해 주세요.",
+                        "The comment is already decided, or changed since the version decided on; see its current state.",
+                        "이미 처리되었거나 결정한 뒤에 바뀐 댓글입니다. 현재 상태를 확인해 주세요.",
                     ),
                 );
                 p.extra.insert("comment".into(), (**current).clone());
@@ -352,6 +356,15 @@ impl ApiError {
                     "이 계정에는 적용 중인 정지나 이용 제한이 없습니다.",
                 ),
             ),
+            ApiError::LastAdmin => problem(
+                S::CONFLICT,
+                "last_admin",
+                t("The last admin", "마지막 관리자입니다"),
+                t(
+                    "This is the only admin in good standing; make another admin first.",
+                    "제재 없는 관리자가 이 계정뿐입니다. 먼저 다른 관리자를 지정해 주세요.",
+                ),
+            ),
             ApiError::CommentText(error) => body_problem(error),
             ApiError::InvalidParent => problem(
                 S::UNPROCESSABLE_ENTITY,
@@ -363,6 +376,15 @@ impl ApiError {
                 t(
                     "The comment you reply to is not a visible comment of this article.",
                     "답글을 달려는 댓글이 이 기사에 보이는 댓글이 아닙니다.",
+                ),
+            ),
+            ApiError::CommentClosed => problem(
+                S::CONFLICT,
+                "comment_closed",
+                t("This thread is closed", "답글을 달 수 없는 댓글입니다"),
+                t(
+                    "The comment you reply to, or the one its thread starts with, was removed or awaits review.",
+                    "답글을 달려는 댓글이나 그 글타래의 첫 댓글이 삭제되었거나 검토 중입니다.",
                 ),
             ),
             ApiError::PolicyViolation(violations) => Problem {
@@ -400,8 +422,8 @@ impl ApiError {
                     "account_suspended",
                     t("Account suspended", "계정이 정지되었습니다"),
                     t(
-                        "Your account may not comment while it is suspended.",
-                        "계정이 정지된 동안에는 댓글을 쓸 수 없습니다.",
+                        "While your account is suspended it may read and log out, nothing more.",
+                        "계정이 정지된 동안에는 읽기와 로그아웃만 할 수 있습니다.",
                     ),
                 );
                 if let Some(until) = until {
@@ -417,8 +439,8 @@ impl ApiError {
                 "account_banned",
                 t("Account banned", "이용이 제한된 계정입니다"),
                 t(
-                    "Your account may no longer comment.",
-                    "이 계정으로는 더 이상 댓글을 쓸 수 없습니다.",
+                    "Your account may read and log out, nothing more.",
+                    "이 계정으로는 읽기와 로그아웃만 할 수 있습니다.",
                 ),
             ),
             ApiError::InvalidRequest(violations) => Problem {

@@ -80,6 +80,21 @@ impl DecisionAction {
     }
 }
 
+/// What a decision was made on, which says when it still applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecidedOn {
+    /// The version of the comment the moderator saw: it applies to that
+    /// version only, so exactly one decision wins per version.
+    Version(i64),
+    /// No version named: it applies to the comment as it is, but never to
+    /// edited text (which the moderator may not have seen) and never
+    /// overturns another moderator's decision.
+    Unnamed,
+    /// A moderator removing a comment outright (`DELETE /comments/{id}`):
+    /// removal is safe whatever the comment has become.
+    Anything,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QueueState {
     Pending,

@@ -9,8 +9,8 @@ use validator::Validate;
 
 use crate::articles::ArticleId;
 use crate::auth::routes::UserView;
-use crate::auth::{Admin, CurrentUser, Moderator, Role};
-use crate::comments::routes::{AuthorView, CommentView};
+use crate::auth::{ActiveUser, Admin, Moderator, Role};
+use crate::comments::routes::{AuthorView, CommentView, already_decided};
 use crate::http::ValidJson;
 use crate::http::error::{ApiError, ApiResult, ProblemDoc};
 use crate::http::lang::Lang;
@@ -174,6 +174,10 @@ pub async fn queue(
 #[derive(Deserialize, Validate, ToSchema)]
 pub struct DecisionRequest {
     pub action: DecisionAction,
+    /// The comment's `version` the decision was made on: it then applies to
+    /// that version only. Without it, the decision never applies to edited
+    /// text nor overturns another moderator's decision.
+    pub version: Option<i64>,
     /// Required to reject.
     pub reason: Option<Reason>,
     #[validate(length(max = 2000))]
@@ -186,10 +190,14 @@ pub struct DecisionResponse {
 }
 
 /// Approve, reject or delete a comment; resolves its open reports. 409
-/// `already_decided` (with the current `comment`) when it is already so.
+/// `already_decided` (with the current `comment`) when it is already so, when
+/// it changed since the `version` sent, or, without a `version`, when another
+/// moderator decided it or its author edited it.
 #[utoipa::path(post, path = "/api/v1/moderation/comments/{id}/decision", tag = "moderation",
     params(("id" = String, Path,)), request_body = DecisionRequest,
-    responses((status = 200, body = DecisionResponse), (status = 404, body = ProblemDoc),
+    responses((status = 200, body = DecisionResponse),
+        (status = 403, description = "forbidden, account_suspended, account_banned", body = ProblemDoc),
+        (status = 404, body = ProblemDoc),
         (status = 409, description = "already_decided", body = ProblemDoc), (status = 422, body = ProblemDoc)))]
 pub async fn decide(
     state: web::Data<AppState>,
@@ -204,6 +212,7 @@ pub async fn decide(
             &moderator.0.user,
             &path,
             body.action,
+            body.version,
             body.reason,
             body.note.as_deref(),
         )
@@ -212,11 +221,7 @@ pub async fn decide(
         Decision::Done(comment) => Ok(web::Json(DecisionResponse {
             comment: comment.into(),
         })),
-        Decision::Already(comment) => {
-            let current =
-                serde_json::to_value(CommentView::from(comment)).map_err(anyhow::Error::from)?;
-            Err(ApiError::AlreadyDecided(Box::new(current)))
-        }
+        Decision::Already(comment) => Err(already_decided(comment)),
     }
 }
 
@@ -231,14 +236,16 @@ pub struct ReportRequest {
 #[utoipa::path(post, path = "/api/v1/comments/{id}/reports", tag = "comments",
     params(("id" = String, Path,)), request_body = ReportRequest,
     responses((status = 202, description = "the report is filed"), (status = 401, body = ProblemDoc),
+        (status = 403, description = "account_suspended, account_banned", body = ProblemDoc),
         (status = 404, body = ProblemDoc), (status = 409, description = "already_reported", body = ProblemDoc),
         (status = 429, description = "rate_limited", body = ProblemDoc)))]
 pub async fn report(
     state: web::Data<AppState>,
-    caller: CurrentUser,
+    caller: ActiveUser,
     path: web::Path<String>,
     body: ValidJson<ReportRequest>,
 ) -> ApiResult<HttpResponse> {
+    let caller = caller.0;
     state.throttles.report.check(caller.user.id)?;
     let body = body.into_inner();
     state
@@ -289,8 +296,11 @@ impl From<Sanction> for SanctionView {
 
 #[utoipa::path(post, path = "/api/v1/moderation/users/{user_id}/sanctions", tag = "moderation",
     params(("user_id" = String, Path,)), request_body = SanctionRequest,
-    responses((status = 201, body = SanctionResponse), (status = 403, body = ProblemDoc),
-        (status = 404, description = "user_not_found", body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+    responses((status = 201, body = SanctionResponse),
+        (status = 403, description = "forbidden (staff need an admin; nobody sanctions themselves), account_suspended, account_banned", body = ProblemDoc),
+        (status = 404, description = "user_not_found", body = ProblemDoc),
+        (status = 409, description = "last_admin: the only admin in good standing", body = ProblemDoc),
+        (status = 422, body = ProblemDoc)))]
 pub async fn sanction(
     state: web::Data<AppState>,
     moderator: Moderator,
@@ -317,7 +327,9 @@ pub async fn sanction(
 /// Lifts the sanction in force.
 #[utoipa::path(delete, path = "/api/v1/moderation/users/{user_id}/sanctions", tag = "moderation",
     params(("user_id" = String, Path,)),
-    responses((status = 204, description = "lifted"), (status = 404, description = "user_not_found, sanction_not_found", body = ProblemDoc)))]
+    responses((status = 204, description = "lifted"),
+        (status = 403, description = "forbidden (staff need an admin; nobody lifts their own), account_suspended, account_banned", body = ProblemDoc),
+        (status = 404, description = "user_not_found, sanction_not_found", body = ProblemDoc)))]
 pub async fn lift(
     state: web::Data<AppState>,
     moderator: Moderator,
@@ -404,10 +416,14 @@ pub struct RoleResponse {
     pub user: UserView,
 }
 
-/// An admin changes an account's role.
+/// An admin changes an account's role; the last admin in good standing
+/// cannot be demoted (409 `last_admin`).
 #[utoipa::path(put, path = "/api/v1/admin/users/{user_id}/role", tag = "moderation",
     params(("user_id" = String, Path,)), request_body = RoleRequest,
-    responses((status = 200, body = RoleResponse), (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc)))]
+    responses((status = 200, body = RoleResponse),
+        (status = 403, description = "forbidden, account_suspended, account_banned", body = ProblemDoc),
+        (status = 404, body = ProblemDoc),
+        (status = 409, description = "last_admin: demoting the only admin in good standing", body = ProblemDoc)))]
 pub async fn set_role(
     state: web::Data<AppState>,
     admin: Admin,

@@ -13,10 +13,11 @@ use crate::config::Settings;
 use crate::http::error::{ApiError, ApiResult, Violation};
 use crate::http::paging::Paging;
 use crate::moderation::{
-    AuthorRecord, DecisionAction, LogEntry, QueueState, Reason, Report, Sanction, SanctionKind,
+    AuthorRecord, DecidedOn, DecisionAction, LogEntry, QueueState, Reason, Report, Sanction,
+    SanctionKind,
 };
 use crate::policy::{Finding, LivePolicy};
-use crate::storage::{CommentPage, Decided, ReportInsert, SanctionInsert, Store};
+use crate::storage::{CommentPage, Decided, DecisionWrite, ReportInsert, SanctionInsert, Store};
 
 #[derive(Clone)]
 pub struct Moderation {
@@ -67,6 +68,16 @@ pub fn parse_note(raw: Option<&str>) -> ApiResult<Option<String>> {
         ));
     }
     Ok((!note.is_empty()).then_some(note))
+}
+
+/// Suspended and banned accounts may read and log out, nothing more: every
+/// write, and every staff power, asks this first.
+pub async fn check_standing(store: &Store, user: &User) -> ApiResult<()> {
+    match store.sanction_in_force(user.id, Utc::now()).await? {
+        None => Ok(()),
+        Some(s) if s.kind == SanctionKind::Ban => Err(ApiError::AccountBanned),
+        Some(s) => Err(ApiError::AccountSuspended { until: s.until }),
+    }
 }
 
 fn parse_user_id(raw: &str) -> ApiResult<i64> {
@@ -161,11 +172,13 @@ impl Moderation {
     }
 
     /// Approve, reject or delete; the first of two racing decisions wins.
+    /// `version`: the version of the comment the moderator decided on.
     pub async fn decide(
         &self,
         moderator: &User,
         raw_id: &str,
         action: DecisionAction,
+        version: Option<i64>,
         reason: Option<Reason>,
         note: Option<&str>,
     ) -> ApiResult<Decision> {
@@ -180,14 +193,15 @@ impl Moderation {
         let note = parse_note(note)?;
         let decided = self
             .store
-            .decide(
-                id,
+            .decide(DecisionWrite {
+                comment_id: id,
                 action,
-                moderator.id,
-                reason.map(Reason::as_str),
-                note.as_deref(),
-                Utc::now(),
-            )
+                on: version.map_or(DecidedOn::Unnamed, DecidedOn::Version),
+                moderator_id: moderator.id,
+                reason: reason.map(Reason::as_str),
+                note: note.as_deref(),
+                now: Utc::now(),
+            })
             .await?;
         match decided {
             Decided::Done(comment) => {
@@ -294,7 +308,8 @@ impl Moderation {
                 reject_pending,
                 now: Utc::now(),
             })
-            .await?;
+            .await?
+            .map_err(|_| ApiError::LastAdmin)?;
         tracing::info!(
             user_id = target.id,
             moderator_id = moderator.id,
@@ -331,6 +346,11 @@ impl Moderation {
         Ok(target)
     }
 
+    /// The caller is in good standing (see [`check_standing`]).
+    pub async fn check_standing(&self, user: &User) -> ApiResult<()> {
+        check_standing(&self.store, user).await
+    }
+
     /// An admin changes an account's role; roles are read per request, so it
     /// takes effect at the account's next request.
     pub async fn set_role(&self, admin: &User, raw_user_id: &str, role: Role) -> ApiResult<User> {
@@ -339,7 +359,8 @@ impl Moderation {
             .store
             .set_role(id, role, admin.id, Utc::now())
             .await?
-            .ok_or(ApiError::UserNotFound)?;
+            .ok_or(ApiError::UserNotFound)?
+            .map_err(|_| ApiError::LastAdmin)?;
         tracing::info!(
             user_id = id,
             admin_id = admin.id,

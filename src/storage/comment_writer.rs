@@ -73,32 +73,38 @@ async fn run(
 
 /// One transaction for the whole batch: the plain posts in one statement,
 /// held ones (which carry reasons and log lines) one by one, then the article
-/// and parent counters once. Every post gets the commit's error if the commit
-/// itself fails.
+/// and parent counters once. Repeats, and replies whose thread a decision
+/// closed first, are found inside it and not stored. Every post gets the
+/// commit's error if the commit itself fails.
 async fn commit_batch(
     pool: &SqlitePool,
     posts: Vec<CommentInsert>,
 ) -> Vec<anyhow::Result<Inserted>> {
     let count = posts.len();
-    let outcome: anyhow::Result<Vec<Option<anyhow::Result<i64>>>> = async {
+    let outcome: anyhow::Result<Vec<Result<anyhow::Result<i64>, Refused>>> = async {
         let mut conn = pool.acquire().await?;
         let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-        let repeats = find_repeats(&mut tx, &posts).await?;
+        let refused = find_refused(&mut tx, &posts).await?;
         let fresh: Vec<&CommentInsert> = posts
             .iter()
-            .zip(&repeats)
-            .filter(|(_, repeat)| !**repeat)
+            .zip(&refused)
+            .filter(|(_, refused)| refused.is_none())
             .map(|(post, _)| post)
             .collect();
         let mut ids = insert_all(&mut tx, &fresh).await?.into_iter();
         let mut counts = Counts::default();
         let mut outcomes = Vec::with_capacity(count);
-        for (post, repeat) in posts.iter().zip(repeats) {
-            let id = if repeat { None } else { ids.next() };
-            if matches!(id, Some(Ok(_))) && post.status == Status::Published {
+        for (post, refused) in posts.iter().zip(refused) {
+            let outcome = match refused {
+                Some(why) => Err(why),
+                None => Ok(ids
+                    .next()
+                    .unwrap_or_else(|| Err(anyhow::anyhow!("no id for a post")))),
+            };
+            if matches!(outcome, Ok(Ok(_))) && post.status == Status::Published {
                 counts.add(post);
             }
-            outcomes.push(id);
+            outcomes.push(outcome);
         }
         counts.write(&mut tx).await?;
         tx.commit().await?;
@@ -110,8 +116,9 @@ async fn commit_batch(
             .into_iter()
             .zip(outcomes)
             .map(|(post, outcome)| match outcome {
-                None => Ok(Inserted::Repeat),
-                Some(id) => id.map(|id| Inserted::Stored(post.stored(id))),
+                Err(Refused::Repeat) => Ok(Inserted::Repeat),
+                Err(Refused::Closed) => Ok(Inserted::Closed),
+                Ok(id) => id.map(|id| Inserted::Stored(post.stored(id))),
             })
             .collect(),
         Err(error) => {
@@ -125,6 +132,70 @@ async fn commit_batch(
                 .collect()
         }
     }
+}
+
+/// Why a post of the batch is not stored.
+#[derive(Debug, Clone, Copy)]
+enum Refused {
+    Repeat,
+    Closed,
+}
+
+/// Each post's reason not to be stored, if any.
+async fn find_refused(
+    tx: &mut SqliteConnection,
+    posts: &[CommentInsert],
+) -> sqlx::Result<Vec<Option<Refused>>> {
+    let repeats = find_repeats(tx, posts).await?;
+    let closed = find_closed(tx, posts).await?;
+    Ok(repeats
+        .into_iter()
+        .zip(closed)
+        .map(|(repeat, closed)| {
+            if closed {
+                Some(Refused::Closed)
+            } else if repeat {
+                Some(Refused::Repeat)
+            } else {
+                None
+            }
+        })
+        .collect())
+}
+
+/// Which replies answer a comment, or sit in a thread, that is no longer open
+/// (published and not hidden): a rejection or deletion that committed while
+/// the reply waited for this batch wins. One query for the whole batch.
+async fn find_closed(
+    tx: &mut SqliteConnection,
+    posts: &[CommentInsert],
+) -> sqlx::Result<Vec<bool>> {
+    let checks: Vec<serde_json::Value> = posts
+        .iter()
+        .enumerate()
+        .filter_map(|(index, p)| {
+            let root = p.parent_id?;
+            Some(serde_json::json!([index, root, p.answers.unwrap_or(root)]))
+        })
+        .collect();
+    let mut closed = vec![false; posts.len()];
+    if checks.is_empty() {
+        return Ok(closed);
+    }
+    let found: Vec<i64> = sqlx::query_scalar(
+        "SELECT value ->> 0 FROM json_each(?)
+         WHERE NOT EXISTS (SELECT 1 FROM comments
+                           WHERE id = value ->> 1 AND status = 'published' AND hidden = 0)
+            OR NOT EXISTS (SELECT 1 FROM comments
+                           WHERE id = value ->> 2 AND status = 'published' AND hidden = 0)",
+    )
+    .bind(serde_json::Value::Array(checks).to_string())
+    .fetch_all(&mut *tx)
+    .await?;
+    for index in found {
+        closed[index as usize] = true;
+    }
+    Ok(closed)
 }
 
 /// Which posts repeat their author's recent text: one query for the whole
@@ -324,6 +395,7 @@ mod tests {
             reasons: Vec::new(),
             now: chrono::Utc::now(),
             repeat_since: None,
+            answers: None,
         }
     }
 
@@ -451,5 +523,56 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(count, 2);
+    }
+
+    #[tokio::test]
+    async fn a_reply_into_a_thread_closed_before_the_batch_is_not_stored() {
+        let (_dir, store, author) = store_with_author().await;
+        let article = "putin-north-korea-signal";
+        let roots = commit_batch(
+            &store.write,
+            vec![
+                post(article, author.id, "open"),
+                post(article, author.id, "closing"),
+            ],
+        )
+        .await;
+        let (open, closing) = (stored(&roots[0]).id, stored(&roots[1]).id);
+        let mut under_closing = post(article, author.id, "a reply");
+        under_closing.parent_id = Some(closing);
+        let answer = commit_batch(&store.write, vec![under_closing]).await;
+        let answered = stored(&answer[0]).id;
+        // A moderator's rejection, committed while the replies below wait.
+        sqlx::query("UPDATE comments SET status = 'rejected' WHERE id = ?")
+            .bind(closing)
+            .execute(&store.write)
+            .await
+            .unwrap();
+        let reply = |parent: i64, answers: i64, body: &str| {
+            let mut p = post(article, author.id, body);
+            p.parent_id = Some(parent);
+            p.answers = Some(answers);
+            p
+        };
+
+        let results = commit_batch(
+            &store.write,
+            vec![
+                reply(closing, closing, "to the rejected one"),
+                reply(open, open, "to the open one"),
+                reply(closing, answered, "to a reply under the rejected one"),
+            ],
+        )
+        .await;
+
+        assert!(matches!(results[0], Ok(Inserted::Closed)), "{results:?}");
+        stored(&results[1]);
+        assert!(matches!(results[2], Ok(Inserted::Closed)), "{results:?}");
+        let replies: i64 = sqlx::query_scalar("SELECT reply_count FROM comments WHERE id = ?")
+            .bind(open)
+            .fetch_one(&store.read)
+            .await
+            .unwrap();
+        assert_eq!(replies, 1);
     }
 }

@@ -1,7 +1,7 @@
 //! Comments, with the counters they keep on their article and parent.
 
 use chrono::{DateTime, Utc};
-use sqlx::{Sqlite, SqliteConnection, Transaction};
+use sqlx::SqliteConnection;
 
 use super::moderation::append_log;
 use super::{Store, from_millis, to_millis};
@@ -27,6 +27,7 @@ pub(super) struct CommentRow {
     created_at: i64,
     edited_at: Option<i64>,
     hidden: bool,
+    version: i64,
 }
 
 impl From<CommentRow> for Comment {
@@ -45,13 +46,14 @@ impl From<CommentRow> for Comment {
             created_at: from_millis(r.created_at),
             edited_at: r.edited_at.map(from_millis),
             hidden: r.hidden,
+            version: r.version,
         }
     }
 }
 
 pub(super) const COMMENT_COLUMNS: &str = "c.id, c.article_id, c.parent_id, c.author_id,
     a.display_name AS author_name, c.body, c.length, c.status, c.reply_count,
-    c.created_at, c.edited_at, c.hidden";
+    c.created_at, c.edited_at, c.hidden, c.version";
 pub(super) const FROM_COMMENTS: &str = "FROM comments c JOIN accounts a ON a.id = c.author_id";
 
 /// Published and not hidden by reports, a tombstone that still has replies,
@@ -71,6 +73,19 @@ const OWN_UNLISTED: &str = "SELECT EXISTS (SELECT 1 FROM comments
     WHERE author_id = ? AND article_id = ?
       AND (status = 'pending' OR (status = 'published' AND hidden <> 0)))";
 
+/// Counts the published comments a viewer's listing shows beyond the public
+/// one: their own comments hidden by reports (which they are still shown, as
+/// published), with the replies under such a top-level comment of theirs.
+/// Found through the partial index of `OWN_UNLISTED`, whose condition this
+/// repeats; pending comments are shown to their author but never counted.
+const OWN_HIDDEN_COUNT: &str = "SELECT count(*) + coalesce(sum(c.reply_count), 0)
+    FROM comments c LEFT JOIN comments r ON r.id = c.parent_id
+    WHERE c.author_id = ?1 AND c.article_id = ?2
+      AND (c.status = 'pending' OR (c.status = 'published' AND c.hidden <> 0))
+      AND c.status = 'published'
+      AND (r.id IS NULL OR (r.status = 'published' AND (r.hidden = 0 OR r.author_id = ?1))
+           OR r.status = 'deleted')";
+
 /// A new comment, owned, so it can wait in the group-commit queue.
 pub struct CommentInsert {
     pub article_id: String,
@@ -89,6 +104,9 @@ pub struct CommentInsert {
     /// Refuse it as a repeat if the author posted the same text since then
     /// (checked at insert, so two identical posts at once cannot both pass).
     pub repeat_since: Option<DateTime<Utc>>,
+    /// For a reply, the comment the reader answered: the thread's top-level
+    /// comment or a reply under it. Both must still be open as it is stored.
+    pub answers: Option<i64>,
 }
 
 /// What became of a new comment.
@@ -97,6 +115,8 @@ pub enum Inserted {
     Stored(Comment),
     /// The author posted the same text within the repeat window; nothing stored.
     Repeat,
+    /// The comment replied to, or its thread, was closed first; nothing stored.
+    Closed,
 }
 
 impl CommentInsert {
@@ -115,8 +135,19 @@ impl CommentInsert {
             created_at: from_millis(to_millis(self.now)),
             edited_at: None,
             hidden: false,
+            version: 1,
         }
     }
+}
+
+/// What became of an edit.
+#[derive(Debug)]
+pub enum Edited {
+    Done(Comment),
+    /// A moderator rejected the comment first; nothing changed.
+    Decided(Comment),
+    /// Deleted first, or never there.
+    Gone,
 }
 
 pub struct CommentEdit<'a> {
@@ -206,18 +237,25 @@ impl Store {
     }
 
     /// An author's edit: the new text and status, the counters, and the
-    /// reasons if the edit is held, in one transaction.
+    /// reasons if the edit is held, in one transaction. The comment's state is
+    /// read again inside it, so a rejection or deletion that landed first wins.
     pub async fn update_comment_text(
         &self,
         id: i64,
         edit: CommentEdit<'_>,
-    ) -> anyhow::Result<Comment> {
+    ) -> anyhow::Result<Edited> {
         let mut tx = self.begin_write().await?;
-        let (article_id, parent_id, status, hidden) = comment_state(&mut tx, id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("comment {id} is gone"))?;
+        let Some(before) = comment_in(&mut tx, id).await? else {
+            return Ok(Edited::Gone);
+        };
+        match before.status {
+            Status::Deleted => return Ok(Edited::Gone),
+            Status::Rejected => return Ok(Edited::Decided(before)),
+            Status::Published | Status::Pending => {}
+        }
         sqlx::query(
-            "UPDATE comments SET body = ?, length = ?, fingerprint = ?, status = ?, edited_at = ?
+            "UPDATE comments SET body = ?, length = ?, fingerprint = ?, status = ?, edited_at = ?,
+                 version = version + 1, settled = 0
              WHERE id = ?",
         )
         .bind(edit.body)
@@ -228,54 +266,53 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        let was_counted = status == Status::Published.as_str() && !hidden;
-        let is_counted = edit.status == Status::Published && !hidden;
+        let was_counted = before.status == Status::Published && !before.hidden;
+        let is_counted = edit.status == Status::Published && !before.hidden;
         let delta = i64::from(is_counted) - i64::from(was_counted);
         if delta != 0 {
-            count_published(&mut tx, &article_id, parent_id, delta).await?;
+            count_published(&mut tx, &before.article_id, before.parent_id, delta).await?;
         }
+        count_thread(&mut tx, &before, edit.status, before.hidden).await?;
         sqlx::query("DELETE FROM comment_reasons WHERE comment_id = ?")
             .bind(id)
             .execute(&mut *tx)
             .await?;
         let held = Hold {
             comment_id: id,
-            article_id: &article_id,
+            article_id: &before.article_id,
             author_id: edit.author_id,
             reasons: edit.reasons,
             now: edit.now,
         };
         record_hold(&mut tx, &held).await?;
-        let sql = format!("SELECT {COMMENT_COLUMNS} {FROM_COMMENTS} WHERE c.id = ?");
-        let row = sqlx::query_as::<_, CommentRow>(&sql)
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let after = comment_in(&mut tx, id).await?.unwrap_or(before);
         self.commit(tx).await?;
-        Ok(row.into())
+        Ok(Edited::Done(after))
     }
 
     /// Blanks the body and marks the comment deleted; uncounts it if it was
     /// published. `false` when it was already deleted.
     pub async fn delete_comment(&self, id: i64, now: DateTime<Utc>) -> anyhow::Result<bool> {
         let mut tx = self.begin_write().await?;
-        let found = comment_state(&mut tx, id).await?;
-        let Some((article_id, parent_id, status, hidden)) = found else {
+        let Some(before) = comment_in(&mut tx, id).await? else {
             return Ok(false);
         };
-        if status == Status::Deleted.as_str() {
+        if before.status == Status::Deleted {
             return Ok(false);
         }
         sqlx::query(
-            "UPDATE comments SET status = 'deleted', body = '', length = 0, deleted_at = ? WHERE id = ?",
+            "UPDATE comments SET status = 'deleted', body = '', length = 0, deleted_at = ?,
+                 version = version + 1
+             WHERE id = ?",
         )
         .bind(to_millis(now))
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        if status == Status::Published.as_str() && !hidden {
-            count_published(&mut tx, &article_id, parent_id, -1).await?;
+        if before.status == Status::Published && !before.hidden {
+            count_published(&mut tx, &before.article_id, before.parent_id, -1).await?;
         }
+        count_thread(&mut tx, &before, Status::Deleted, before.hidden).await?;
         self.commit(tx).await?;
         Ok(true)
     }
@@ -290,6 +327,16 @@ impl Store {
             .fetch_one(&self.read)
             .await?;
         Ok(found)
+    }
+
+    /// How many published comments on the article only this viewer is shown.
+    pub async fn own_hidden_count(&self, article_id: &str, viewer: i64) -> anyhow::Result<i64> {
+        let count: i64 = sqlx::query_scalar(OWN_HIDDEN_COUNT)
+            .bind(viewer)
+            .bind(article_id)
+            .fetch_one(&self.read)
+            .await?;
+        Ok(count)
     }
 
     /// A page of top-level comments, each with its first replies.
@@ -366,30 +413,72 @@ impl Store {
     }
 }
 
-/// What a write needs to know of a comment: article, parent, status, hidden.
-async fn comment_state(
-    tx: &mut Transaction<'static, Sqlite>,
+/// The comment as a write transaction sees it.
+pub(super) async fn comment_in(
+    tx: &mut SqliteConnection,
     id: i64,
-) -> sqlx::Result<Option<(String, Option<i64>, String, bool)>> {
-    sqlx::query_as("SELECT article_id, parent_id, status, hidden FROM comments WHERE id = ?")
+) -> sqlx::Result<Option<Comment>> {
+    let sql = format!("SELECT {COMMENT_COLUMNS} {FROM_COMMENTS} WHERE c.id = ?");
+    let row = sqlx::query_as::<_, CommentRow>(&sql)
         .bind(id)
-        .fetch_optional(&mut **tx)
-        .await
+        .fetch_optional(tx)
+        .await?;
+    Ok(row.map(Comment::from))
+}
+
+/// A top-level comment whose thread the listing shows: published and not
+/// hidden, or a tombstone (shown while it has replies).
+const LISTED: &str = "((status = 'published' AND hidden = 0) OR status = 'deleted')";
+
+fn listed(status: Status, hidden: bool) -> bool {
+    (status == Status::Published && !hidden) || status == Status::Deleted
 }
 
 /// Keeps `articles.comment_count` and the parent's `reply_count` in step:
-/// they count published comments that are not hidden.
+/// they count published comments that are not hidden, and the article counts
+/// a reply only while its thread is listed, so `total` is what the listing
+/// shows.
 pub(super) async fn count_published(
     tx: &mut SqliteConnection,
     article_id: &str,
     parent_id: Option<i64>,
     delta: i64,
 ) -> sqlx::Result<()> {
-    count_on_article(tx, article_id, delta).await?;
-    if let Some(parent_id) = parent_id {
-        count_on_parent(tx, parent_id, delta).await?;
-    }
+    let Some(parent_id) = parent_id else {
+        return count_on_article(tx, article_id, delta).await;
+    };
+    count_on_parent(tx, parent_id, delta).await?;
+    let sql = format!(
+        "UPDATE articles SET comment_count = comment_count + ?1
+         WHERE id = ?2 AND EXISTS (SELECT 1 FROM comments WHERE id = ?3 AND {LISTED})"
+    );
+    sqlx::query(&sql)
+        .bind(delta)
+        .bind(article_id)
+        .bind(parent_id)
+        .execute(tx)
+        .await?;
     Ok(())
+}
+
+/// When a top-level comment's thread leaves the listing (rejected, held,
+/// hidden) or comes back, its counted replies leave or come back with it.
+pub(super) async fn count_thread(
+    tx: &mut SqliteConnection,
+    before: &Comment,
+    status: Status,
+    hidden: bool,
+) -> sqlx::Result<()> {
+    let (was, is) = (listed(before.status, before.hidden), listed(status, hidden));
+    if before.parent_id.is_some() || was == is || before.reply_count == 0 {
+        return Ok(());
+    }
+    let replies = if is {
+        before.reply_count
+    } else {
+        -before.reply_count
+    };
+    count_on_article(tx, &before.article_id, replies).await
 }
 
 pub(super) async fn count_on_article(
@@ -515,18 +604,20 @@ mod tests {
     #[tokio::test]
     async fn a_viewers_own_unlisted_comments_are_found_in_the_partial_index() {
         let (_dir, store) = temp_store().await;
-        let plan: Vec<(i64, i64, i64, String)> =
-            sqlx::query_as(&format!("EXPLAIN QUERY PLAN {OWN_UNLISTED}"))
-                .bind(7_i64)
-                .bind("putin-north-korea-signal")
-                .fetch_all(&store.read)
-                .await
-                .unwrap();
-        let text: Vec<&str> = plan.iter().map(|row| row.3.as_str()).collect();
-        assert!(
-            text.iter()
-                .any(|step| step.contains("comments_unlisted (author_id=? AND article_id=?)")),
-            "{text:?}"
-        );
+        for sql in [OWN_UNLISTED, OWN_HIDDEN_COUNT] {
+            let plan: Vec<(i64, i64, i64, String)> =
+                sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
+                    .bind(7_i64)
+                    .bind("putin-north-korea-signal")
+                    .fetch_all(&store.read)
+                    .await
+                    .unwrap();
+            let text: Vec<&str> = plan.iter().map(|row| row.3.as_str()).collect();
+            assert!(
+                text.iter()
+                    .any(|step| step.contains("comments_unlisted (author_id=? AND article_id=?)")),
+                "{sql}\n{text:?}"
+            );
+        }
     }
 }

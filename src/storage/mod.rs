@@ -32,8 +32,8 @@ use sqlx::sqlite::{
 use sqlx::{Sqlite, Transaction};
 
 pub use accounts::AccountInsert;
-pub use comments::{CommentEdit, CommentInsert, CommentPage, Inserted, PageQuery};
-pub use moderation::{Decided, ReportInsert, SanctionInsert};
+pub use comments::{CommentEdit, CommentInsert, CommentPage, Edited, Inserted, PageQuery};
+pub use moderation::{Decided, DecisionWrite, LastAdmin, ReportInsert, SanctionInsert};
 pub use sessions::LiveSession;
 
 use crate::config::Synchronous;

@@ -7,13 +7,15 @@ use chrono::{DateTime, Utc};
 use sqlx::{Sqlite, SqliteConnection, Transaction};
 
 use super::accounts::AccountRow;
-use super::comments::{COMMENT_COLUMNS, CommentRow, FROM_COMMENTS, count_published};
+use super::comments::{
+    COMMENT_COLUMNS, CommentRow, FROM_COMMENTS, comment_in, count_published, count_thread,
+};
 use super::{CommentPage, Store, from_millis, to_millis};
 use crate::auth::{Role, User};
 use crate::comments::{Comment, Status};
 use crate::moderation::{
-    AuthorRecord, DecisionAction, LogEntry, LogLine, QueueState, Report, Sanction, SanctionKind,
-    Target,
+    AuthorRecord, DecidedOn, DecisionAction, LogEntry, LogLine, QueueState, Report, Sanction,
+    SanctionKind, Target,
 };
 
 /// What a decision did.
@@ -23,6 +25,21 @@ pub enum Decided {
     /// The comment was already in the state the decision asks for.
     Unchanged(Comment),
     Missing,
+}
+
+/// A change to staff that would leave no admin in good standing.
+#[derive(Debug, PartialEq, Eq)]
+pub struct LastAdmin;
+
+/// A moderator's decision on one comment.
+pub struct DecisionWrite<'a> {
+    pub comment_id: i64,
+    pub action: DecisionAction,
+    pub on: DecidedOn,
+    pub moderator_id: i64,
+    pub reason: Option<&'a str>,
+    pub note: Option<&'a str>,
+    pub now: DateTime<Utc>,
 }
 
 pub struct ReportInsert<'a> {
@@ -63,18 +80,6 @@ pub(super) async fn append_log(tx: &mut SqliteConnection, line: &LogLine<'_>) ->
     Ok(())
 }
 
-async fn comment_in(
-    tx: &mut Transaction<'static, Sqlite>,
-    id: i64,
-) -> sqlx::Result<Option<Comment>> {
-    let sql = format!("SELECT {COMMENT_COLUMNS} {FROM_COMMENTS} WHERE c.id = ?");
-    let row = sqlx::query_as::<_, CommentRow>(&sql)
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?;
-    Ok(row.map(Comment::from))
-}
-
 /// Whether the decision changes anything; one that does not is "already decided".
 fn changes(action: DecisionAction, c: &Comment, open_reports: i64) -> bool {
     match action {
@@ -84,6 +89,28 @@ fn changes(action: DecisionAction, c: &Comment, open_reports: i64) -> bool {
         }
         DecisionAction::Reject => matches!(c.status, Status::Pending | Status::Published),
         DecisionAction::Delete => c.status != Status::Deleted,
+    }
+}
+
+/// What the transaction knows of the comment beside what readers see.
+struct Review {
+    open_reports: i64,
+    /// The current state is a moderator's decision.
+    settled: bool,
+}
+
+/// Whether the decision applies to the comment as it is now.
+fn applies(action: DecisionAction, on: DecidedOn, c: &Comment, review: &Review) -> bool {
+    if !changes(action, c, review.open_reports) {
+        return false;
+    }
+    match on {
+        DecidedOn::Version(seen) => seen == c.version,
+        DecidedOn::Unnamed => {
+            let awaits_review = !review.settled || review.open_reports > 0 || c.hidden;
+            awaits_review && c.edited_at.is_none()
+        }
+        DecidedOn::Anything => true,
     }
 }
 
@@ -190,26 +217,32 @@ impl Store {
     }
 
     /// Applies a moderator's decision, resolves the comment's open reports and
-    /// logs it, in one transaction; the first of two racing decisions wins.
-    pub async fn decide(
-        &self,
-        id: i64,
-        action: DecisionAction,
-        moderator_id: i64,
-        reason: Option<&str>,
-        note: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<Decided> {
+    /// logs it, in one transaction; the first of two racing decisions wins,
+    /// and the others find the comment changed (see [`DecidedOn`]).
+    pub async fn decide(&self, d: DecisionWrite<'_>) -> anyhow::Result<Decided> {
+        let DecisionWrite {
+            comment_id: id,
+            action,
+            on,
+            moderator_id,
+            reason,
+            note,
+            now,
+        } = d;
         let mut tx = self.begin_write().await?;
         let Some(before) = comment_in(&mut tx, id).await? else {
             return Ok(Decided::Missing);
         };
-        let open_reports: i64 =
-            sqlx::query_scalar("SELECT open_reports FROM comments WHERE id = ?")
+        let (open_reports, settled): (i64, bool) =
+            sqlx::query_as("SELECT open_reports, settled FROM comments WHERE id = ?")
                 .bind(id)
                 .fetch_one(&mut *tx)
                 .await?;
-        if !changes(action, &before, open_reports) {
+        let review = Review {
+            open_reports,
+            settled,
+        };
+        if !applies(action, on, &before, &review) {
             return Ok(Decided::Unchanged(before));
         }
         let status = match action {
@@ -219,6 +252,7 @@ impl Store {
         };
         sqlx::query(
             "UPDATE comments SET status = ?1, hidden = 0, open_reports = 0,
+                 version = version + 1, settled = 1,
                  body = CASE WHEN ?1 = 'deleted' THEN '' ELSE body END,
                  length = CASE WHEN ?1 = 'deleted' THEN 0 ELSE length END,
                  deleted_at = CASE WHEN ?1 = 'deleted' THEN ?2 ELSE deleted_at END
@@ -235,6 +269,7 @@ impl Store {
         if delta != 0 {
             count_published(&mut tx, &before.article_id, before.parent_id, delta).await?;
         }
+        count_thread(&mut tx, &before, status, false).await?;
         sqlx::query(
             "UPDATE reports SET resolved_at = ? WHERE comment_id = ? AND resolved_at IS NULL",
         )
@@ -294,6 +329,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             count_published(&mut tx, &c.article_id, c.parent_id, -1).await?;
+            count_thread(&mut tx, &c, c.status, true).await?;
             append_log(
                 &mut tx,
                 &LogLine {
@@ -312,8 +348,17 @@ impl Store {
     }
 
     /// Records a sanction and logs it; a ban may reject the pending comments too.
-    pub async fn insert_sanction(&self, new: SanctionInsert<'_>) -> anyhow::Result<Sanction> {
+    /// Refused when it would sanction the last admin in good standing.
+    pub async fn insert_sanction(
+        &self,
+        new: SanctionInsert<'_>,
+    ) -> anyhow::Result<Result<Sanction, LastAdmin>> {
         let mut tx = self.begin_write().await?;
+        if role_in(&mut tx, new.account_id).await? == Some(Role::Admin)
+            && other_active_admins(&mut tx, new.account_id, new.now).await? == 0
+        {
+            return Ok(Err(LastAdmin));
+        }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO sanctions (account_id, kind, until, reason, moderator_id, created_at)
              VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
@@ -343,14 +388,14 @@ impl Store {
         }
         self.commit(tx).await?;
         self.memo.sanctions.invalidate();
-        Ok(Sanction {
+        Ok(Ok(Sanction {
             id,
             account_id: new.account_id,
             kind: new.kind,
             until: new.until,
             reason: new.reason.to_owned(),
             created_at: new.now,
-        })
+        }))
     }
 
     /// Lifts every sanction in force; `false` when there was none.
@@ -391,15 +436,24 @@ impl Store {
         Ok(true)
     }
 
-    /// Changes an account's role and logs it; `None` when there is no such account.
+    /// Changes an account's role and logs it; `None` when there is no such
+    /// account. Refused when it would demote the last admin in good standing,
+    /// checked inside the write so two admins demoting each other at once
+    /// cannot both pass.
     pub async fn set_role(
         &self,
         account_id: i64,
         role: Role,
         admin_id: i64,
         now: DateTime<Utc>,
-    ) -> anyhow::Result<Option<User>> {
+    ) -> anyhow::Result<Option<Result<User, LastAdmin>>> {
         let mut tx = self.begin_write().await?;
+        if role != Role::Admin
+            && role_in(&mut tx, account_id).await? == Some(Role::Admin)
+            && other_active_admins(&mut tx, account_id, now).await? == 0
+        {
+            return Ok(Some(Err(LastAdmin)));
+        }
         let row = sqlx::query_as::<_, AccountRow>(
             "UPDATE accounts SET role = ? WHERE id = ? RETURNING id, email, display_name, role",
         )
@@ -424,7 +478,7 @@ impl Store {
         .await?;
         self.commit(tx).await?;
         self.memo.sessions.invalidate();
-        Ok(Some(row.into_user()))
+        Ok(Some(Ok(row.into_user())))
     }
 
     /// The log, newest first.
@@ -487,6 +541,32 @@ impl Store {
     }
 }
 
+async fn role_in(tx: &mut SqliteConnection, account_id: i64) -> sqlx::Result<Option<Role>> {
+    let role: Option<String> = sqlx::query_scalar("SELECT role FROM accounts WHERE id = ?")
+        .bind(account_id)
+        .fetch_optional(tx)
+        .await?;
+    Ok(role.as_deref().and_then(Role::parse))
+}
+
+/// Admins other than `except` with no sanction in force: the desk must keep one.
+async fn other_active_admins(
+    tx: &mut SqliteConnection,
+    except: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM accounts a
+         WHERE a.role = 'admin' AND a.id <> ?1 AND NOT EXISTS (
+             SELECT 1 FROM sanctions s WHERE s.account_id = a.id AND s.lifted_at IS NULL
+               AND (s.until IS NULL OR s.until > ?2))",
+    )
+    .bind(except)
+    .bind(to_millis(now))
+    .fetch_one(tx)
+    .await
+}
+
 async fn reject_pending_of(
     tx: &mut Transaction<'static, Sqlite>,
     account_id: i64,
@@ -494,7 +574,8 @@ async fn reject_pending_of(
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     let ids: Vec<i64> = sqlx::query_scalar(
-        "UPDATE comments SET status = 'rejected' WHERE author_id = ? AND status = 'pending' RETURNING id",
+        "UPDATE comments SET status = 'rejected', version = version + 1, settled = 1
+         WHERE author_id = ? AND status = 'pending' RETURNING id",
     )
     .bind(account_id)
     .fetch_all(&mut **tx)
@@ -514,4 +595,63 @@ async fn reject_pending_of(
         .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn comment(status: Status, edited: bool) -> Comment {
+        Comment {
+            id: 1,
+            article_id: "a".into(),
+            parent_id: None,
+            author_id: 2,
+            author_name: "독자".into(),
+            body: "text".into(),
+            length: 4,
+            status,
+            reply_count: 0,
+            created_at: Utc::now(),
+            edited_at: edited.then(Utc::now),
+            hidden: false,
+            version: 3,
+        }
+    }
+
+    #[test]
+    fn a_decision_applies_to_the_version_it_names_or_to_what_awaits_review() {
+        use DecisionAction::{Approve, Delete, Reject};
+        use Status::{Pending, Published, Rejected};
+        let fresh = Review {
+            open_reports: 0,
+            settled: false,
+        };
+        let settled = Review {
+            open_reports: 0,
+            settled: true,
+        };
+        let reported = Review {
+            open_reports: 2,
+            settled: true,
+        };
+        #[rustfmt::skip]
+        let cases = [
+            (Approve, DecidedOn::Unnamed, Pending, false, &fresh, true, "a held comment"),
+            (Reject, DecidedOn::Unnamed, Published, false, &fresh, true, "published by the policy"),
+            (Reject, DecidedOn::Unnamed, Published, false, &settled, false, "overturning an approval"),
+            (Approve, DecidedOn::Unnamed, Rejected, false, &settled, false, "overturning a rejection"),
+            (Reject, DecidedOn::Unnamed, Published, false, &reported, true, "reported since approval"),
+            (Approve, DecidedOn::Unnamed, Pending, true, &fresh, false, "edited text, unseen"),
+            (Approve, DecidedOn::Version(3), Pending, true, &fresh, true, "edited text, seen"),
+            (Approve, DecidedOn::Version(3), Rejected, false, &settled, true, "overturning, named"),
+            (Approve, DecidedOn::Version(2), Pending, false, &fresh, false, "an older version"),
+            (Approve, DecidedOn::Version(3), Published, false, &fresh, false, "nothing to change"),
+            (Delete, DecidedOn::Anything, Published, true, &settled, true, "removal, whatever it is"),
+        ];
+        for (action, on, status, edited, review, expected, why) in cases {
+            let c = comment(status, edited);
+            assert_eq!(applies(action, on, &c, review), expected, "{why}");
+        }
+    }
 }

@@ -17,5 +17,8 @@ mod listing;
 mod moderation;
 mod pages;
 mod policy;
+mod races;
 mod secrets;
+mod staff;
 mod text_rule;
+mod threads;

@@ -475,7 +475,9 @@ async fn a_rejected_comment_leaves_the_listing_and_approval_brings_it_back() {
     assert_eq!(listed_ids(&list), [id_of(&other)]);
     assert_problem(app.get(&comment_path(&id)).await, 404, "comment_not_found").await;
 
-    let approved = decided(&app, &moderator, &id, json!({"action": "approve"})).await;
+    // Overturning a decision names the version it was made on (races.rs).
+    let overturn = json!({"action": "approve", "version": rejected["version"]});
+    let approved = decided(&app, &moderator, &id, overturn).await;
 
     assert_eq!(approved["status"], "published");
     let list = app.list(LIST).await;

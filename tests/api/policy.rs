@@ -406,7 +406,7 @@ async fn suspended_and_banned_accounts_are_refused() {
         now - Duration::days(1),
     );
     for new in [suspension, ban, over] {
-        store.insert_sanction(new).await.unwrap();
+        store.insert_sanction(new).await.unwrap().unwrap();
     }
 
     let problem = assert_problem(
