@@ -13,6 +13,7 @@ mod health;
 mod helpers;
 mod limits;
 mod listing;
+mod memory;
 mod moderation;
 mod pages;
 mod policy;
