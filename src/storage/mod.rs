@@ -33,7 +33,7 @@ use sqlx::{Sqlite, Transaction};
 
 pub use accounts::AccountInsert;
 pub use comments::{CommentEdit, CommentInsert, CommentPage, Inserted, PageQuery};
-pub use moderation::{Decided, ReportInsert, SanctionInsert};
+pub use moderation::{Decided, ReportInsert, ReporterRecord, SanctionInsert};
 pub use sessions::LiveSession;
 
 use crate::config::Synchronous;

@@ -17,5 +17,6 @@ mod memory;
 mod moderation;
 mod pages;
 mod policy;
+mod reports;
 mod secrets;
 mod text_rule;
