@@ -333,7 +333,8 @@ pub struct EditCommentRequest {
     params(("id" = String, Path,)), request_body = EditCommentRequest,
     responses((status = 200, description = "edited; status pending when the edit is held", body = PostedResponse),
         (status = 403, description = "forbidden, edit_window_closed", body = ProblemDoc),
-        (status = 404, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+        (status = 404, body = ProblemDoc), (status = 422, body = ProblemDoc),
+        (status = 429, description = "rate_limited: edits count like posts", body = ProblemDoc)))]
 pub async fn edit_comment(
     state: web::Data<AppState>,
     caller: CurrentUser,
