@@ -36,6 +36,8 @@ pub struct Settings {
     pub reports_to_queue: u32,
     /// Open reports that hide a comment until a moderator decides.
     pub reports_to_hide: u32,
+    /// Reports count toward queueing and hiding only from accounts this old.
+    pub reports_min_account_age: Duration,
     /// Proxies whose `X-Forwarded-For` is believed; empty: the socket's address counts.
     pub trusted_proxies: Vec<IpNet>,
     /// Accounts one client network (an IPv6 client's /64) may create, steadily.
@@ -112,6 +114,7 @@ impl Settings {
             edit_window: vars.duration("EDIT_WINDOW", "5m")?,
             reports_to_queue: vars.number("REPORTS_TO_QUEUE", 3, 1..=1000)? as u32,
             reports_to_hide: vars.number("REPORTS_TO_HIDE", 5, 1..=1000)? as u32,
+            reports_min_account_age: vars.duration_or_zero("REPORTS_MIN_ACCOUNT_AGE", "1h")?,
             trusted_proxies: vars.networks("TRUSTED_PROXIES")?,
             register_limit: vars.limit("REGISTER_LIMIT", "60/1h")?,
             register_burst: vars.number("REGISTER_BURST", 10, 1..=100_000)? as u32,
@@ -190,6 +193,14 @@ impl<F: Fn(&str) -> Option<String>> Vars<'_, F> {
                 format!("must be a duration such as 30m, 12h or 7d, got {v:?}"),
             )),
         }
+    }
+
+    /// A duration that may also be `0` (no wait at all).
+    fn duration_or_zero(&self, name: &'static str, default: &str) -> Result<Duration, ConfigError> {
+        if self.raw(name).as_deref() == Some("0") {
+            return Ok(Duration::ZERO);
+        }
+        self.duration(name, default)
     }
 
     fn synchronous(&self, name: &'static str) -> Result<Synchronous, ConfigError> {
@@ -297,6 +308,9 @@ mod tests {
         assert_eq!(s.comment_max_length, 250);
         assert_eq!(s.sqlite_synchronous, Synchronous::Full);
         assert!(s.trusted_proxies.is_empty());
+        assert_eq!(s.reports_min_account_age, Duration::from_secs(3600));
+        let zero = settings(&[("REPORTS_MIN_ACCOUNT_AGE", "0")]).unwrap();
+        assert_eq!(zero.reports_min_account_age, Duration::ZERO);
         assert_eq!(
             s.register_limit,
             FloodLimit {
@@ -331,6 +345,7 @@ mod tests {
             ("VALIDATE_LIMIT", "5/0s"),
             ("MAX_CONNECTIONS", "0"),
             ("CLIENT_TIMEOUT", "never"),
+            ("REPORTS_MIN_ACCOUNT_AGE", "-1h"),
         ];
         for (name, value) in cases {
             let error = settings(&[(name, value)]).expect_err(name);

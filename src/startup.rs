@@ -76,7 +76,7 @@ impl Application {
                 .wrap(from_fn(middleware::problems))
                 .wrap(middleware::cors(&state.settings.allowed_origins))
                 .wrap(middleware::security_headers())
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<middleware::RequestSpans>::new())
                 .wrap(from_fn(middleware::head_as_get))
                 .configure(routes)
         })

@@ -8,6 +8,11 @@
 //! instead of each running the queries. A logged-in reader is served the kept
 //! page only when it is current and they have no comment of their own that
 //! only they are shown (pending, or hidden by reports); later pages are not kept.
+//!
+//! Only the default request shape (the first page of `DEFAULT_LIMIT` threads,
+//! in either order) is kept, and all kept pages together hold at most
+//! `MAX_BYTES`: a stranger cycling `limit=1..100` would otherwise make the
+//! server keep a page of up to 100 threads with their replies per shape.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -17,17 +22,24 @@ use actix_web::web::Bytes;
 use sha2::{Digest, Sha256};
 
 use crate::comments::Order;
+use crate::http::paging::DEFAULT_LIMIT;
 use crate::storage::Store;
 
-/// Pages kept at most; past this the whole table is dropped and refills with
-/// whatever is being read.
-const MAX_PAGES: usize = 1024;
+/// The bytes all kept pages may hold; past this the pages built longest ago go.
+const MAX_BYTES: usize = 32 * 1024 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PageKey {
     pub article_id: String,
     pub order: Order,
     pub limit: usize,
+}
+
+impl PageKey {
+    /// Whether pages of this shape are kept: the widget's first page only.
+    pub fn is_kept(&self) -> bool {
+        self.limit == DEFAULT_LIMIT
+    }
 }
 
 /// A finished JSON answer and its entity tag.
@@ -56,7 +68,7 @@ pub fn etag_of(body: &[u8]) -> String {
 
 pub struct PageCache {
     store: Store,
-    pages: RwLock<HashMap<PageKey, Arc<Page>>>,
+    pages: RwLock<Pages>,
     /// One build at a time; those who wait find the page built.
     building: tokio::sync::Mutex<()>,
 }
@@ -65,7 +77,7 @@ impl PageCache {
     pub fn new(store: Store) -> PageCache {
         PageCache {
             store,
-            pages: RwLock::new(HashMap::new()),
+            pages: RwLock::new(Pages::default()),
             building: tokio::sync::Mutex::new(()),
         }
     }
@@ -80,6 +92,9 @@ impl PageCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Bytes, E>>,
     {
+        if !key.is_kept() {
+            return Ok(Arc::new(Page::new(build().await?)));
+        }
         let kept = self.kept(&key);
         if let Some(page) = kept.as_ref().filter(|p| self.is_current(p)) {
             return Ok(page.clone());
@@ -99,10 +114,7 @@ impl PageCache {
         page.version = version;
         let page = Arc::new(page);
         let mut pages = self.pages.write().unwrap_or_else(|e| e.into_inner());
-        if pages.len() >= MAX_PAGES {
-            pages.clear();
-        }
-        pages.insert(key, page.clone());
+        pages.insert(key, page.clone(), MAX_BYTES);
         Ok(page)
     }
 
@@ -117,6 +129,80 @@ impl PageCache {
 
     fn kept(&self, key: &PageKey) -> Option<Arc<Page>> {
         let pages = self.pages.read().unwrap_or_else(|e| e.into_inner());
-        pages.get(key).cloned()
+        pages.by_key.get(key).map(|(page, _)| page.clone())
+    }
+}
+
+/// The kept pages, each with the number of its build, and their bytes.
+#[derive(Default)]
+struct Pages {
+    by_key: HashMap<PageKey, (Arc<Page>, u64)>,
+    bytes: usize,
+    builds: u64,
+}
+
+impl Pages {
+    /// Keeps `page`, then drops the pages built longest ago until all fit in
+    /// `budget` (a page larger than the budget is served but not kept).
+    fn insert(&mut self, key: PageKey, page: Arc<Page>, budget: usize) {
+        self.builds += 1;
+        self.bytes += page.body.len();
+        if let Some((old, _)) = self.by_key.insert(key, (page, self.builds)) {
+            self.bytes -= old.body.len();
+        }
+        while self.bytes > budget {
+            let Some(oldest) = self
+                .by_key
+                .iter()
+                .min_by_key(|(_, (_, build))| *build)
+                .map(|(key, _)| key.clone())
+            else {
+                break;
+            };
+            if let Some((page, _)) = self.by_key.remove(&oldest) {
+                self.bytes -= page.body.len();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(article: &str) -> PageKey {
+        PageKey {
+            article_id: article.into(),
+            order: Order::Newest,
+            limit: DEFAULT_LIMIT,
+        }
+    }
+
+    fn page(bytes: usize) -> Arc<Page> {
+        Arc::new(Page::new(Bytes::from(vec![b' '; bytes])))
+    }
+
+    #[test]
+    fn kept_pages_stay_within_the_budget_and_the_oldest_go_first() {
+        let mut pages = Pages::default();
+        for article in ["a", "b", "c"] {
+            pages.insert(key(article), page(40), 100);
+        }
+        assert_eq!(pages.bytes, 80);
+        assert!(!pages.by_key.contains_key(&key("a")), "the oldest went");
+        pages.insert(key("b"), page(10), 100);
+        assert_eq!(pages.bytes, 50, "a page built again replaces its bytes");
+        pages.insert(key("huge"), page(500), 100);
+        assert_eq!(pages.bytes, 0, "a page over the budget is not kept");
+    }
+
+    #[test]
+    fn only_the_default_shape_is_kept() {
+        assert!(key("a").is_kept());
+        let other = PageKey {
+            limit: 21,
+            ..key("a")
+        };
+        assert!(!other.is_kept());
     }
 }

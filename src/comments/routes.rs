@@ -361,7 +361,8 @@ pub struct EditCommentRequest {
         (status = 403, description = "forbidden, edit_window_closed, account_suspended, account_banned", body = ProblemDoc),
         (status = 404, description = "comment_not_found (also once deleted)", body = ProblemDoc),
         (status = 409, description = "already_decided: a moderator rejected it (with the current comment)", body = ProblemDoc),
-        (status = 422, body = ProblemDoc)))]
+        (status = 422, body = ProblemDoc),
+        (status = 429, description = "rate_limited: edits count like posts", body = ProblemDoc)))]
 pub async fn edit_comment(
     state: web::Data<AppState>,
     caller: ActiveUser,

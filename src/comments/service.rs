@@ -172,7 +172,9 @@ impl Comments {
                 repeats,
             )
             .await?;
-        let (status, reasons) = self.settle(&policy, author, &article, findings).await?;
+        let (status, reasons) = self
+            .settle(&policy, author, &article, None, findings)
+            .await?;
         let now = Utc::now();
         let inserted = self
             .store
@@ -195,7 +197,9 @@ impl Comments {
             Inserted::Stored(comment) => comment,
             Inserted::Repeat => {
                 let repeat = [policy.whole("duplicate")];
-                return Err(self.refuse(&policy, author, &article, &repeat).await?);
+                return Err(self
+                    .refuse(&policy, author, &article, None, &repeat)
+                    .await?);
             }
             Inserted::Closed => return Err(ApiError::CommentClosed),
         };
@@ -275,6 +279,10 @@ impl Comments {
         self.check_standing(author).await?;
         let body = CommentBody::parse(raw, self.max_length)?;
         let policy = self.policy.get();
+        // An edit republishes text, so it counts like a post.
+        self.flood
+            .hit(author.id, &policy.flooding)
+            .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
         let findings = self
             .judge(
                 &policy,
@@ -286,7 +294,9 @@ impl Comments {
                 },
             )
             .await?;
-        let (status, reasons) = self.settle(&policy, author, &article, findings).await?;
+        let (status, reasons) = self
+            .settle(&policy, author, &article, Some(comment.id), findings)
+            .await?;
         let edited = self
             .store
             .update_comment_text(
@@ -326,10 +336,15 @@ impl Comments {
         policy: &Policy,
         author: &User,
         article: &Article,
+        edited: Option<i64>,
         findings: Vec<Finding>,
     ) -> ApiResult<(Status, Vec<Finding>)> {
         let status = match verdict(&findings) {
-            Action::Refuse => return Err(self.refuse(policy, author, article, &findings).await?),
+            Action::Refuse => {
+                return Err(self
+                    .refuse(policy, author, article, edited, &findings)
+                    .await?);
+            }
             Action::Hold => Status::Pending,
             Action::Publish => Status::Published,
         };
@@ -341,12 +356,14 @@ impl Comments {
     }
 
     /// Records the refusal (codes only: the text may hold a resident
-    /// registration number) and builds the answer.
+    /// registration number) and builds the answer; `edited` is the comment
+    /// whose edit is refused.
     async fn refuse(
         &self,
         policy: &Policy,
         author: &User,
         article: &Article,
+        edited: Option<i64>,
         findings: &[Finding],
     ) -> ApiResult<ApiError> {
         let refused: Vec<&Finding> = findings
@@ -355,7 +372,7 @@ impl Comments {
             .collect();
         let codes: Vec<&str> = refused.iter().map(|f| f.code).collect();
         self.store
-            .record_refusal(author.id, &article.id, &codes, Utc::now())
+            .record_refusal(author.id, &article.id, edited, &codes, Utc::now())
             .await?;
         tracing::info!(article_id = %article.id, user_id = author.id, rules = ?codes, "comment refused");
         Ok(ApiError::PolicyViolation(

@@ -66,6 +66,8 @@ pub enum ApiError {
     AlreadyDecided(Box<serde_json::Value>),
     #[error("already reported")]
     AlreadyReported,
+    #[error("own comment")]
+    OwnComment,
     #[error("user not found")]
     UserNotFound,
     #[error("sanction not found")]
@@ -339,6 +341,15 @@ impl ApiError {
                 t(
                     "You already reported this comment.",
                     "이 댓글은 이미 신고했습니다.",
+                ),
+            ),
+            ApiError::OwnComment => problem(
+                S::FORBIDDEN,
+                "own_comment",
+                t("Own comment", "본인의 댓글입니다"),
+                t(
+                    "You cannot report your own comment; edit or delete it instead.",
+                    "본인의 댓글은 신고할 수 없습니다. 고치거나 지워 주세요.",
                 ),
             ),
             ApiError::UserNotFound => problem(

@@ -74,12 +74,9 @@ pub fn parse<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, ApiError
     if first != Some(&b'{') {
         return Err(invalid("body", "The body must be a JSON object."));
     }
-    let value: T = serde_json::from_str(text).map_err(|e| {
-        invalid(
-            "body",
-            &format!("A field is missing or has the wrong type: {e}"),
-        )
-    })?;
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let value: T = serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|e| ApiError::InvalidRequest(vec![field_violation(&e)]))?;
     value.validate().map_err(|errors| {
         let violations = errors
             .field_errors()
@@ -95,6 +92,81 @@ pub fn parse<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, ApiError
         ApiError::InvalidRequest(violations)
     })?;
     Ok(value)
+}
+
+/// What is wrong with a field, built from the field's path and the type it
+/// expects. serde's own message quotes the value that was sent (a password, a
+/// resident registration number), so it never reaches the client or the log.
+fn field_violation(error: &serde_path_to_error::Error<serde_json::Error>) -> Violation {
+    let message = error.inner().to_string();
+    if let Some(missing) = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+        .filter(|name| is_field_name(name))
+    {
+        return Violation::new(
+            missing,
+            format!("The field {missing} is missing."),
+            format!("{missing} 항목이 빠졌습니다."),
+        );
+    }
+    let field = field_path(error.path());
+    // The expected part is ours (a type or our own variants) and comes last;
+    // whatever the client sent comes before it.
+    let expected = message
+        .split(" at line ")
+        .next()
+        .and_then(|m| m.rsplit_once(", expected "))
+        .map(|(_, expected)| expected)
+        .filter(|_| {
+            [
+                "invalid type",
+                "invalid value",
+                "invalid length",
+                "unknown variant",
+            ]
+            .iter()
+            .any(|kind| message.starts_with(kind))
+        });
+    match expected {
+        Some(expected) => Violation::new(
+            field.as_str(),
+            format!("The field {field} has the wrong type or value: expected {expected}."),
+            format!("{field} 항목의 형식이나 값이 올바르지 않습니다 (expected {expected})."),
+        ),
+        None => Violation::new(
+            field.as_str(),
+            format!("The field {field} has the wrong type or value."),
+            format!("{field} 항목의 형식이나 값이 올바르지 않습니다."),
+        ),
+    }
+}
+
+/// `note`, `items[0].body`; `body` for the whole body or a segment we did not name.
+fn field_path(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
+            Segment::Map { key } | Segment::Enum { variant: key } if is_field_name(key) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(key);
+            }
+            // A key the client chose (a map's) may itself be a secret.
+            _ => return "body".into(),
+        }
+    }
+    if out.is_empty() { "body".into() } else { out }
+}
+
+fn is_field_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 fn invalid(rule: &str, en: &str) -> ApiError {
@@ -116,6 +188,19 @@ mod tests {
         body: String,
     }
 
+    #[derive(Debug, Deserialize, Validate)]
+    #[allow(dead_code)]
+    struct Typed {
+        body: String,
+        kind: Option<Kind>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Kind {
+        Spam,
+    }
+
     #[test]
     fn checks_come_in_a_fixed_order() {
         let deep = "[".repeat(10_000);
@@ -132,6 +217,24 @@ mod tests {
         for (body, code) in cases {
             let error = parse::<Probe>(body.as_bytes()).expect_err(body);
             assert_eq!(error.code(), code, "{body:.20}");
+        }
+        let wrong: [(&str, &str); 4] = [
+            ("{\"body\": 87654321987}", "body"),
+            ("{\"body\": \"ok\", \"kind\": \"940404-1234567\"}", "kind"),
+            ("{\"body\": [\"940404-1234567\"]}", "body"),
+            ("{\"kind\": \"spam\"}", "body"),
+        ];
+        for (body, field) in wrong {
+            let error = parse::<Typed>(body.as_bytes()).expect_err(body);
+            let ApiError::InvalidRequest(violations) = &error else {
+                panic!("{body}: {error:?}")
+            };
+            let shown = format!("{violations:?}");
+            assert_eq!(violations[0].rule, field, "{body}: {shown}");
+            assert!(
+                !shown.contains("87654321987") && !shown.contains("940404"),
+                "{body}: {shown}"
+            );
         }
         let not_utf8 = parse::<Probe>(b"{\"body\": \"\xff\"}").unwrap_err();
         assert_eq!(not_utf8.code(), "invalid_json");

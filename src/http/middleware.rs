@@ -150,3 +150,41 @@ pub fn cors(allowed: &[String]) -> actix_cors::Cors {
         .block_on_origin_mismatch(false)
         .max_age(600)
 }
+
+/// The span of each request, as tracing-actix-web's default but without the
+/// request target: a path or query string may carry what a client should not
+/// have sent there (a resident registration number as a comment id or an
+/// order), and the log must never hold it. The route's pattern names the
+/// address instead (`/api/v1/comments/{id}/reports`).
+pub struct RequestSpans;
+
+impl tracing_actix_web::RootSpanBuilder for RequestSpans {
+    fn on_request_start(request: &ServiceRequest) -> tracing::Span {
+        let route = request
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".into());
+        let request_id = request
+            .extensions()
+            .get::<RequestId>()
+            .map(|id| id.to_string())
+            .unwrap_or_default();
+        tracing::info_span!(
+            "HTTP request",
+            http.method = %request.method(),
+            http.route = %route,
+            http.client_ip = %request.connection_info().realip_remote_addr().unwrap_or(""),
+            http.status_code = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
+            request_id = %request_id,
+            exception.message = tracing::field::Empty,
+            exception.details = tracing::field::Empty,
+        )
+    }
+
+    fn on_request_end<B: MessageBody>(
+        span: tracing::Span,
+        outcome: &Result<ServiceResponse<B>, Error>,
+    ) {
+        tracing_actix_web::DefaultRootSpanBuilder::on_request_end(span, outcome);
+    }
+}

@@ -236,7 +236,7 @@ pub struct ReportRequest {
 #[utoipa::path(post, path = "/api/v1/comments/{id}/reports", tag = "comments",
     params(("id" = String, Path,)), request_body = ReportRequest,
     responses((status = 202, description = "the report is filed"), (status = 401, body = ProblemDoc),
-        (status = 403, description = "account_suspended, account_banned", body = ProblemDoc),
+        (status = 403, description = "own_comment, account_suspended, account_banned", body = ProblemDoc),
         (status = 404, body = ProblemDoc), (status = 409, description = "already_reported", body = ProblemDoc),
         (status = 429, description = "rate_limited", body = ProblemDoc)))]
 pub async fn report(

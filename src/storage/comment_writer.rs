@@ -343,6 +343,7 @@ async fn insert_rows(tx: &mut SqliteConnection, post: &CommentInsert) -> sqlx::R
         article_id: &post.article_id,
         author_id: post.author_id,
         reasons: &post.reasons,
+        was_pending: false,
         now: post.now,
     };
     record_hold(tx, &hold).await?;

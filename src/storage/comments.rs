@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
 use super::moderation::append_log;
+use super::policy::{Decision, record_decision};
 use super::{Store, from_millis, to_millis};
 use crate::comments::{Comment, Order, Status, Thread};
 use crate::moderation::{LogLine, Target};
@@ -282,6 +283,7 @@ impl Store {
             article_id: &before.article_id,
             author_id: edit.author_id,
             reasons: edit.reasons,
+            was_pending: before.status == Status::Pending,
             now: edit.now,
         };
         record_hold(&mut tx, &held).await?;
@@ -513,6 +515,8 @@ pub(super) struct Hold<'a> {
     pub article_id: &'a str,
     pub author_id: i64,
     pub reasons: &'a [Finding],
+    /// The comment was held already (an edit of a held comment).
+    pub was_pending: bool,
     pub now: DateTime<Utc>,
 }
 
@@ -534,29 +538,30 @@ pub(super) async fn record_hold(tx: &mut SqliteConnection, hold: &Hold<'_>) -> s
     }
     let codes: Vec<&str> = hold.reasons.iter().map(|r| r.code).collect();
     let codes = codes.join(",");
-    append_log(
-        tx,
-        &LogLine {
-            actor: None,
-            action: "hold",
-            target: Target::Comment(hold.comment_id),
-            reason: Some(&codes),
-            note: None,
-            at: hold.now,
-        },
-    )
-    .await?;
-    sqlx::query(
-        "INSERT INTO policy_decisions (account_id, article_id, comment_id, action, codes, created_at)
-         VALUES (?, ?, ?, 'hold', ?, ?)",
-    )
-    .bind(hold.author_id)
-    .bind(hold.article_id)
-    .bind(hold.comment_id)
-    .bind(&codes)
-    .bind(to_millis(hold.now))
-    .execute(&mut *tx)
-    .await?;
+    let decision = Decision {
+        account_id: hold.author_id,
+        article_id: hold.article_id,
+        comment_id: Some(hold.comment_id),
+        action: "hold",
+        codes: &codes,
+        now: hold.now,
+    };
+    // A held comment edited and held again for the same rules is counted,
+    // not logged again; a hold of a comment that was out of the queue is.
+    if record_decision(tx, &decision).await? || !hold.was_pending {
+        append_log(
+            tx,
+            &LogLine {
+                actor: None,
+                action: "hold",
+                target: Target::Comment(hold.comment_id),
+                reason: Some(&codes),
+                note: None,
+                at: hold.now,
+            },
+        )
+        .await?;
+    }
     Ok(())
 }
 

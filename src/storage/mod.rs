@@ -33,7 +33,9 @@ use sqlx::{Sqlite, Transaction};
 
 pub use accounts::AccountInsert;
 pub use comments::{CommentEdit, CommentInsert, CommentPage, Edited, Inserted, PageQuery};
-pub use moderation::{Decided, DecisionWrite, LastAdmin, ReportInsert, SanctionInsert};
+pub use moderation::{
+    Decided, DecisionWrite, LastAdmin, ReportInsert, ReporterRecord, SanctionInsert,
+};
 pub use sessions::LiveSession;
 
 use crate::config::Synchronous;

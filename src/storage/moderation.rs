@@ -48,8 +48,21 @@ pub struct ReportInsert<'a> {
     pub reason: &'a str,
     pub note: Option<&'a str>,
     pub now: DateTime<Utc>,
-    /// Open reports at which the comment is hidden until a moderator decides.
+    /// What the report counts (see `moderation::report_weight`).
+    pub weight: i64,
+    /// The weight of open reports at which the comment is hidden until a
+    /// moderator decides.
     pub hide_at: i64,
+}
+
+/// What a reporter's account and past reports say about their reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReporterRecord {
+    pub created_at: DateTime<Utc>,
+    /// Resolved reports whose comment moderators rejected or deleted.
+    pub upheld: i64,
+    /// Resolved reports whose comment moderators kept published.
+    pub dismissed: i64,
 }
 
 pub struct SanctionInsert<'a> {
@@ -126,7 +139,11 @@ impl Store {
     ) -> anyhow::Result<CommentPage<Comment>> {
         let filter = match state {
             QueueState::Pending => "c.status = 'pending'",
-            QueueState::Reported => "c.open_reports >= ?4 AND c.status IN ('published', 'pending')",
+            QueueState::Reported => {
+                "c.open_reports > 0 AND c.status IN ('published', 'pending')
+                 AND (SELECT sum(r.weight) FROM reports r
+                      WHERE r.comment_id = c.id AND r.resolved_at IS NULL) >= ?4"
+            }
             QueueState::Rejected => "c.status = 'rejected'",
         };
         let sql = format!(
@@ -294,18 +311,42 @@ impl Store {
         Ok(Decided::Done(after))
     }
 
+    /// The reporter's account age and what became of their past reports;
+    /// `None` for an unknown account.
+    pub async fn reporter_record(&self, account_id: i64) -> anyhow::Result<Option<ReporterRecord>> {
+        let row: Option<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT a.created_at,
+                count(CASE WHEN c.status IN ('rejected', 'deleted') THEN 1 END),
+                count(CASE WHEN c.status = 'published' THEN 1 END)
+             FROM accounts a
+             LEFT JOIN reports r ON r.reporter_id = a.id AND r.resolved_at IS NOT NULL
+             LEFT JOIN comments c ON c.id = r.comment_id
+             WHERE a.id = ? GROUP BY a.id",
+        )
+        .bind(account_id)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.map(|(created_at, upheld, dismissed)| ReporterRecord {
+            created_at: from_millis(created_at),
+            upheld,
+            dismissed,
+        }))
+    }
+
     /// Files a report; `false` when this reader already reported the comment.
-    /// At the hide threshold the comment leaves the public listing.
+    /// When the weight of its open reports reaches the hide threshold the
+    /// comment leaves the public listing.
     pub async fn insert_report(&self, new: ReportInsert<'_>) -> anyhow::Result<bool> {
         let mut tx = self.begin_write().await?;
         let inserted = sqlx::query(
-            "INSERT INTO reports (comment_id, reporter_id, reason, note, body, created_at)
-             SELECT id, ?, ?, ?, body, ? FROM comments WHERE id = ?",
+            "INSERT INTO reports (comment_id, reporter_id, reason, note, body, created_at, weight)
+             SELECT id, ?, ?, ?, body, ?, ? FROM comments WHERE id = ?",
         )
         .bind(new.reporter_id)
         .bind(new.reason)
         .bind(new.note)
         .bind(to_millis(new.now))
+        .bind(new.weight)
         .bind(new.comment_id)
         .execute(&mut *tx)
         .await;
@@ -313,8 +354,12 @@ impl Store {
             Err(error) if super::is_unique_violation(&error) => return Ok(false),
             other => other?,
         };
+        sqlx::query("UPDATE comments SET open_reports = open_reports + 1 WHERE id = ?")
+            .bind(new.comment_id)
+            .execute(&mut *tx)
+            .await?;
         let open: i64 = sqlx::query_scalar(
-            "UPDATE comments SET open_reports = open_reports + 1 WHERE id = ? RETURNING open_reports",
+            "SELECT ifnull(sum(weight), 0) FROM reports WHERE comment_id = ? AND resolved_at IS NULL",
         )
         .bind(new.comment_id)
         .fetch_one(&mut *tx)

@@ -2,6 +2,7 @@
 //! refusals, and sanctions.
 
 use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
 
 use super::moderation::append_log;
 use super::{Store, from_millis, to_millis};
@@ -43,38 +44,40 @@ impl Store {
     }
 
     /// A refused attempt: the decision is kept and logged, the text is not.
+    /// `comment_id` is the comment an edit was refused for.
     pub async fn record_refusal(
         &self,
         account_id: i64,
         article_id: &str,
+        comment_id: Option<i64>,
         codes: &[&str],
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
         let codes = codes.join(",");
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO policy_decisions (account_id, article_id, action, codes, created_at)
-             VALUES (?, ?, 'refuse', ?, ?)",
-        )
-        .bind(account_id)
-        .bind(article_id)
-        .bind(&codes)
-        .bind(to_millis(now))
-        .execute(&mut *tx)
-        .await?;
-        let note = format!("article {article_id}");
-        append_log(
-            &mut tx,
-            &LogLine {
-                actor: None,
-                action: "refuse",
-                target: Target::User(account_id),
-                reason: Some(&codes),
-                note: Some(&note),
-                at: now,
-            },
-        )
-        .await?;
+        let decision = Decision {
+            account_id,
+            article_id,
+            comment_id,
+            action: "refuse",
+            codes: &codes,
+            now,
+        };
+        if record_decision(&mut tx, &decision).await? {
+            let note = format!("article {article_id}");
+            append_log(
+                &mut tx,
+                &LogLine {
+                    actor: None,
+                    action: "refuse",
+                    target: Target::User(account_id),
+                    reason: Some(&codes),
+                    note: Some(&note),
+                    at: now,
+                },
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -135,4 +138,42 @@ impl Store {
         .await?;
         Ok(rows)
     }
+}
+
+/// One decision of the standards policy on an attempt.
+pub(super) struct Decision<'a> {
+    pub account_id: i64,
+    pub article_id: &'a str,
+    /// The held comment, or the comment whose edit was refused.
+    pub comment_id: Option<i64>,
+    pub action: &'a str,
+    pub codes: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+/// Records a decision, or counts it again on the row of the same comment,
+/// action and rules, so that editing a comment into a refused or held text
+/// again and again cannot grow the trail. `true` when the row is new (and
+/// worth a log line); a refused new comment always makes a new row.
+pub(super) async fn record_decision(
+    tx: &mut SqliteConnection,
+    d: &Decision<'_>,
+) -> sqlx::Result<bool> {
+    let attempts: i64 = sqlx::query_scalar(
+        "INSERT INTO policy_decisions
+             (account_id, article_id, comment_id, action, codes, created_at, last_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
+         ON CONFLICT (comment_id, action, codes) WHERE comment_id IS NOT NULL
+         DO UPDATE SET attempts = attempts + 1, last_at = excluded.last_at
+         RETURNING attempts",
+    )
+    .bind(d.account_id)
+    .bind(d.article_id)
+    .bind(d.comment_id)
+    .bind(d.action)
+    .bind(d.codes)
+    .bind(to_millis(d.now))
+    .fetch_one(tx)
+    .await?;
+    Ok(attempts == 1)
 }

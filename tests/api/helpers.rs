@@ -38,14 +38,16 @@ pub struct TestUser {
 }
 
 /// Settings for a test: a fresh database in `dir`, port 0, plain-http cookies,
-/// and rate limits off (tests post quickly from one account; the tests of the
-/// limits turn them on).
+/// rate limits off (tests post quickly from one account; the tests of the
+/// limits turn them on), and reports counted from accounts of any age (tests
+/// report with accounts made a moment ago; `reports.rs` tests the age).
 pub fn test_settings(dir: &TempDir) -> Settings {
     let mut settings = Settings::from_lookup(|_| None).expect("default settings");
     settings.database_url = format!("sqlite://{}/comment-desk.db", dir.path().display());
     settings.bind_addr = "127.0.0.1:0".into();
     settings.cookie_secure = false;
     settings.rate_limits = false;
+    settings.reports_min_account_age = std::time::Duration::ZERO;
     settings
 }
 

@@ -270,3 +270,79 @@ async fn connections_past_the_cap_wait_until_one_closes() {
 
     assert_eq!(served, Ok(true), "it is served once another closes");
 }
+
+async fn edit(app: &TestApp, user: &crate::helpers::TestUser, id: &str, body: &str) -> Response {
+    app.client
+        .patch(app.url(&format!("/api/v1/comments/{id}")))
+        .bearer_auth(&user.token)
+        .json(&json!({"body": body}))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Edits count against the policy's flooding limits like posts: each one
+/// republishes text, so a burst of them is a burst of posts.
+#[tokio::test]
+async fn edits_count_against_the_flooding_limits() {
+    let app = TestApp::spawn_with(|s| s.rate_limits = true).await;
+    let author = app.reader().await;
+    let comment = app.published(&author, DEMO_ARTICLE, "첫 문장").await;
+    let id = comment["id"].as_str().unwrap();
+    let mut statuses = Vec::new();
+    for n in 0..20 {
+        let response = edit(&app, &author, id, &format!("고친 문장 {n}")).await;
+        if response.status() == 429 {
+            assert_rate_limited(response, "an edit in a burst").await;
+            statuses.push(429);
+            break;
+        }
+        statuses.push(response.status().as_u16());
+    }
+    // The built-in limit is 5 a minute, and posting the comment was one.
+    assert_eq!(statuses, [200, 200, 200, 200, 429], "{statuses:?}");
+}
+
+/// Refused and held edits of one comment leave one decision row per rule set
+/// (with a count), not one row and one log line per attempt.
+#[tokio::test]
+async fn repeated_refused_and_held_edits_leave_a_bounded_trail() {
+    let app = TestApp::spawn().await;
+    let author = app.reader().await;
+    let comment = app.published(&author, DEMO_ARTICLE, "평범한 의견").await;
+    let id = comment["id"].as_str().unwrap();
+    for n in 0..30 {
+        let refused = edit(&app, &author, id, &format!("씨발 {n}")).await;
+        assert_eq!(refused.status(), 422, "refused edit {n}");
+        let held = edit(
+            &app,
+            &author,
+            id,
+            &format!("https://spam.example/{n} 보세요"),
+        )
+        .await;
+        assert_eq!(held.status(), 200, "held edit {n}");
+        let held = crate::helpers::json_body(held).await;
+        assert_eq!(held["comment"]["status"], "pending", "held edit {n}");
+    }
+    let db = app.db().await;
+    let decisions: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT action, attempts FROM policy_decisions WHERE account_id = ? ORDER BY action",
+    )
+    .bind(author.id.parse::<i64>().unwrap())
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    assert_eq!(
+        decisions,
+        [("hold".to_owned(), 30), ("refuse".to_owned(), 30)],
+        "one row per comment and rule set, with its count"
+    );
+    let log_lines: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM moderation_log WHERE action IN ('hold', 'refuse')",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert!(log_lines <= 2, "{log_lines} log lines for 60 attempts");
+}

@@ -119,3 +119,137 @@ async fn passwords_tokens_and_resident_numbers_are_never_logged() {
         );
     }
 }
+
+/// A value sent in the wrong place (a number where text belongs, a resident
+/// number as an enum, in a query or a path) is never repeated back in the
+/// error body, nor written to the log; the error names the field instead.
+#[tokio::test]
+async fn wrong_typed_values_are_not_echoed() {
+    const NUMBER: &str = "87654321987";
+    const RESIDENT: &str = "940404-1234567";
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = format!("sqlite://{}", dir.path().join("echo.db").display());
+    let server = start_binary(
+        dir.path(),
+        &[
+            ("DATABASE_URL", &database_url),
+            ("RUST_LOG", "trace"),
+            ("RATE_LIMITS", "off"),
+        ],
+    )
+    .await;
+    let client = Client::new();
+    let url = |path: &str| format!("{}/api/v1{path}", server.address);
+    let registered = send(
+        client.post(url("/auth/register")).json(&json!({
+            "email": "echo@news.example",
+            "display_name": "독자",
+            "password": FIRST_PASSWORD,
+        })),
+        201,
+    )
+    .await;
+    let token = registered["token"].as_str().unwrap().to_owned();
+    let comments = url(&format!("/articles/{DEMO_ARTICLE}/comments"));
+    let posted = send(
+        client
+            .post(&comments)
+            .bearer_auth(&token)
+            .json(&json!({"body": "평범한 의견입니다"})),
+        201,
+    )
+    .await;
+    let id = posted["comment"]["id"].as_str().unwrap().to_owned();
+    let number: i64 = NUMBER.parse().unwrap();
+
+    let bodies = [
+        (
+            "a number as the comment",
+            comments.clone(),
+            json!({"body": number}),
+        ),
+        (
+            "a resident number as a reason",
+            url(&format!("/comments/{id}/reports")),
+            json!({"reason": RESIDENT}),
+        ),
+        (
+            "a number as a note",
+            url(&format!("/comments/{id}/reports")),
+            json!({"reason": "spam", "note": number}),
+        ),
+        (
+            "a number as a password",
+            url("/auth/login"),
+            json!({"email": "echo@news.example", "password": number}),
+        ),
+        (
+            "a resident number as a parent",
+            comments.clone(),
+            json!({"body": "답글", "parent_id": RESIDENT}),
+        ),
+        (
+            "a list of resident numbers as the body",
+            comments.clone(),
+            json!({"body": [RESIDENT, number]}),
+        ),
+    ];
+    let mut answers = Vec::new();
+    for (case, target, body) in bodies {
+        let response = client
+            .post(&target)
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        assert!((400..500).contains(&status), "{case}: {status} {text}");
+        answers.push((case, text));
+    }
+    for (case, query) in [
+        ("order", format!("?order={RESIDENT}")),
+        ("limit as text", format!("?limit={RESIDENT}")),
+        ("cursor", format!("?cursor={RESIDENT}")),
+    ] {
+        let response = client
+            .get(format!("{comments}{query}"))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        assert!((400..500).contains(&status), "{case}: {status} {text}");
+        answers.push((case, text));
+    }
+    let response = client
+        .post(url(&format!("/comments/{RESIDENT}/reports")))
+        .bearer_auth(&token)
+        .json(&json!({"reason": "spam"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_client_error());
+    answers.push(("path", response.text().await.unwrap()));
+    let mut child = server.child;
+    child.kill().await.unwrap();
+    let log = server.log.lock().unwrap().join("\n");
+
+    assert!(log.contains("/reports"), "the log was captured:\n{log}");
+    for (case, text) in &answers {
+        assert!(
+            !text.contains(NUMBER) && !text.contains(RESIDENT),
+            "{case}: the value is echoed: {text}"
+        );
+    }
+    for (name, value) in [("the number", NUMBER), ("the resident number", RESIDENT)] {
+        let line = log.lines().find(|l| l.contains(value));
+        assert!(line.is_none(), "{name} is in the log: {line:?}");
+    }
+    let reason_error = &answers[1].1;
+    assert!(
+        reason_error.contains("reason"),
+        "the error names the field: {reason_error}"
+    );
+}
