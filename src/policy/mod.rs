@@ -6,6 +6,7 @@
 //! links); the rules that depend on the author (repeats, flooding, new
 //! commenters) are applied by the comment service with the same `Finding`s.
 
+pub mod disguise;
 pub mod file;
 pub mod links;
 pub mod live;

@@ -257,6 +257,49 @@ async fn links_are_held_unless_the_domain_is_allowed() {
     assert_eq!(trusted.status(), 201);
 }
 
+/// Posts each text and asserts the rule it broke and the answer: held (202) or
+/// refused (422), never published.
+async fn assert_never_published(app: &TestApp, user: &TestUser, cases: &[(&str, u16, &str)]) {
+    for (n, (text, status, rule)) in cases.iter().enumerate() {
+        let body = format!("{text} #{n}");
+        let response = app.comment(user, DEMO_ARTICLE, &body).await;
+        assert_eq!(response.status(), *status, "{text}");
+        let answer = json_body(response).await;
+        let listed = if *status == 202 {
+            &answer["reasons"]
+        } else {
+            &answer["violations"]
+        };
+        assert_eq!(rules_of(listed), [*rule], "{text}: {answer}");
+    }
+}
+
+#[tokio::test]
+async fn personal_information_in_disguise_is_never_published() {
+    let app = TestApp::spawn().await;
+    let reader = app.reader().await;
+    let rrn = "resident_registration_number";
+    let cases = [
+        ("주민번호 900101.1234567", 422, rrn),
+        ("900101_1234567", 422, rrn),
+        ("900101/1234567 입니다", 422, rrn),
+        ("900101--1234567", 422, rrn),
+        ("90 01 01-1234567", 422, rrn),
+        ("900101-123 4567", 422, rrn),
+        ("𝟗𝟎𝟎𝟏𝟎𝟏-𝟏𝟐𝟑𝟒𝟓𝟔𝟕", 422, rrn),
+        ("٩٠٠١٠١-١٢٣٤٥٦٧", 422, rrn),
+        ("९००१०१-१२३४५६७", 422, rrn),
+        ("연락 010_1234_5678", 202, "phone_number"),
+        ("010 - 1234 - 5678", 202, "phone_number"),
+        ("010/1234/5678", 202, "phone_number"),
+        ("kim@naver。com", 202, "email_address"),
+        ("kim＠naver.com", 202, "email_address"),
+        ("kim (at) naver.com", 202, "email_address"),
+    ];
+    assert_never_published(&app, &reader, &cases).await;
+    assert_eq!(app.list(LIST).await["total"], 0, "nothing was published");
+}
+
 #[tokio::test]
 async fn the_same_text_again_is_refused_as_a_repeat() {
     let app = TestApp::spawn().await;
