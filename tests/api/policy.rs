@@ -301,6 +301,28 @@ async fn personal_information_in_disguise_is_never_published() {
 }
 
 #[tokio::test]
+async fn links_in_disguise_and_under_any_real_domain_are_held() {
+    let app = TestApp::spawn().await;
+    let reader = app.reader().await;
+    let cases = [
+        ("evil．com/x", 202, "link"),
+        ("evil。com", 202, "link"),
+        ("evil[.]com", 202, "link"),
+        ("buy at evil.shop", 202, "link"),
+        ("evil.한국", 202, "link"),
+        ("evil.xn--3e0b707e", 202, "link"),
+        ("scam.click 로 오세요", 202, "link"),
+        ("bit.ly/x", 202, "link"),
+        ("evil.zip/download", 202, "link"),
+    ];
+    assert_never_published(&app, &reader, &cases).await;
+    let trusted = app
+        .comment(&reader, DEMO_ARTICLE, "원문: joongang．co．kr/article/1")
+        .await;
+    assert_eq!(trusted.status(), 201, "an allowed domain, disguised");
+}
+
+#[tokio::test]
 async fn the_same_text_again_is_refused_as_a_repeat() {
     let app = TestApp::spawn().await;
     let author = app.reader().await;
