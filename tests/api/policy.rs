@@ -323,6 +323,27 @@ async fn links_in_disguise_and_under_any_real_domain_are_held() {
 }
 
 #[tokio::test]
+async fn banned_terms_are_refused_through_splits_masks_and_keyboards() {
+    let app = TestApp::spawn().await;
+    let reader = app.reader().await;
+    let banned = "banned_term";
+    let cases = [
+        ("fu ck", 422, banned),
+        ("fuc k this", 422, banned),
+        ("fu'ck", 422, banned),
+        ("fu\u{0441}k", 422, banned),
+        ("f*ck", 422, banned),
+        ("시1발", 422, banned),
+        ("병1신", 422, banned),
+        ("ㅅ1ㅂ", 422, banned),
+        ("씨\u{318D}발", 422, banned),
+        ("tlqkf", 422, banned),
+        ("qudtls", 422, banned),
+    ];
+    assert_never_published(&app, &reader, &cases).await;
+}
+
+#[tokio::test]
 async fn the_same_text_again_is_refused_as_a_repeat() {
     let app = TestApp::spawn().await;
     let author = app.reader().await;
