@@ -268,6 +268,25 @@ mod tests {
     }
 
     #[test]
+    fn the_built_in_policy_lets_the_innocent_list_through() {
+        let words = include_str!("../../tests/policy/innocent-words.txt");
+        let flagged: Vec<String> = words
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty() && !line.starts_with('#'))
+            .filter_map(|line| {
+                let findings = POLICY.scan(line);
+                (!findings.is_empty()).then(|| format!("{line:?}: {findings:?}"))
+            })
+            .collect();
+        assert!(
+            flagged.is_empty(),
+            "innocent text flagged:\n{}",
+            flagged.join("\n")
+        );
+    }
+
+    #[test]
     fn findings_carry_code_point_spans_and_hide_numbers() {
         let text = "연락 010-1234-5678 그리고 900101-1234567";
         let findings = POLICY.scan(text);

@@ -344,6 +344,27 @@ async fn banned_terms_are_refused_through_splits_masks_and_keyboards() {
 }
 
 #[tokio::test]
+async fn innocent_numbers_file_names_and_words_are_published() {
+    let app = TestApp::spawn().await;
+    let reader = app.reader().await;
+    let innocent = [
+        "2024.06.19 10:30에 발표된 기사번호 20240619123456",
+        "ISBN 978-89-123-4567-8, 가격 12,000,000원",
+        "2024년 6월 19일, 1,234,567명이 모였다",
+        "see report.pdf, photo.jpg and main.rs, e.g. v2.0",
+        "좋다.그래서 갔다",
+        "let's hit the road, it's hit or miss",
+        "Scunthorpe's assassin took a slalom course",
+        "제1차 세계대전, 시ㆍ군ㆍ구",
+    ];
+    for text in innocent {
+        let response = app.comment(&reader, DEMO_ARTICLE, text).await;
+        let status = response.status();
+        assert_eq!(status, 201, "{text}: {}", json_body(response).await);
+    }
+}
+
+#[tokio::test]
 async fn the_same_text_again_is_refused_as_a_repeat() {
     let app = TestApp::spawn().await;
     let author = app.reader().await;
