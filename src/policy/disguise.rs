@@ -24,7 +24,9 @@ pub fn digit_value(c: char) -> Option<u32> {
     if c.is_ascii_digit() {
         return Some(code - 0x30);
     }
-    if c.is_ascii() {
+    // Below the first digit of another script, and Hangul up to the
+    // full-width digits, have none: most text is checked in one comparison.
+    if code < 0x660 || (0xAC00..0xFF10).contains(&code) {
         return None;
     }
     let index = DIGIT_ZEROS.partition_point(|zero| *zero <= code);
@@ -117,7 +119,7 @@ fn from_full_width(c: char) -> char {
 pub struct AddressView {
     pub text: String,
     /// For each character of `text`: its byte offset there, and the range of
-    /// the original text it stands for.
+    /// the original text it stands for. Empty when the view is the text itself.
     sources: Vec<(usize, Range<usize>)>,
 }
 
@@ -138,6 +140,13 @@ const SPELLED: &[(&str, char)] = &[
 
 impl AddressView {
     pub fn of(original: &str) -> AddressView {
+        if !original.chars().any(needs_reading) {
+            // Nothing to undo (most comments): no map to build.
+            return AddressView {
+                text: original.to_owned(),
+                sources: Vec::new(),
+            };
+        }
         let mut view = AddressView {
             text: String::with_capacity(original.len()),
             sources: Vec::with_capacity(original.len()),
@@ -175,6 +184,9 @@ impl AddressView {
 
     /// The range of the original text that `range` of the view stands for.
     pub fn original(&self, range: Range<usize>) -> Range<usize> {
+        if self.sources.is_empty() {
+            return range;
+        }
         let first = self.sources.partition_point(|(at, _)| *at < range.start);
         let last = self.sources.partition_point(|(at, _)| *at < range.end);
         match (self.sources.get(first), last.checked_sub(1)) {
@@ -191,6 +203,14 @@ impl AddressView {
             self.sources.pop();
         }
     }
+}
+
+/// A character the view may read otherwise, or that starts a form that it may.
+fn needs_reading(c: char) -> bool {
+    if c.is_ascii() {
+        return matches!(c, '@' | '[' | '(' | '{');
+    }
+    is_invisible(c) || read_as(c) != c
 }
 
 /// A written-out dot or at sign at the start of `text`: what it stands for and its length.

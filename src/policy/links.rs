@@ -28,7 +28,14 @@ static UNICODE_NAME: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 pub fn find(text: &str, allowed_domains: &[String]) -> Vec<Hit> {
-    let view = AddressView::of(text);
+    find_in(&AddressView::of(text), allowed_domains)
+}
+
+/// As [`find`], in the address view of a text.
+pub fn find_in(view: &AddressView, allowed_domains: &[String]) -> Vec<Hit> {
+    if !view.text.contains('.') {
+        return Vec::new();
+    }
     let mut finder = LinkFinder::new();
     finder.kinds(&[LinkKind::Url, LinkKind::Email]);
     finder.url_must_have_scheme(false);
@@ -36,8 +43,10 @@ pub fn find(text: &str, allowed_domains: &[String]) -> Vec<Hit> {
         .links(&view.text)
         .filter(|link| *link.kind() == LinkKind::Url)
         .map(|link| (link.start()..link.end(), link.as_str()));
-    let unicode_names = UNICODE_NAME
-        .find_iter(&view.text)
+    let unicode_names = has_unicode_label(&view.text)
+        .then(|| UNICODE_NAME.find_iter(&view.text))
+        .into_iter()
+        .flatten()
         .map(|m| (m.range(), m.as_str()));
     let mut hits: Vec<Hit> = links
         .chain(unicode_names)
@@ -56,6 +65,13 @@ pub fn find(text: &str, allowed_domains: &[String]) -> Vec<Hit> {
     hits.sort_by_key(|hit| hit.range.start);
     hits.dedup_by(|a, b| a.range.start < b.range.end && b.range.start < a.range.end);
     hits
+}
+
+/// A dot is followed by a character that is not ASCII: the regex for such
+/// names is slow to run over every text.
+fn has_unicode_label(text: &str) -> bool {
+    text.match_indices('.')
+        .any(|(at, _)| text[at + 1..].chars().next().is_some_and(|c| !c.is_ascii()))
 }
 
 /// `host` is `domain` or one of its subdomains.

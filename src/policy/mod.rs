@@ -120,8 +120,9 @@ impl Policy {
                 range: m.start..m.end,
             })
             .collect();
-        hits.extend(personal::find(text));
-        hits.extend(links::find(text, &self.allowed_domains));
+        let addresses = disguise::AddressView::of(text);
+        hits.extend(personal::find_with(text, &addresses));
+        hits.extend(links::find_in(&addresses, &self.allowed_domains));
         hits.sort_by_key(|h| (h.range.start, h.range.end));
         hits.into_iter()
             .map(|hit| self.finding_at(text, hit))

@@ -19,11 +19,16 @@ use crate::policy::disguise::{self, AddressView};
 const MOST_DIGITS: usize = 15;
 
 pub fn find(text: &str) -> Vec<Hit> {
+    find_with(text, &AddressView::of(text))
+}
+
+/// As [`find`], with the address view of `text` already made.
+pub fn find_with(text: &str, view: &AddressView) -> Vec<Hit> {
     let mut hits = Vec::new();
     for number in numbers(text) {
         find_in_number(&number, &mut hits);
     }
-    hits.extend(emails(text));
+    hits.extend(emails(view));
     hits
 }
 
@@ -234,8 +239,10 @@ fn is_korean_number(national: &str) -> bool {
     (prefix + 7..=prefix + 8).contains(&bytes.len())
 }
 
-fn emails(text: &str) -> Vec<Hit> {
-    let view = AddressView::of(text);
+fn emails(view: &AddressView) -> Vec<Hit> {
+    if !view.text.contains('@') {
+        return Vec::new();
+    }
     let mut finder = LinkFinder::new();
     finder.kinds(&[LinkKind::Email]);
     finder

@@ -57,11 +57,20 @@ pub struct TermError {
 /// Banned and suspect terms with their allow-list, ready to search texts.
 #[derive(Clone)]
 pub struct TermList {
+    plain: Matcher,
+    /// The masked forms (`f*ck`), many and only needed where a text has a `*`.
+    masked: Matcher,
+    terms: usize,
+    allowed: usize,
+}
+
+/// Patterns in one Aho-Corasick automaton.
+#[derive(Clone)]
+struct Matcher {
     automaton: AhoCorasick,
     /// For each pattern of the automaton, the range of `patterns` that fold to it.
     groups: Vec<Range<usize>>,
     patterns: Vec<Pattern>,
-    terms: usize,
 }
 
 /// What a pattern is listed for.
@@ -110,32 +119,25 @@ impl TermList {
             (Role::Term(TermKind::Suspect), suspect),
             (Role::Allowed, allowed),
         ];
-        let mut folded = Vec::with_capacity(banned.len() + suspect.len() + allowed.len());
+        let mut plain = Vec::with_capacity(banned.len() + suspect.len() + allowed.len());
+        let mut masked = Vec::new();
         let mut order = 0;
         for (role, list) in lists {
             for written in list {
                 let (key, pattern) = Pattern::parse(written, role, order)?;
                 if role != Role::Allowed {
-                    folded.extend(pattern.masked(&key));
-                    folded.extend(pattern.typed_on_english_keys(&key));
+                    masked.extend(pattern.masked(&key));
+                    plain.extend(pattern.typed_on_english_keys(&key));
                 }
-                folded.push((key, pattern));
+                plain.push((key, pattern));
                 order += 1;
             }
         }
-        let (keys, groups, patterns) = group_by_key(folded);
-        let automaton = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .build(&keys)
-            .map_err(|error| TermError {
-                pattern: String::new(),
-                reason: format!("the term list cannot be compiled: {error}"),
-            })?;
         Ok(TermList {
-            automaton,
-            groups,
-            patterns,
+            plain: Matcher::new(plain)?,
+            masked: Matcher::new(masked)?,
             terms: banned.len() + suspect.len(),
+            allowed: allowed.len(),
         })
     }
 
@@ -149,26 +151,10 @@ impl TermList {
             Role::Term(kind) => found.push((span, kind, pattern)),
             Role::Allowed => allowed.push(span),
         };
-        for hit in self.automaton.find_overlapping_iter(&folded.key) {
-            let Some(first) = folded.slot_at(hit.start()) else {
-                continue;
-            };
-            for pattern in self.group(hit.pattern().as_usize()) {
-                if let Some(span) = pattern.span(&folded.slots, first) {
-                    keep(span, pattern);
-                }
-            }
-        }
         let glued = folded.glued();
-        for hit in self.automaton.find_overlapping_iter(&glued.key) {
-            let Ok(first) = glued.chars.binary_search_by_key(&hit.start(), |c| c.0) else {
-                continue;
-            };
-            for pattern in self.group(hit.pattern().as_usize()) {
-                if let Some(span) = pattern.glued_span(&folded.slots, &glued, first) {
-                    keep(span, pattern);
-                }
-            }
+        self.plain.search(&folded, &glued, &mut keep);
+        if folded.key.contains(&b'*') {
+            self.masked.search(&folded, &glued, &mut keep);
         }
         found.retain(|(span, _, _)| !allowed.iter().any(|allow| contains(allow, span)));
         found.sort_by_key(|(span, kind, pattern)| {
@@ -193,10 +179,6 @@ impl TermList {
             .collect()
     }
 
-    fn group(&self, key: usize) -> &[Pattern] {
-        &self.patterns[self.groups[key].clone()]
-    }
-
     /// The number of banned and suspect patterns.
     pub fn len(&self) -> usize {
         self.terms
@@ -211,8 +193,63 @@ impl fmt::Debug for TermList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TermList")
             .field("terms", &self.terms)
-            .field("allowed", &(self.patterns.len() - self.terms))
+            .field("allowed", &self.allowed)
             .finish_non_exhaustive()
+    }
+}
+
+impl Matcher {
+    fn new(folded: Vec<(Vec<u8>, Pattern)>) -> Result<Matcher, TermError> {
+        let (keys, groups, patterns) = group_by_key(folded);
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&keys)
+            .map_err(|error| TermError {
+                pattern: String::new(),
+                reason: format!("the term list cannot be compiled: {error}"),
+            })?;
+        Ok(Matcher {
+            automaton,
+            groups,
+            patterns,
+        })
+    }
+
+    /// Gives `keep` every pattern found in the folded text, and every one
+    /// found across words in its glued form.
+    fn search<'a>(
+        &'a self,
+        folded: &Folded,
+        glued: &Glued,
+        keep: &mut impl FnMut(Range<usize>, &'a Pattern),
+    ) {
+        for hit in self.automaton.find_overlapping_iter(&folded.key) {
+            let Some(first) = folded.slot_at(hit.start()) else {
+                continue;
+            };
+            for pattern in self.group(hit.pattern().as_usize()) {
+                if let Some(span) = pattern.span(&folded.slots, first) {
+                    keep(span, pattern);
+                }
+            }
+        }
+        if glued.chars.len() == folded.slots.len() {
+            return; // no space to glue across
+        }
+        for hit in self.automaton.find_overlapping_iter(&glued.key) {
+            let Ok(first) = glued.chars.binary_search_by_key(&hit.start(), |c| c.0) else {
+                continue;
+            };
+            for pattern in self.group(hit.pattern().as_usize()) {
+                if let Some(span) = pattern.glued_span(&folded.slots, glued, first) {
+                    keep(span, pattern);
+                }
+            }
+        }
+    }
+
+    fn group(&self, key: usize) -> &[Pattern] {
+        &self.patterns[self.groups[key].clone()]
     }
 }
 
