@@ -268,6 +268,21 @@ mod tests {
         }
     }
 
+    proptest! {
+        #[test]
+        fn findings_stay_inside_any_text(
+            text in prop_oneof![
+                "\\PC{0,80}",
+                "[0-9٠-٩०-९𝟎-𝟗０-９ .\\-_/,+()\u{ad}\u{2063}@＠。．\\[\\]a-z한국시발ㆍ*']{0,60}",
+            ]
+        ) {
+            let length = text.chars().count();
+            for finding in POLICY.scan(&text) {
+                prop_assert!(finding.start <= finding.end && finding.end <= length, "{finding:?}");
+            }
+        }
+    }
+
     #[test]
     fn the_built_in_policy_lets_the_innocent_list_through() {
         let words = include_str!("../../tests/policy/innocent-words.txt");
