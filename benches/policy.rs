@@ -132,6 +132,23 @@ fn scan(c: &mut Criterion) {
     group.finish();
 }
 
+/// The detectors of personal information and links on their own, which the
+/// policy scan runs besides the terms.
+fn detectors(c: &mut Criterion) {
+    use comment_desk::policy::{links, personal};
+    let allowed = vec!["joongang.co.kr".to_owned()];
+    let mut group = c.benchmark_group("detectors_250_chars");
+    for (name, text) in comments() {
+        group.bench_function(format!("personal/{name}"), |b| {
+            b.iter(|| personal::find(black_box(&text)))
+        });
+        group.bench_function(format!("links/{name}"), |b| {
+            b.iter(|| links::find(black_box(&text), &allowed))
+        });
+    }
+    group.finish();
+}
+
 /// The comment text rule (`CommentBody::parse`): NFC, forbidden characters,
 /// fillers, trimming and the count, on the same comments and on Korean typed
 /// as decomposed jamo, which NFC has to compose.
@@ -160,5 +177,5 @@ fn build(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, find, scan, text_rule, build);
+criterion_group!(benches, find, scan, detectors, text_rule, build);
 criterion_main!(benches);

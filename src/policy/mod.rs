@@ -6,6 +6,7 @@
 //! links); the rules that depend on the author (repeats, flooding, new
 //! commenters) are applied by the comment service with the same `Finding`s.
 
+pub mod disguise;
 pub mod file;
 pub mod links;
 pub mod live;
@@ -119,8 +120,9 @@ impl Policy {
                 range: m.start..m.end,
             })
             .collect();
-        hits.extend(personal::find(text));
-        hits.extend(links::find(text, &self.allowed_domains));
+        let addresses = disguise::AddressView::of(text);
+        hits.extend(personal::find_with(text, &addresses));
+        hits.extend(links::find_in(&addresses, &self.allowed_domains));
         hits.sort_by_key(|h| (h.range.start, h.range.end));
         hits.into_iter()
             .map(|hit| self.finding_at(text, hit))
@@ -264,6 +266,40 @@ mod tests {
             let cleaned = clean(&text).unwrap();
             prop_assert_eq!(decision(&clean(&padded).unwrap()), decision(&cleaned), "after the text rule");
         }
+    }
+
+    proptest! {
+        #[test]
+        fn findings_stay_inside_any_text(
+            text in prop_oneof![
+                "\\PC{0,80}",
+                "[0-9٠-٩०-९𝟎-𝟗０-９ .\\-_/,+()\u{ad}\u{2063}@＠。．\\[\\]a-z한국시발ㆍ*']{0,60}",
+            ]
+        ) {
+            let length = text.chars().count();
+            for finding in POLICY.scan(&text) {
+                prop_assert!(finding.start <= finding.end && finding.end <= length, "{finding:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_built_in_policy_lets_the_innocent_list_through() {
+        let words = include_str!("../../tests/policy/innocent-words.txt");
+        let flagged: Vec<String> = words
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty() && !line.starts_with('#'))
+            .filter_map(|line| {
+                let findings = POLICY.scan(line);
+                (!findings.is_empty()).then(|| format!("{line:?}: {findings:?}"))
+            })
+            .collect();
+        assert!(
+            flagged.is_empty(),
+            "innocent text flagged:\n{}",
+            flagged.join("\n")
+        );
     }
 
     #[test]

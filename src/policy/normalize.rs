@@ -3,13 +3,23 @@
 //! `sh1t`, `씨~발` or `ㅅㅣㅂㅏㄹ` look like the word they hide.
 //!
 //! Folding, in order:
-//! 1. The text is split into chunks on white space and apostrophes (so that
-//!    "he'll" stays two words and never reads as "hell").
+//! 1. The text is split into chunks on white space, and before the apostrophe
+//!    of a contraction (`'s`, `'t`, `'d`, `'m`, `'ll`, `'re`, `'ve`), so that
+//!    "he'll" stays two words and never reads as "hell". A contraction is
+//!    sealed: the term matcher never reads it as one word with the words
+//!    around it ([`Folded::glued`]), so "let's hit" is not "s hit".
+//!    Any other apostrophe is a symbol inside a word (`fu'ck`).
 //! 2. Each character is decomposed (NFKD: full-width and compatibility forms,
 //!    accents dropped), lowercased, and Hangul is spelt out as jamo: syllables
 //!    are decomposed, and final consonants become the matching initial ones,
 //!    compound finals split (ㄺ → ㄹㄱ), so `시발` and `ㅅㅣㅂㅏㄹ` agree.
+//!    Decimal digits of any script become ASCII digits; a letter of another
+//!    script that looks like a Latin letter or digit (Cyrillic `с`, Armenian
+//!    `ս`; the confusables of UTS #39) becomes that letter. Middle dots,
+//!    the araea `ㆍ` among them, are symbols.
 //! 3. Inside a chunk, symbols are dropped: `f.u.c.k` and `씨~발` are one word.
+//!    In a Korean word, digits between letters are dropped too (`시1발`); in
+//!    a Latin word, a `*` between letters is kept as a masked letter (`f*ck`).
 //! 4. A run of chunks that are each one letter or one syllable is glued into
 //!    one word (`f u c k`, `시 발`); a longer chunk is never glued to a
 //!    neighbour, so `시 발표` stays two words.
@@ -28,6 +38,8 @@
 
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
+use super::disguise;
+
 /// The folded form used for matching terms and for detecting repeated comments.
 /// Idempotent: `fold(&fold(x)) == fold(x)`.
 pub fn fold(text: &str) -> String {
@@ -44,6 +56,17 @@ pub(crate) struct Folded {
     /// unambiguous: below 0x80 ASCII, up to 0xBF a jamo, above a UTF-8 lead byte.
     pub key: Vec<u8>,
     pub slots: Vec<Slot>,
+}
+
+/// The folded text with the words glued where the text allows it (see
+/// [`Folded::glued`]), for finding a term split anywhere (`fu ck`).
+#[derive(Debug, Clone)]
+pub(crate) struct Glued {
+    /// The key without the spaces between words that may be glued.
+    pub key: Vec<u8>,
+    /// For each character of `key`: its byte offset there, its slot, and the
+    /// number of the folded word it belongs to.
+    pub chars: Vec<(usize, usize, usize)>,
 }
 
 /// One character of the folded text. The space between words has a slot too.
@@ -68,6 +91,9 @@ pub(crate) struct Slot {
     pub word_start: bool,
     /// A word, or a part of a word set off by symbols or spaces, ends here.
     pub word_end: bool,
+    /// For the space between words: the words on either side may be read as
+    /// one (not around a contraction such as `'s`).
+    pub gluable: bool,
 }
 
 impl Folded {
@@ -80,9 +106,37 @@ impl Folded {
                 key: Vec::with_capacity(text.len()),
                 slots: Vec::with_capacity(text.len()),
             },
+            sealed: false,
         };
         folder.fold(text);
         folder.out
+    }
+
+    /// The folded text with every gluable space left out: "fu ck" reads as
+    /// "fuck". A match there that crosses a space must cover whole words,
+    /// so "시 발표" is not "시발"; the term matcher checks that.
+    pub fn glued(&self) -> Glued {
+        let mut glued = Glued {
+            key: Vec::with_capacity(self.key.len()),
+            chars: Vec::with_capacity(self.slots.len()),
+        };
+        let mut word = 0;
+        for (index, slot) in self.slots.iter().enumerate() {
+            let is_space = slot.start.is_none() && slot.end.is_none() && slot.ch == ' ';
+            if is_space {
+                word += 1;
+                if slot.gluable {
+                    continue;
+                }
+            }
+            let end = self
+                .slots
+                .get(index + 1)
+                .map_or(self.key.len(), |next| next.byte);
+            glued.chars.push((glued.key.len(), index, word));
+            glued.key.extend_from_slice(&self.key[slot.byte..end]);
+        }
+        glued
     }
 
     /// The index of the slot that starts at `byte` of the key.
@@ -113,6 +167,8 @@ enum Class {
     Alnum,
     /// `!`, `|`, `@` or `$`: a letter in disguise, or punctuation.
     Leet,
+    /// `*`: a masked letter between letters of a Latin word, or punctuation.
+    Mask,
 }
 
 /// A decomposed character of a chunk, before the word it belongs to is known.
@@ -143,42 +199,49 @@ enum Size {
 struct Folder {
     items: Vec<Item>,
     out: Folded,
+    /// The last word emitted was a contraction, not to be glued to the next.
+    sealed: bool,
 }
 
 impl Folder {
     fn fold(&mut self, text: &str) {
         // Items of a run of short chunks wait here until the run ends.
         let mut run_start: Option<usize> = None;
-        for (offset, chunk) in chunks(text) {
+        // Whether a chunk of the run is a contraction.
+        let mut run_sealed = false;
+        for (offset, chunk, contraction) in chunks(text) {
             let begin = self.items.len();
             push_items(chunk, offset, &mut self.items);
             match size(&self.items[begin..]) {
                 Size::Empty => self.items.truncate(begin),
                 Size::Short => {
                     run_start.get_or_insert(begin);
+                    run_sealed |= contraction;
                 }
                 Size::Long => {
                     if let Some(start) = run_start.take() {
-                        self.emit_word(start, begin);
+                        self.emit_word(start, begin, std::mem::take(&mut run_sealed));
                     }
-                    self.emit_word(begin, self.items.len());
+                    self.emit_word(begin, self.items.len(), contraction);
                     self.items.clear();
                 }
             }
         }
         if let Some(start) = run_start {
-            self.emit_word(start, self.items.len());
+            self.emit_word(start, self.items.len(), run_sealed);
         }
     }
 
-    /// Appends the items `start..end` as one word, collapsing repeated characters.
-    fn emit_word(&mut self, start: usize, end: usize) {
+    /// Appends the items `start..end` as one word, collapsing repeated characters;
+    /// a word that holds a contraction is not glued to its neighbours.
+    fn emit_word(&mut self, start: usize, end: usize, contraction: bool) {
         let items = &self.items[start..end];
         let latin = is_latin(items);
         let out = &mut self.out;
         if !out.slots.is_empty() {
-            out.push(separator());
+            out.push(separator(!self.sealed && !contraction));
         }
+        self.sealed = contraction;
         let first_slot = out.slots.len();
         let mut pending_break = false;
         let mut previous_source: Option<char> = None;
@@ -209,7 +272,7 @@ impl Folder {
     }
 }
 
-fn separator() -> Slot {
+fn separator(gluable: bool) -> Slot {
     Slot {
         byte: 0,
         ch: ' ',
@@ -219,6 +282,7 @@ fn separator() -> Slot {
         stretched: false,
         word_start: false,
         word_end: false,
+        gluable,
     }
 }
 
@@ -232,6 +296,7 @@ fn open(ch: char, item: &Item, breaks: bool) -> Slot {
         stretched: false,
         word_start: breaks,
         word_end: false,
+        gluable: false,
     }
 }
 
@@ -249,15 +314,45 @@ fn extend(slot: &mut Slot, item: &Item, repeats_source: bool) {
     }
 }
 
-/// Splits on white space and apostrophes, with the byte offset of each chunk.
-fn chunks(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.split(is_chunk_break)
+/// Splits on white space and before contractions, with the byte offset of
+/// each chunk and whether it is a contraction (`'ll` of "he'll").
+fn chunks(text: &str) -> impl Iterator<Item = (usize, &str, bool)> {
+    text.split(char::is_whitespace)
         .filter(|chunk| !chunk.is_empty())
-        .map(move |chunk| (chunk.as_ptr() as usize - text.as_ptr() as usize, chunk))
+        .flat_map(split_contractions)
+        .map(move |(chunk, contraction)| {
+            let offset = chunk.as_ptr() as usize - text.as_ptr() as usize;
+            (offset, chunk, contraction)
+        })
 }
 
-fn is_chunk_break(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '\'' | '`' | '\u{2018}' | '\u{2019}' | '\u{FF07}')
+/// "he'll" → "he", "'ll"; "fu'ck" stays whole.
+fn split_contractions(chunk: &str) -> Vec<(&str, bool)> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for (at, c) in chunk.char_indices() {
+        if at > start && is_apostrophe(c) && is_contraction(&chunk[at + c.len_utf8()..]) {
+            parts.push((&chunk[start..at], start > 0));
+            start = at;
+        }
+    }
+    parts.push((&chunk[start..], start > 0));
+    parts
+}
+
+fn is_apostrophe(c: char) -> bool {
+    matches!(c, '\'' | '`' | '\u{2018}' | '\u{2019}' | '\u{FF07}')
+}
+
+/// What follows an apostrophe is an English contraction, up to the end of the
+/// chunk or a character that is not a letter ("it's", "we'll.", "can't!").
+fn is_contraction(rest: &str) -> bool {
+    let letters = rest
+        .find(|c: char| !c.is_alphabetic())
+        .map_or(rest, |end| &rest[..end]);
+    ["s", "t", "d", "m", "ll", "re", "ve"]
+        .iter()
+        .any(|suffix| letters.eq_ignore_ascii_case(suffix))
 }
 
 /// Decomposes the characters of one chunk into items, dropping symbols.
@@ -301,6 +396,8 @@ fn classify(ch: char) -> Option<Class> {
         Some(Class::Alnum)
     } else if matches!(ch, '!' | '|' | '@' | '$') {
         Some(Class::Leet)
+    } else if ch == '*' {
+        Some(Class::Mask)
     } else if !ch.is_ascii() && ch.is_alphanumeric() {
         Some(Class::Alnum)
     } else {
@@ -319,6 +416,13 @@ fn fold_char(c: char, emit: &mut impl FnMut(char)) {
     if c.is_ascii() {
         return emit(c.to_ascii_lowercase());
     }
+    if let Some(digit) = disguise::ascii_digit(c) {
+        return emit(digit);
+    }
+    if disguise::is_middle_dot(c) {
+        // A symbol: `씨ㆍ발` is `씨.발`, not a syllable with an old vowel.
+        return emit('.');
+    }
     if let Some((lead, vowel, tail)) = hangul_syllable(c) {
         emit(lead);
         emit(vowel);
@@ -332,11 +436,27 @@ fn fold_char(c: char, emit: &mut impl FnMut(char)) {
             // Lowercasing can give back a composed letter (İ → i̇): decompose again.
             decompose_compatible(lower, |e| {
                 if !is_combining_mark(e) {
-                    final_as_initials(e, emit);
+                    match latin_look_alike(e) {
+                        Some(latin) => emit(latin),
+                        None => final_as_initials(e, emit),
+                    }
                 }
             });
         }
     });
+}
+
+/// The Latin letter or digit a letter of another script imitates (UTS #39
+/// skeleton), for scripts that have such look-alikes. ASCII, jamo and CJK
+/// pass: the skeleton also maps characters to others that are no letters.
+fn latin_look_alike(c: char) -> Option<char> {
+    if c.is_ascii() || c >= '\u{3000}' || is_jamo(c) || !c.is_alphanumeric() {
+        return None;
+    }
+    let mut buffer = [0; 4];
+    let mut skeleton = unicode_security::skeleton(c.encode_utf8(&mut buffer));
+    let first = skeleton.next()?;
+    (skeleton.next().is_none() && first.is_ascii_alphanumeric()).then(|| first.to_ascii_lowercase())
 }
 
 const SYLLABLE_FIRST: u32 = 0xAC00;
@@ -437,7 +557,10 @@ fn resolve(items: &[Item], index: usize, latin: bool) -> Option<char> {
     match (item.class, item.ch) {
         (Class::Alnum, 'l') => Some('i'),
         (Class::Alnum, digit) if latin && digit.is_ascii_digit() => Some(digit_as_letter(digit)),
+        (Class::Alnum, digit) if digit.is_ascii_digit() && between_jamo(items, index) => None,
         (Class::Alnum, ch) => Some(ch),
+        (Class::Mask, _) if latin && between_letters(items, index) => Some('*'),
+        (Class::Mask, _) => None,
         (Class::Leet, _) if !latin => None,
         (Class::Leet, '@') => Some('a'),
         (Class::Leet, '$') => Some('s'),
@@ -447,6 +570,24 @@ fn resolve(items: &[Item], index: usize, latin: bool) -> Option<char> {
             .filter(|next| !next.breaks && next.class == Class::Alnum)
             .map(|_| 'i'),
     }
+}
+
+/// Digits inside a Korean word are noise (`시1발`), not a number (`2024년`).
+fn between_jamo(items: &[Item], index: usize) -> bool {
+    // Symbols are dropped from a Korean word, so they do not count as neighbours.
+    let is_letter = |item: &&Item| item.class == Class::Alnum && !item.ch.is_ascii_digit();
+    let before = items[..index].iter().rev().find(is_letter);
+    let after = items[index + 1..].iter().find(is_letter);
+    before.is_some_and(|item| is_jamo(item.ch)) && after.is_some_and(|item| is_jamo(item.ch))
+}
+
+/// A `*` masks letters only between letters (`f*ck`, `f**k`), not around a word.
+fn between_letters(items: &[Item], index: usize) -> bool {
+    let is_mask = |item: &&Item| item.class == Class::Mask;
+    let before = items[..index].iter().rev().find(|item| !is_mask(item));
+    let after = items[index + 1..].iter().find(|item| !is_mask(item));
+    let letter = |item: &Item| item.class == Class::Alnum && item.ch.is_ascii_alphanumeric();
+    before.is_some_and(letter) && after.is_some_and(letter)
 }
 
 fn digit_as_letter(digit: char) -> char {
@@ -519,6 +660,15 @@ mod tests {
             ("ㅄ", "ㅂㅅ", "compound consonant"),
             ("닭", "ㄷㅏㄹㄱ", "compound final"),
             ("ﾲ", "ㅂ", "half-width jamo"),
+            ("fu'ck", "fuck", "an apostrophe inside a word"),
+            ("fu\u{0441}k", "fuck", "a Cyrillic look-alike"),
+            ("\u{0455}h\u{0456}t", "shit", "Cyrillic look-alikes"),
+            ("sh\u{0661}t", "shit", "an Arabic-Indic digit for a letter"),
+            ("시1발", "시발", "a digit inside a Korean word"),
+            ("ㅅ12ㅂ", "ㅅㅂ", "digits between consonants"),
+            ("씨\u{318D}발", "씨발", "the araea as a middle dot"),
+            ("씨·발", "씨발", "a middle dot"),
+            ("f**k", "f*k", "masked letters stay masked"),
         ];
         for (text, word, why) in cases {
             assert_eq!(fold(text), fold(word), "{why}: {text}");
@@ -541,6 +691,11 @@ mod tests {
                 "a syllable is not glued to a longer word",
             ),
             ("he'll", "he i", "an apostrophe separates"),
+            ("it's", "it s", "a contraction"),
+            ("2024년 ٦월", "2024년 6월", "digits of another script"),
+            ("제1회", "제회", "a digit inside a Korean word"),
+            ("*really*", "really", "stars around a word"),
+            ("日本語", "日本語", "ideographs are kept"),
         ];
         for (text, expected, why) in cases {
             assert_eq!(fold(text), fold(expected), "{why}: {text}");
@@ -548,6 +703,18 @@ mod tests {
         assert_eq!(fold("2024"), "2024");
         assert_eq!(fold("a  b   cd"), "ab cd");
         assert_eq!(fold(" ...  "), "");
+    }
+
+    #[test]
+    fn the_glued_text_leaves_out_spaces_except_around_contractions() {
+        let glued = |text: &str| String::from_utf8(Folded::new(text).glued().key).unwrap();
+        assert_eq!(glued("fu ck"), "fuck");
+        assert_eq!(glued("f uc k off"), "fuckof");
+        assert_eq!(glued("let's hit it"), "iet s hitit");
+        assert_eq!(glued("he'll be"), "he i be");
+        let folded = Folded::new("a bc");
+        let words: Vec<usize> = folded.glued().chars.iter().map(|c| c.2).collect();
+        assert_eq!(words, [0, 1, 1]);
     }
 
     #[test]
@@ -585,7 +752,7 @@ mod tests {
 
         #[test]
         fn folding_disguise_prone_text_is_idempotent(
-            text in "[a-zA-Z0-9!|@$.~_' lI1시발씨ㅅㅂㅣㅏㄹ습닭ㄺㅄ ]{0,40}"
+            text in "[a-zA-Z0-9!|@$*.~_'’ lI1시발씨ㅅㅂㅣㅏㄹ습닭ㄺㅄㆍ·с١ ]{0,40}"
         ) {
             let once = fold(&text);
             prop_assert_eq!(fold(&once), once);

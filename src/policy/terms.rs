@@ -8,9 +8,19 @@
 //! ([`super::normalize`]), and a match is reported at the byte offsets of the
 //! text as written, covering the whole disguised word ("s.h.i.t", "씨~발").
 //!
+//! Each banned or suspect term is also sought as it is disguised in ways the
+//! folding cannot undo by itself: with letters masked by `*` (`f*ck`, `f**k`:
+//! one or two letters inside a Latin term), and, for a Korean term of two
+//! syllables or more, as typed on an English keyboard in the 2-set layout
+//! (`tlqkf` for 시발, `qudtls` for 병신). A keyboard match counts only where
+//! the letters of the whole word can be typed Korean (consonant, vowel,
+//! consonants), so "slalom" is not 니미 and a suffix (`tlqkfsha`, 시발놈) is.
+//!
 //! All patterns go into one Aho-Corasick automaton at [`TermList::new`]; `find`
-//! folds the text once, runs the automaton once, and checks word boundaries per
-//! hit, so a 250-character comment is checked against 10,000 terms in
+//! folds the text once and runs the automaton twice: over the folded text, and
+//! over it with the spaces between words left out ([`Folded::glued`]), where
+//! a match must cross a space and cover whole words (`fu ck`, `개 새끼`, but
+//! not "시 발표"). A 250-character comment is checked against 10,000 terms in
 //! microseconds.
 
 use std::fmt;
@@ -18,7 +28,7 @@ use std::ops::Range;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
-use super::normalize::{Folded, Slot};
+use super::normalize::{Folded, Glued, Slot};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TermKind {
@@ -47,11 +57,20 @@ pub struct TermError {
 /// Banned and suspect terms with their allow-list, ready to search texts.
 #[derive(Clone)]
 pub struct TermList {
+    plain: Matcher,
+    /// The masked forms (`f*ck`), many and only needed where a text has a `*`.
+    masked: Matcher,
+    terms: usize,
+    allowed: usize,
+}
+
+/// Patterns in one Aho-Corasick automaton.
+#[derive(Clone)]
+struct Matcher {
     automaton: AhoCorasick,
     /// For each pattern of the automaton, the range of `patterns` that fold to it.
     groups: Vec<Range<usize>>,
     patterns: Vec<Pattern>,
-    terms: usize,
 }
 
 /// What a pattern is listed for.
@@ -73,8 +92,21 @@ struct Pattern {
     /// `word*`: may end inside a word.
     open_end: bool,
     /// The run length of each folded character: `ass` needs two s, `as` has one.
+    /// 0 for a masked letter (`*`), which any run of stars fits.
     runs: Box<[u16]>,
+    /// Korean as typed on an English keyboard: the word must be typeable Korean.
+    keyboard: bool,
 }
+
+/// The 2-set (두벌식) keyboard: the key of each initial consonant, U+1100–U+1112.
+const LEAD_KEYS: [&str; 19] = [
+    "r", "R", "s", "e", "E", "f", "a", "q", "Q", "t", "T", "d", "w", "W", "c", "z", "x", "v", "g",
+];
+/// The keys of each vowel, U+1161–U+1175.
+const VOWEL_KEYS: [&str; 21] = [
+    "k", "o", "i", "O", "j", "p", "u", "P", "h", "hk", "ho", "hl", "y", "n", "nj", "np", "nl", "b",
+    "m", "ml", "l",
+];
 
 impl TermList {
     pub fn new(
@@ -87,48 +119,42 @@ impl TermList {
             (Role::Term(TermKind::Suspect), suspect),
             (Role::Allowed, allowed),
         ];
-        let mut folded = Vec::with_capacity(banned.len() + suspect.len() + allowed.len());
+        let mut plain = Vec::with_capacity(banned.len() + suspect.len() + allowed.len());
+        let mut masked = Vec::new();
+        let mut order = 0;
         for (role, list) in lists {
             for written in list {
-                let order = folded.len();
-                folded.push(Pattern::parse(written, role, order)?);
+                let (key, pattern) = Pattern::parse(written, role, order)?;
+                if role != Role::Allowed {
+                    masked.extend(pattern.masked(&key));
+                    plain.extend(pattern.typed_on_english_keys(&key));
+                }
+                plain.push((key, pattern));
+                order += 1;
             }
         }
-        let (keys, groups, patterns) = group_by_key(folded);
-        let automaton = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .build(&keys)
-            .map_err(|error| TermError {
-                pattern: String::new(),
-                reason: format!("the term list cannot be compiled: {error}"),
-            })?;
         Ok(TermList {
-            automaton,
-            groups,
-            patterns,
+            plain: Matcher::new(plain)?,
+            masked: Matcher::new(masked)?,
             terms: banned.len() + suspect.len(),
+            allowed: allowed.len(),
         })
     }
 
     /// The banned and suspect terms found in `text`, in order of start; one
     /// match per span and kind, and none inside a match of the allow-list.
-    pub fn find(&self, text: &str) -> Vec<TermMatch> {
+    pub fn find<'a>(&'a self, text: &str) -> Vec<TermMatch> {
         let folded = Folded::new(text);
         let mut found: Vec<(Range<usize>, TermKind, &Pattern)> = Vec::new();
         let mut allowed: Vec<Range<usize>> = Vec::new();
-        for hit in self.automaton.find_overlapping_iter(&folded.key) {
-            let Some(first) = folded.slot_at(hit.start()) else {
-                continue;
-            };
-            for pattern in &self.patterns[self.groups[hit.pattern().as_usize()].clone()] {
-                let Some(span) = pattern.span(&folded.slots, first) else {
-                    continue;
-                };
-                match pattern.role {
-                    Role::Term(kind) => found.push((span, kind, pattern)),
-                    Role::Allowed => allowed.push(span),
-                }
-            }
+        let mut keep = |span: Range<usize>, pattern: &'a Pattern| match pattern.role {
+            Role::Term(kind) => found.push((span, kind, pattern)),
+            Role::Allowed => allowed.push(span),
+        };
+        let glued = folded.glued();
+        self.plain.search(&folded, &glued, &mut keep);
+        if folded.key.contains(&b'*') {
+            self.masked.search(&folded, &glued, &mut keep);
         }
         found.retain(|(span, _, _)| !allowed.iter().any(|allow| contains(allow, span)));
         found.sort_by_key(|(span, kind, pattern)| {
@@ -167,8 +193,63 @@ impl fmt::Debug for TermList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TermList")
             .field("terms", &self.terms)
-            .field("allowed", &(self.patterns.len() - self.terms))
+            .field("allowed", &self.allowed)
             .finish_non_exhaustive()
+    }
+}
+
+impl Matcher {
+    fn new(folded: Vec<(Vec<u8>, Pattern)>) -> Result<Matcher, TermError> {
+        let (keys, groups, patterns) = group_by_key(folded);
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&keys)
+            .map_err(|error| TermError {
+                pattern: String::new(),
+                reason: format!("the term list cannot be compiled: {error}"),
+            })?;
+        Ok(Matcher {
+            automaton,
+            groups,
+            patterns,
+        })
+    }
+
+    /// Gives `keep` every pattern found in the folded text, and every one
+    /// found across words in its glued form.
+    fn search<'a>(
+        &'a self,
+        folded: &Folded,
+        glued: &Glued,
+        keep: &mut impl FnMut(Range<usize>, &'a Pattern),
+    ) {
+        for hit in self.automaton.find_overlapping_iter(&folded.key) {
+            let Some(first) = folded.slot_at(hit.start()) else {
+                continue;
+            };
+            for pattern in self.group(hit.pattern().as_usize()) {
+                if let Some(span) = pattern.span(&folded.slots, first) {
+                    keep(span, pattern);
+                }
+            }
+        }
+        if glued.chars.len() == folded.slots.len() {
+            return; // no space to glue across
+        }
+        for hit in self.automaton.find_overlapping_iter(&glued.key) {
+            let Ok(first) = glued.chars.binary_search_by_key(&hit.start(), |c| c.0) else {
+                continue;
+            };
+            for pattern in self.group(hit.pattern().as_usize()) {
+                if let Some(span) = pattern.glued_span(&folded.slots, glued, first) {
+                    keep(span, pattern);
+                }
+            }
+        }
+    }
+
+    fn group(&self, key: usize) -> &[Pattern] {
+        &self.patterns[self.groups[key].clone()]
     }
 }
 
@@ -206,8 +287,67 @@ impl Pattern {
             open_start,
             open_end,
             runs,
+            keyboard: false,
         };
         Ok((folded.key, pattern))
+    }
+
+    /// The pattern with one or two letters inside masked by `*`, for a term
+    /// of Latin letters only (`fuck` → `f*ck`, `fu*k`, `f*k`).
+    fn masked(&self, key: &[u8]) -> Vec<(Vec<u8>, Pattern)> {
+        let letters = key.len();
+        if letters != self.runs.len() || letters < 3 || !key.iter().all(u8::is_ascii_lowercase) {
+            return Vec::new();
+        }
+        let mut variants = Vec::new();
+        for from in 1..letters - 1 {
+            for to in (from + 1..letters).take(2) {
+                let masked_key = [&key[..from], b"*", &key[to..]].concat();
+                let runs = [&self.runs[..from], &[0], &self.runs[to..]].concat();
+                let variant = Pattern {
+                    runs: runs.into_boxed_slice(),
+                    ..self.clone()
+                };
+                variants.push((masked_key, variant));
+            }
+        }
+        variants
+    }
+
+    /// The pattern as typed on an English keyboard, for a Korean term of two
+    /// syllables or more (`시발` → `tlqkf`); one or two keys would match
+    /// ordinary English words.
+    fn typed_on_english_keys(&self, key: &[u8]) -> Option<(Vec<u8>, Pattern)> {
+        if key.len() != self.runs.len() {
+            return None;
+        }
+        let mut keys = String::new();
+        let mut vowels = 0;
+        // In the key, each modern jamo is one byte (see `Folded::key`).
+        for (byte, run) in key.iter().zip(self.runs.iter()) {
+            let typed = match byte {
+                0x80..=0x92 => LEAD_KEYS[usize::from(byte - 0x80)],
+                0xA0..=0xB4 => {
+                    vowels += 1;
+                    VOWEL_KEYS[usize::from(byte - 0xA0)]
+                }
+                _ => return None,
+            };
+            for _ in 0..*run {
+                keys.push_str(typed);
+            }
+        }
+        if vowels < 2 {
+            return None;
+        }
+        let typed = Folded::new(&keys);
+        let runs = typed.slots.iter().map(|slot| slot.run).collect();
+        let variant = Pattern {
+            runs,
+            keyboard: true,
+            ..self.clone()
+        };
+        Some((typed.key, variant))
     }
 
     /// The span of the original text matched when the folded pattern was found
@@ -220,23 +360,67 @@ impl Pattern {
         if (!self.open_start && !head.word_start) || (!self.open_end && !tail.word_end) {
             return None;
         }
-        let runs_fit = matched
-            .iter()
-            .zip(self.runs.iter())
-            .all(|(slot, run)| run_fits(slot, *run));
-        if !runs_fit {
+        if !self.runs_fit(matched.iter()) {
             return None;
         }
-        let (mut start, mut end) = (head.start?, tail.end?);
+        let (mut from, mut to) = (first, last);
         if self.open_start {
-            let word_start = slots[..=first].iter().rev().find(|slot| slot.word_start);
-            start = word_start.and_then(|slot| slot.start).unwrap_or(start);
+            from = (0..=first)
+                .rev()
+                .find(|i| slots[*i].word_start)
+                .unwrap_or(first);
         }
         if self.open_end {
-            let word_end = slots[last..].iter().find(|slot| slot.word_end);
-            end = word_end.and_then(|slot| slot.end).unwrap_or(end);
+            to = (last..slots.len())
+                .find(|i| slots[*i].word_end)
+                .unwrap_or(last);
         }
+        if self.keyboard && !types_korean(slots[from..=to].iter()) {
+            return None;
+        }
+        // The match itself must cover whole characters ("시바를" is not "시발").
+        let (start, end) = (head.start?, tail.end?);
+        let start = slots[from].start.unwrap_or(start);
+        let end = slots[to].end.unwrap_or(end);
         Some(start..end).filter(|span| span.start < span.end)
+    }
+
+    /// The span matched in the glued text from its character `first`: only a
+    /// match that crosses a space between words and covers them whole, so
+    /// that "fu ck" is found and "시 발표" ("시발" and a syllable more) is not.
+    /// A match inside one word is the first pass's to find.
+    fn glued_span(&self, slots: &[Slot], glued: &Glued, first: usize) -> Option<Range<usize>> {
+        let count = self.runs.len();
+        let chars = glued.chars.get(first..first + count)?;
+        let (head, tail) = (chars.first()?, chars.last()?);
+        let crosses = head.2 != tail.2;
+        let starts_word = first == 0 || glued.chars[first - 1].2 != head.2;
+        let ends_word = glued
+            .chars
+            .get(first + count)
+            .is_none_or(|next| next.2 != tail.2);
+        if !crosses || !starts_word || !ends_word {
+            return None;
+        }
+        let matched = chars.iter().map(|c| &slots[c.1]);
+        // A space kept in the glued text (around a contraction) is not crossed.
+        if matched
+            .clone()
+            .any(|slot| slot.start.is_none() && slot.ch == ' ')
+        {
+            return None;
+        }
+        if !self.runs_fit(matched.clone()) || (self.keyboard && !types_korean(matched)) {
+            return None;
+        }
+        let span = slots[head.1].start?..slots[tail.1].end?;
+        Some(span).filter(|span| span.start < span.end)
+    }
+
+    fn runs_fit<'s>(&self, slots: impl Iterator<Item = &'s Slot>) -> bool {
+        slots
+            .zip(self.runs.iter())
+            .all(|(slot, run)| run_fits(slot, *run))
     }
 }
 
@@ -266,7 +450,55 @@ fn group_by_key(
 /// or longer by repeating a letter ("fuuuck"); "as" is not "ass", and the `il`
 /// of "tilt" (both fold to i) is not the `i` of "tit".
 fn run_fits(slot: &Slot, run: u16) -> bool {
-    slot.run == run || (slot.run > run && slot.stretched)
+    run == 0 || slot.run == run || (slot.run > run && slot.stretched)
+}
+
+/// The letters can be typed as Korean on the 2-set keyboard: each syllable an
+/// initial consonant, a vowel (or a compound one, `hk` ㅘ), and up to two
+/// final consonants. Folded letters: `l` reads as `i`, both vowels.
+fn types_korean<'s>(slots: impl Iterator<Item = &'s Slot>) -> bool {
+    const VOWELS: &[u8] = b"yuiophjkbnm";
+    const CONSONANTS: &[u8] = b"qwertasdfgzxcv";
+    let mut consonants = 0;
+    let mut vowel: Option<u8> = None;
+    let mut syllables = 0;
+    for slot in slots {
+        let Ok(key) = u8::try_from(slot.ch) else {
+            return false;
+        };
+        let run = usize::from(slot.run);
+        if CONSONANTS.contains(&key) {
+            consonants += run;
+            continue;
+        }
+        if !VOWELS.contains(&key) {
+            return false;
+        }
+        let compound =
+            consonants == 0 && run == 1 && vowel.is_some_and(|first| is_compound_vowel(first, key));
+        let starts_syllable = if syllables == 0 {
+            consonants == 1
+        } else {
+            (1..=3).contains(&consonants)
+        };
+        if !compound && (!starts_syllable || run > 1) {
+            return false;
+        }
+        if !compound {
+            syllables += 1;
+        }
+        vowel = (!compound).then_some(key);
+        consonants = 0;
+    }
+    syllables > 0 && consonants <= 2
+}
+
+/// ㅘ ㅙ ㅚ ㅝ ㅞ ㅟ ㅢ, as two keys.
+fn is_compound_vowel(first: u8, second: u8) -> bool {
+    matches!(
+        (first, second),
+        (b'h', b'k' | b'o' | b'i') | (b'n', b'j' | b'p' | b'i') | (b'm', b'i')
+    )
 }
 
 fn contains(outer: &Range<usize>, inner: &Range<usize>) -> bool {
@@ -498,6 +730,129 @@ mod tests {
         ];
         for (text, term, covered, why) in cases {
             assert_finds(&terms, text, term, covered, why);
+        }
+    }
+
+    #[test]
+    fn sees_through_a_word_split_anywhere() {
+        let terms = default_list();
+        let cases = [
+            ("fu ck", "fuck*", "fu ck", "two halves"),
+            ("you fuc k", "fuck*", "fuc k", "a letter split off"),
+            ("f uc k", "fuck*", "f uc k", "three pieces"),
+            ("ass hole", "asshole*", "ass hole", "two words"),
+            ("fu'ck", "fuck*", "fu'ck", "an apostrophe"),
+            (
+                "fu\u{2019}ck",
+                "fuck*",
+                "fu\u{2019}ck",
+                "a typographic apostrophe",
+            ),
+            ("sh'it", "shit*", "sh'it", "an apostrophe"),
+            (
+                "개 새끼",
+                "개새끼*",
+                "개 새끼",
+                "a syllable split off a longer word",
+            ),
+        ];
+        for (text, term, covered, why) in cases {
+            assert_finds(&terms, text, term, covered, why);
+        }
+    }
+
+    #[test]
+    fn sees_through_masked_letters() {
+        let terms = default_list();
+        let cases = [
+            ("f*ck", "fuck*", "f*ck", "one star"),
+            ("f**k off", "fuck*", "f**k", "two stars for two letters"),
+            ("f***k", "fuck*", "f***k", "more stars"),
+            ("f*cking", "fuck*", "f*cking", "a star, then a suffix"),
+            ("sh*t", "shit*", "sh*t", "one star"),
+            ("b*tch", "bitch*", "b*tch", "one star"),
+            ("c*nt", "cunt*", "c*nt", "one star"),
+        ];
+        for (text, term, covered, why) in cases {
+            assert_finds(&terms, text, term, covered, why);
+        }
+    }
+
+    #[test]
+    fn sees_through_look_alike_letters_of_other_scripts() {
+        let terms = default_list();
+        let cases = [
+            ("fu\u{0441}k", "fuck*", "fu\u{0441}k", "Cyrillic es"),
+            ("f\u{057D}ck", "fuck*", "f\u{057D}ck", "Armenian seh"),
+            ("\u{0455}hit", "shit*", "\u{0455}hit", "Cyrillic dze"),
+            ("sh\u{0456}t", "shit*", "sh\u{0456}t", "Ukrainian i"),
+            ("\u{0430}ss", "ass", "\u{0430}ss", "Cyrillic a"),
+            ("b\u{0131}tch", "bitch*", "b\u{0131}tch", "dotless i"),
+            (
+                "sh\u{0661}t",
+                "shit*",
+                "sh\u{0661}t",
+                "an Arabic-Indic digit one",
+            ),
+        ];
+        for (text, term, covered, why) in cases {
+            assert_finds(&terms, text, term, covered, why);
+        }
+    }
+
+    #[test]
+    fn sees_through_digits_and_dots_inside_korean_words() {
+        let terms = default_list();
+        let cases = [
+            ("시1발", "시발*", "시1발", "a digit between syllables"),
+            ("병1신", "병신*", "병1신", "a digit between syllables"),
+            ("ㅅ1ㅂ", "ㅅㅂ", "ㅅ1ㅂ", "a digit between consonants"),
+            ("씨12발놈아", "씨발*", "씨12발놈아", "digits, then a suffix"),
+            (
+                "씨\u{318D}발",
+                "씨발*",
+                "씨\u{318D}발",
+                "the araea as a dot",
+            ),
+            ("씨·발", "씨발*", "씨·발", "a middle dot"),
+        ];
+        for (text, term, covered, why) in cases {
+            assert_finds(&terms, text, term, covered, why);
+        }
+    }
+
+    #[test]
+    fn sees_through_korean_typed_on_an_english_keyboard() {
+        let terms = default_list();
+        let cases = [
+            // Case folding loses the shift key, so 씨 and 시 are typed alike
+            // and the first of the two terms is reported.
+            ("tlqkf", "씨발*", "tlqkf", "시발"),
+            ("TLQKF", "씨발*", "TLQKF", "caps lock"),
+            ("tlqkfshadk", "씨발*", "tlqkfshadk", "시발놈아, a suffix"),
+            ("qudtls", "병신*", "qudtls", "병신"),
+            ("t l q k f", "씨발*", "t l q k f", "spaced"),
+            ("wlfkf", "지랄*", "wlfkf", "지랄"),
+            ("rotoRl", "개새끼*", "rotoRl", "개새끼 with a shifted key"),
+        ];
+        for (text, term, covered, why) in cases {
+            assert_finds(&terms, text, term, covered, why);
+        }
+        let keyboard = list(&["니미*", "개새끼*", "시발*", "ㅅㅂ", "ㅗ"]);
+        for word in [
+            "slalom",
+            "rotor",
+            "rotors",
+            "rotorcraft",
+            "tq",
+            "h",
+            "Hello h",
+        ] {
+            assert!(
+                keyboard.find(word).is_empty(),
+                "{word}: {:?}",
+                keyboard.find(word)
+            );
         }
     }
 

@@ -257,6 +257,113 @@ async fn links_are_held_unless_the_domain_is_allowed() {
     assert_eq!(trusted.status(), 201);
 }
 
+/// Posts each text and asserts the rule it broke and the answer: held (202) or
+/// refused (422), never published.
+async fn assert_never_published(app: &TestApp, user: &TestUser, cases: &[(&str, u16, &str)]) {
+    for (n, (text, status, rule)) in cases.iter().enumerate() {
+        let body = format!("{text} #{n}");
+        let response = app.comment(user, DEMO_ARTICLE, &body).await;
+        assert_eq!(response.status(), *status, "{text}");
+        let answer = json_body(response).await;
+        let listed = if *status == 202 {
+            &answer["reasons"]
+        } else {
+            &answer["violations"]
+        };
+        assert_eq!(rules_of(listed), [*rule], "{text}: {answer}");
+    }
+}
+
+#[tokio::test]
+async fn personal_information_in_disguise_is_never_published() {
+    let app = TestApp::spawn().await;
+    let reader = app.reader().await;
+    let rrn = "resident_registration_number";
+    let cases = [
+        ("주민번호 900101.1234567", 422, rrn),
+        ("900101_1234567", 422, rrn),
+        ("900101/1234567 입니다", 422, rrn),
+        ("900101--1234567", 422, rrn),
+        ("90 01 01-1234567", 422, rrn),
+        ("900101-123 4567", 422, rrn),
+        ("𝟗𝟎𝟎𝟏𝟎𝟏-𝟏𝟐𝟑𝟒𝟓𝟔𝟕", 422, rrn),
+        ("٩٠٠١٠١-١٢٣٤٥٦٧", 422, rrn),
+        ("९००१०१-१२३४५६७", 422, rrn),
+        ("연락 010_1234_5678", 202, "phone_number"),
+        ("010 - 1234 - 5678", 202, "phone_number"),
+        ("010/1234/5678", 202, "phone_number"),
+        ("kim@naver。com", 202, "email_address"),
+        ("kim＠naver.com", 202, "email_address"),
+        ("kim (at) naver.com", 202, "email_address"),
+    ];
+    assert_never_published(&app, &reader, &cases).await;
+    assert_eq!(app.list(LIST).await["total"], 0, "nothing was published");
+}
+
+#[tokio::test]
+async fn links_in_disguise_and_under_any_real_domain_are_held() {
+    let app = TestApp::spawn().await;
+    let reader = app.reader().await;
+    let cases = [
+        ("evil．com/x", 202, "link"),
+        ("evil。com", 202, "link"),
+        ("evil[.]com", 202, "link"),
+        ("buy at evil.shop", 202, "link"),
+        ("evil.한국", 202, "link"),
+        ("evil.xn--3e0b707e", 202, "link"),
+        ("scam.click 로 오세요", 202, "link"),
+        ("bit.ly/x", 202, "link"),
+        ("evil.zip/download", 202, "link"),
+    ];
+    assert_never_published(&app, &reader, &cases).await;
+    let trusted = app
+        .comment(&reader, DEMO_ARTICLE, "원문: joongang．co．kr/article/1")
+        .await;
+    assert_eq!(trusted.status(), 201, "an allowed domain, disguised");
+}
+
+#[tokio::test]
+async fn banned_terms_are_refused_through_splits_masks_and_keyboards() {
+    let app = TestApp::spawn().await;
+    let reader = app.reader().await;
+    let banned = "banned_term";
+    let cases = [
+        ("fu ck", 422, banned),
+        ("fuc k this", 422, banned),
+        ("fu'ck", 422, banned),
+        ("fu\u{0441}k", 422, banned),
+        ("f*ck", 422, banned),
+        ("시1발", 422, banned),
+        ("병1신", 422, banned),
+        ("ㅅ1ㅂ", 422, banned),
+        ("씨\u{318D}발", 422, banned),
+        ("tlqkf", 422, banned),
+        ("qudtls", 422, banned),
+    ];
+    assert_never_published(&app, &reader, &cases).await;
+}
+
+#[tokio::test]
+async fn innocent_numbers_file_names_and_words_are_published() {
+    let app = TestApp::spawn().await;
+    let reader = app.reader().await;
+    let innocent = [
+        "2024.06.19 10:30에 발표된 기사번호 20240619123456",
+        "ISBN 978-89-123-4567-8, 가격 12,000,000원",
+        "2024년 6월 19일, 1,234,567명이 모였다",
+        "see report.pdf, photo.jpg and main.rs, e.g. v2.0",
+        "좋다.그래서 갔다",
+        "let's hit the road, it's hit or miss",
+        "Scunthorpe's assassin took a slalom course",
+        "제1차 세계대전, 시ㆍ군ㆍ구",
+    ];
+    for text in innocent {
+        let response = app.comment(&reader, DEMO_ARTICLE, text).await;
+        let status = response.status();
+        assert_eq!(status, 201, "{text}: {}", json_body(response).await);
+    }
+}
+
 #[tokio::test]
 async fn the_same_text_again_is_refused_as_a_repeat() {
     let app = TestApp::spawn().await;
