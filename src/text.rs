@@ -75,8 +75,10 @@ fn has_long_mark_run(text: &str) -> bool {
 /// General_Category Mn or Me. Not Mc: a spacing mark takes room on the line
 /// like a letter, so a run of them cannot paint over the lines around it.
 fn is_combining_mark(c: char) -> bool {
-    // No mark comes before U+0300; most text never reaches the table.
+    // No mark comes before U+0300, nor among the Hangul syllables: most text
+    // here never reaches the table, whose search would double the rule's time.
     c >= '\u{300}'
+        && !('\u{AC00}'..='\u{D7A3}').contains(&c)
         && matches!(
             c.general_category(),
             GeneralCategory::NonspacingMark | GeneralCategory::EnclosingMark

@@ -143,11 +143,6 @@ async fn invisible_characters_no_longer_hide_text_from_the_policy() {
             "see evil.c\u{2063}om",
             "link",
         ),
-        (
-            "a phone number in tag characters",
-            &*format!("Nice piece.{tags}"),
-            "",
-        ),
     ];
     for (name, raw, rule) in cases {
         let dry = app
@@ -160,10 +155,9 @@ async fn invisible_characters_no_longer_hide_text_from_the_policy() {
             .iter()
             .filter_map(|v| v["rule"].as_str())
             .collect();
-        let want: Vec<&str> = [rule].into_iter().filter(|r| !r.is_empty()).collect();
-        assert_eq!(rules, want, "{name}: {dry}");
+        assert_eq!(rules, [rule], "{name}: {dry}");
     }
-    // What is stored is what a moderator reads: no hidden text.
+    // What is stored is what a moderator reads: no hidden phone number.
     let posted = app
         .published(&reader, DEMO_ARTICLE, &format!("Nice piece.{tags}"))
         .await;
