@@ -51,12 +51,20 @@
 
   /* ---- The comment text rule of comment-text.md, steps 1-7, as the server applies it. ---- */
   var FORBIDDEN = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/;
-  var FILLERS = /[\u200B\u2060\uFEFF\u3164\u115F\u1160\uFFA0]/g;
+  // More than 8 combining marks (General_Category Mn or Me, not Mc) in a row.
+  var MARK_RUN = /[\p{Mn}\p{Me}]{9}/u;
+  // Step 4's invisible characters; an emoji tag sequence (the flag of England,
+  // Scotland, Wales) is matched first so that it is kept whole.
+  var FLAG = /^\u{1F3F4}/u;
+  var INVISIBLE = new RegExp('\\u{1F3F4}[\\u{E0020}-\\u{E007E}]+\\u{E007F}|[' +
+    '\\u200B\\u2060\\uFEFF\\u3164\\u115F\\u1160\\uFFA0' + // fillers
+    '\\u00AD\\u034F\\u17B4\\u17B5\\u180E' + // soft hyphen, grapheme joiner, Khmer, Mongolian
+    '\\u2061-\\u2064\\u206A-\\u206F\\u{1D173}-\\u{1D17A}\\u{E0000}-\\u{E007F}]', 'gu');
 
   function measure(raw, limit) {
-    var text = raw.replace(/\r\n?/g, '\n').replace(/\t/g, ' ').normalize('NFC');
-    if (FORBIDDEN.test(text)) return { length: null, state: 'invalid' };
-    text = text.replace(FILLERS, '').trim();
+    var text = raw.replace(/\r\n?|[\u2028\u2029]/g, '\n').replace(/\t/g, ' ').normalize('NFC');
+    if (FORBIDDEN.test(text) || MARK_RUN.test(text)) return { length: null, state: 'invalid' };
+    text = text.replace(INVISIBLE, function (match) { return FLAG.test(match) ? match : ''; }).trim();
     var length = Array.from(text).length; // code points, as the server counts
     return { length: length, state: length === 0 ? 'empty' : length > limit ? 'over' : 'ok' };
   }

@@ -18,7 +18,7 @@ pub enum BodyError {
     Empty,
     #[error("the comment has {length} characters, more than {limit}")]
     TooLong { length: usize, limit: usize },
-    #[error("the comment holds control or bidirectional characters")]
+    #[error("the comment holds control or bidirectional characters, or stacked combining marks")]
     InvalidCharacters,
 }
 
@@ -65,8 +65,8 @@ impl BodyError {
                 format!("댓글이 {length}자입니다. {limit}자까지 쓸 수 있습니다."),
             ),
             BodyError::InvalidCharacters => Text::new(
-                "Remove control characters and text-direction marks.",
-                "제어 문자와 글자 방향 표시 문자를 지워 주세요.",
+                "Remove control characters, text-direction marks and stacks of more than 8 accents.",
+                "제어 문자, 글자 방향 표시 문자, 9개 이상 겹쳐 쌓은 결합 부호를 지워 주세요.",
             ),
         }
     }

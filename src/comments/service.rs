@@ -60,10 +60,6 @@ pub fn parse_comment_id(raw: &str) -> Option<i64> {
     raw.parse::<i64>().ok().filter(|id| *id > 0)
 }
 
-/// What identifies "the same text" for repeats: case, compatibility forms,
-/// spacing and punctuation do not count; every letter and digit does. (The
-/// term matcher's folding goes further, collapsing "11" into "1", which would
-/// make "comment 11" a repeat of "comment 1".)
 /// How `judge` applies the repeat rule.
 #[derive(Debug, Clone, Copy)]
 enum Repeats {
@@ -78,12 +74,21 @@ fn repeat_cutoff(policy: &Policy, now: chrono::DateTime<Utc>) -> chrono::DateTim
     now - chrono::Duration::from_std(policy.repeat_window).unwrap_or_default()
 }
 
+/// What identifies "the same text" for repeats: case, compatibility forms,
+/// spacing and punctuation do not count; every letter and digit does. A text
+/// with no letter or digit is what it is made of (emoji, punctuation) less
+/// spacing and presentation selectors, so "👍" then "😢" are two comments and
+/// "👍" twice a repeat. (The term matcher's folding goes further, collapsing
+/// "11" into "1", which would make "comment 11" a repeat of "comment 1".)
 fn fingerprint(text: &str) -> [u8; 16] {
-    let key: String = text
-        .nfkc()
-        .flat_map(char::to_lowercase)
-        .filter(|c| c.is_alphanumeric())
-        .collect();
+    let folded = || text.nfkc().flat_map(char::to_lowercase);
+    let mut key: String = folded().filter(|c| c.is_alphanumeric()).collect();
+    if key.is_empty() {
+        let presentation = |c: char| ('\u{FE00}'..='\u{FE0F}').contains(&c);
+        key = folded()
+            .filter(|c| !c.is_whitespace() && !presentation(*c))
+            .collect();
+    }
     let digest = Sha256::digest(key.as_bytes());
     let mut out = [0u8; 16];
     out.copy_from_slice(&digest[..16]);
@@ -537,5 +542,27 @@ impl Comments {
             );
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_text_without_letters_is_fingerprinted_by_its_symbols() {
+        assert_ne!(fingerprint("👍"), fingerprint("😢"));
+        assert_ne!(fingerprint("?"), fingerprint("!"));
+        assert_eq!(
+            fingerprint("❤"),
+            fingerprint("❤\u{FE0F}"),
+            "presentation only"
+        );
+        assert_eq!(fingerprint("👍 👍"), fingerprint("👍👍"));
+        assert_eq!(
+            fingerprint("Good! 👍"),
+            fingerprint("good 😢"),
+            "letters decide"
+        );
     }
 }

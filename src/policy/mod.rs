@@ -196,8 +196,8 @@ pub fn length_rules(max_length: usize) -> Vec<Rule> {
             ),
         ),
         Text::new(
-            "Control characters and text-direction marks are not allowed.",
-            "제어 문자와 글자 방향 표시 문자는 쓸 수 없습니다.",
+            "Control characters, text-direction marks and more than 8 combining marks in a row are not allowed.",
+            "제어 문자, 글자 방향 표시 문자, 9개 이상 연달아 쓴 결합 부호는 쓸 수 없습니다.",
         ),
     ];
     examples

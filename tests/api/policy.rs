@@ -397,6 +397,22 @@ async fn the_same_text_again_is_refused_as_a_repeat() {
 }
 
 #[tokio::test]
+async fn comments_without_letters_are_repeats_only_of_the_same_symbols() {
+    let app = TestApp::spawn().await;
+    let reader = app.reader().await;
+    app.published(&reader, DEMO_ARTICLE, "👍").await;
+
+    let sad = app.comment(&reader, DEMO_ARTICLE, "😢").await;
+    let question = app.comment(&reader, DEMO_ARTICLE, "?!").await;
+    let thumbs_again = app.comment(&reader, DEMO_ARTICLE, " 👍 ").await;
+
+    assert_eq!(sad.status(), 201, "another emoji is another comment");
+    assert_eq!(question.status(), 201, "punctuation is what it says");
+    let problem = assert_problem(thumbs_again, 422, "policy_violation").await;
+    assert_eq!(rules_of(&problem["violations"]), ["duplicate"]);
+}
+
+#[tokio::test]
 async fn flooding_is_rate_limited_per_account() {
     let (_dir, path) = policy_file("[flooding]\nlimits = [\"2/1m\"]\n");
     let app = TestApp::spawn_with(|s| {

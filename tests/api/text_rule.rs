@@ -2,7 +2,7 @@
 
 use comment_desk::comments::CommentBody;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::{DEMO_ARTICLE, TestApp, json_body};
 
@@ -27,6 +27,18 @@ fn vectors() -> Vectors {
     serde_json::from_str(VECTORS).expect("vectors parse")
 }
 
+/// What the dry run says of the text rule alone: its rules are the `comment_`
+/// ones; the standards policy may still hold or refuse what the rule accepts.
+fn text_rule_verdict(dry: &Value) -> &str {
+    dry["violations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v["rule"].as_str()?.strip_prefix("comment_"))
+        .next()
+        .unwrap_or("ok")
+}
+
 #[test]
 fn the_copy_matches_the_shared_spec_when_it_is_there() {
     let shared = concat!(
@@ -45,7 +57,7 @@ fn the_copy_matches_the_shared_spec_when_it_is_there() {
 #[test]
 fn comment_body_reproduces_every_vector() {
     let v = vectors();
-    assert!(v.cases.len() >= 29, "the shared file has 29 cases");
+    assert!(v.cases.len() >= 47, "the shared file has 47 cases");
     for case in &v.cases {
         match CommentBody::parse(&case.input, v.limit) {
             Ok(body) => {
@@ -77,7 +89,7 @@ async fn the_dry_run_and_posting_reproduce_every_vector() {
             .post_json("/api/v1/comments/validate", &json!({"body": case.input}))
             .await;
         let dry = json_body(dry).await;
-        assert_eq!(dry["ok"], case.verdict == "ok", "{}", case.name);
+        assert_eq!(text_rule_verdict(&dry), case.verdict, "{}", case.name);
         assert_eq!(dry["normalized"], json!(case.normalized), "{}", case.name);
         assert_eq!(dry["length"], json!(case.length), "{}", case.name);
 
@@ -85,8 +97,12 @@ async fn the_dry_run_and_posting_reproduce_every_vector() {
         let status = posted.status().as_u16();
         let body = json_body(posted).await;
         match case.verdict.as_str() {
+            // Cleaned, "soft hyphen removed" is a resident registration number.
+            "ok" if status == 422 => {
+                assert_eq!(body["code"], "policy_violation", "{}: {body}", case.name);
+            }
             "ok" => {
-                assert_eq!(status, 201, "{}", case.name);
+                assert!(matches!(status, 201 | 202), "{}: {status}", case.name);
                 assert_eq!(
                     body["comment"]["body"],
                     json!(case.normalized),
@@ -106,4 +122,44 @@ async fn the_dry_run_and_posting_reproduce_every_vector() {
             }
         }
     }
+}
+
+#[tokio::test]
+async fn invisible_characters_no_longer_hide_text_from_the_policy() {
+    let app = TestApp::spawn().await;
+    let reader = app.reader().await;
+    let tags: String = "call 010-1234-5678"
+        .chars()
+        .map(|c| char::from_u32(0xE0000 + u32::from(c)).unwrap())
+        .collect();
+    let cases = [
+        (
+            "a soft hyphen in a resident number",
+            "900101\u{AD}1234567",
+            "resident_registration_number",
+        ),
+        (
+            "an invisible separator in a link",
+            "see evil.c\u{2063}om",
+            "link",
+        ),
+    ];
+    for (name, raw, rule) in cases {
+        let dry = app
+            .post_json("/api/v1/comments/validate", &json!({"body": raw}))
+            .await;
+        let dry = json_body(dry).await;
+        let rules: Vec<&str> = dry["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|v| v["rule"].as_str())
+            .collect();
+        assert_eq!(rules, [rule], "{name}: {dry}");
+    }
+    // What is stored is what a moderator reads: no hidden phone number.
+    let posted = app
+        .published(&reader, DEMO_ARTICLE, &format!("Nice piece.{tags}"))
+        .await;
+    assert_eq!(posted["body"], "Nice piece.");
 }

@@ -79,6 +79,66 @@ async fn the_counter_agrees_with_the_server_on_every_vector() {
     assert_eq!(browser.counter().await.text, "(37/250자)", "ko page");
 }
 
+/// The counter's `data-state` for what the server's dry run reports.
+fn server_state(server: &Value) -> &'static str {
+    match (server["length"].as_u64(), server["limit"].as_u64()) {
+        (None, _) => "invalid",
+        (Some(0), _) => "empty",
+        (Some(length), Some(limit)) if length > limit => "over",
+        _ => "ok",
+    }
+}
+
+#[tokio::test]
+async fn the_counter_agrees_with_the_server_where_the_rule_has_edges() {
+    let Some(browser) = Browser::launch().await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    browser.open_article(&app, "").await;
+    let england = "🏴\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}";
+    let marks = |n: usize| "\u{301}".repeat(n);
+    let inputs = [
+        format!("{england}{england}"),
+        "🏴\u{E0067}\u{E0062}".to_owned(),
+        "🏴\u{E007F}".to_owned(),
+        "🏴\u{E0001}\u{E0067}\u{E007F}".to_owned(),
+        "🏴\u{E0067}\u{200B}\u{E0062}\u{E007F}".to_owned(),
+        "\u{E0067}🏴".to_owned(),
+        format!("e{}", marks(9)),
+        format!("a{}\u{34F}", marks(9)),
+        format!("x{}\u{200B}{}", marks(5), marks(5)),
+        format!("क{}", "\u{903}".repeat(9)),
+        "\u{2028}\u{2029}".to_owned(),
+        "\u{3000}\u{2061} \u{AD}\u{E0020}\u{A0}".to_owned(),
+        "\u{1D173}\u{1D174}\u{1D175}\u{1D176}\u{1D177}\u{1D178}\u{1D179}\u{1D17A}".to_owned(),
+        format!("{}\u{E0041}", "가".repeat(250)),
+        format!("{}\u{2028}가", "가".repeat(249)),
+    ];
+
+    let mut wrong = Vec::new();
+    for input in &inputs {
+        browser.set_compose(input).await;
+        let counter = browser.counter().await;
+        let response = app
+            .post_json("/api/v1/comments/validate", &json!({ "body": input }))
+            .await;
+        let server = json_body(response).await;
+        let want = (length_attr(&server["length"]), server_state(&server));
+        if (counter.length.as_deref(), counter.state.as_deref()) != (Some(&*want.0), Some(want.1)) {
+            wrong.push(format!(
+                "{input:?}: counter {:?} {:?}, server {want:?}",
+                counter.length, counter.state
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "the counter disagrees:\n{}",
+        wrong.join("\n")
+    );
+}
+
 #[tokio::test]
 async fn submit_is_disabled_past_250_characters() {
     let Some(browser) = Browser::launch().await else {
