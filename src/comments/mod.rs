@@ -86,3 +86,8 @@ pub enum Order {
     Newest,
     Oldest,
 }
+
+/// A comment id from a path or body: ids are opaque strings to clients.
+pub fn parse_comment_id(raw: &str) -> Option<i64> {
+    raw.parse::<i64>().ok().filter(|id| *id > 0)
+}

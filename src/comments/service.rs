@@ -10,7 +10,7 @@ use unicode_normalization::UnicodeNormalization;
 use crate::articles::{Article, ArticleId};
 use crate::auth::User;
 use crate::comments::page_cache::PageCache;
-use crate::comments::{Comment, CommentBody, Measured, Order, Status, Thread};
+use crate::comments::{Comment, CommentBody, Measured, Order, Status, Thread, parse_comment_id};
 use crate::config::Settings;
 use crate::http::error::{ApiError, ApiResult, Violation};
 use crate::http::paging::Paging;
@@ -53,11 +53,6 @@ pub struct DryRun {
     pub measured: Measured,
     pub action: Action,
     pub violations: Vec<Violation>,
-}
-
-/// A comment id from a path or body: ids are opaque strings to clients.
-pub fn parse_comment_id(raw: &str) -> Option<i64> {
-    raw.parse::<i64>().ok().filter(|id| *id > 0)
 }
 
 /// How `judge` applies the repeat rule.

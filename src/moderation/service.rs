@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::articles::ArticleId;
 use crate::auth::{Role, User};
-use crate::comments::service::parse_comment_id;
+use crate::comments::parse_comment_id;
 use crate::comments::{Comment, Status};
 use crate::config::Settings;
 use crate::http::error::{ApiError, ApiResult, Violation};

@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 
-use super::moderation::append_log;
+use super::log::append_log;
 use super::{Store, from_millis, to_millis};
 use crate::articles::{Article, ArticleChanges};
 use crate::moderation::{LogLine, Target};

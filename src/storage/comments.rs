@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
-use super::moderation::append_log;
+use super::log::append_log;
 use super::policy::{Decision, record_decision};
 use super::{Store, from_millis, to_millis};
 use crate::comments::{Comment, Order, Status, Thread};

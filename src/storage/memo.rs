@@ -9,15 +9,13 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 
 use chrono::{DateTime, Utc};
 
 use crate::articles::Article;
 use crate::auth::User;
 use crate::moderation::Sanction;
-
-use super::sessions::SessionUses;
 
 /// The memos a store keeps.
 pub(super) struct Memos {
@@ -128,5 +126,51 @@ mod tests {
         assert_eq!(memo.get(&1), Some("fresh"));
         memo.invalidate();
         assert_eq!(memo.get(&1), None);
+    }
+}
+
+/// Uses held at most; past this, the caller is told to write the use at once.
+const MAX_USES: usize = 100_000;
+
+/// The latest use of each session whose `last_seen_at` write is still to come.
+#[derive(Default)]
+pub(super) struct SessionUses(Mutex<HashMap<[u8; 32], DateTime<Utc>>>);
+
+impl SessionUses {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], DateTime<Utc>>> {
+        // Only timestamps: one left by a panicking thread is still usable.
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(super) fn latest(&self, hash: &[u8; 32]) -> Option<DateTime<Utc>> {
+        self.lock().get(hash).copied()
+    }
+
+    /// `false` when full even of live uses: then the use must be written now.
+    pub(super) fn note(
+        &self,
+        hash: [u8; 32],
+        now: DateTime<Utc>,
+        idle_cutoff: DateTime<Utc>,
+    ) -> bool {
+        let mut uses = self.lock();
+        if uses.len() >= MAX_USES && !uses.contains_key(&hash) {
+            // A use before the cutoff no longer keeps any session alive.
+            uses.retain(|_, used| *used > idle_cutoff);
+            if uses.len() >= MAX_USES {
+                return false;
+            }
+        }
+        let latest = uses.entry(hash).or_insert(now);
+        *latest = (*latest).max(now);
+        true
+    }
+
+    /// Forgets the use once a write of `written` covers it.
+    pub(super) fn written(&self, hash: &[u8; 32], written: DateTime<Utc>) {
+        let mut uses = self.lock();
+        if uses.get(hash).is_some_and(|used| *used <= written) {
+            uses.remove(hash);
+        }
     }
 }

@@ -14,6 +14,7 @@ mod accounts;
 mod articles;
 mod comment_writer;
 mod comments;
+mod log;
 mod memo;
 mod moderation;
 mod policy;

@@ -10,6 +10,7 @@ use super::accounts::AccountRow;
 use super::comments::{
     COMMENT_COLUMNS, CommentRow, FROM_COMMENTS, comment_in, count_published, count_thread,
 };
+use super::log::append_log;
 use super::{CommentPage, Store, from_millis, to_millis};
 use crate::auth::{Role, User};
 use crate::comments::{Comment, Status};
@@ -74,23 +75,6 @@ pub struct SanctionInsert<'a> {
     /// With a ban: reject the account's pending comments too.
     pub reject_pending: bool,
     pub now: DateTime<Utc>,
-}
-
-pub(super) async fn append_log(tx: &mut SqliteConnection, line: &LogLine<'_>) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO moderation_log (at, actor_id, action, target_type, target_id, reason, note)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(to_millis(line.at))
-    .bind(line.actor)
-    .bind(line.action)
-    .bind(line.target.kind())
-    .bind(line.target.id())
-    .bind(line.reason)
-    .bind(line.note)
-    .execute(tx)
-    .await?;
-    Ok(())
 }
 
 /// Whether the decision changes anything; one that does not is "already decided".
@@ -575,14 +559,6 @@ impl Store {
             None
         };
         Ok(CommentPage { items, next_after })
-    }
-
-    /// Appends one line on its own, for actions stored elsewhere.
-    pub async fn append_log(&self, line: &LogLine<'_>) -> anyhow::Result<()> {
-        let mut tx = self.begin_write().await?;
-        append_log(&mut tx, line).await?;
-        self.commit(tx).await?;
-        Ok(())
     }
 }
 

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
-use super::moderation::append_log;
+use super::log::append_log;
 use super::{Store, from_millis, to_millis};
 use crate::moderation::{LogLine, Sanction, SanctionKind, Target};
 

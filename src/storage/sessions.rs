@@ -4,9 +4,6 @@
 //! often), but every use is noted in memory at once, so a session's idle
 //! deadline moves with each use whatever the writes lag behind.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use chrono::{DateTime, Utc};
 
 use super::accounts::AccountRow;
@@ -18,47 +15,6 @@ pub struct LiveSession {
     pub user: User,
     /// The last use written to the database (later ones may be in memory only).
     pub last_seen_at: DateTime<Utc>,
-}
-
-/// Uses held at most; past this, the caller is told to write the use at once.
-const MAX_USES: usize = 100_000;
-
-/// The latest use of each session whose `last_seen_at` write is still to come.
-#[derive(Default)]
-pub(super) struct SessionUses(Mutex<HashMap<[u8; 32], DateTime<Utc>>>);
-
-impl SessionUses {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], DateTime<Utc>>> {
-        // Only timestamps: one left by a panicking thread is still usable.
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn latest(&self, hash: &[u8; 32]) -> Option<DateTime<Utc>> {
-        self.lock().get(hash).copied()
-    }
-
-    /// `false` when full even of live uses: then the use must be written now.
-    fn note(&self, hash: [u8; 32], now: DateTime<Utc>, idle_cutoff: DateTime<Utc>) -> bool {
-        let mut uses = self.lock();
-        if uses.len() >= MAX_USES && !uses.contains_key(&hash) {
-            // A use before the cutoff no longer keeps any session alive.
-            uses.retain(|_, used| *used > idle_cutoff);
-            if uses.len() >= MAX_USES {
-                return false;
-            }
-        }
-        let latest = uses.entry(hash).or_insert(now);
-        *latest = (*latest).max(now);
-        true
-    }
-
-    /// Forgets the use once a write of `written` covers it.
-    fn written(&self, hash: &[u8; 32], written: DateTime<Utc>) {
-        let mut uses = self.lock();
-        if uses.get(hash).is_some_and(|used| *used <= written) {
-            uses.remove(hash);
-        }
-    }
 }
 
 impl Store {
