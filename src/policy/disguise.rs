@@ -39,6 +39,41 @@ pub fn ascii_digit(c: char) -> Option<char> {
     digit_value(c).and_then(|value| char::from_digit(value, 10))
 }
 
+/// The ASCII digit a character spells in a number: a decimal digit of any
+/// script, or a compatibility form of one that is no decimal digit itself
+/// (`⑨`, `⁹`, `₉`, `⒐`, `⑼`, `❾`, `⓿`): circled, superscript and subscript
+/// digits read as plain ones once folded (NFKC), so they spell numbers too.
+pub fn number_digit(c: char) -> Option<char> {
+    if let Some(digit) = ascii_digit(c) {
+        return Some(digit);
+    }
+    let code = c as u32;
+    let compatibility = matches!(code, 0xB2 | 0xB3 | 0xB9)
+        || (0x2070..=0x209F).contains(&code)
+        || (0x2460..=0x24FF).contains(&code)
+        || (0x2776..=0x2793).contains(&code)
+        || (0x1F100..=0x1F10C).contains(&code);
+    if !compatibility {
+        return None;
+    }
+    use unicode_normalization::UnicodeNormalization;
+    let mut digits = std::iter::once(c)
+        .nfkc()
+        .filter(|c| !matches!(c, '.' | ',' | '(' | ')'));
+    match (digits.next(), digits.next()) {
+        (Some(digit), None) if digit.is_ascii_digit() => Some(digit),
+        _ => match code {
+            // Dingbat negative circled digits have no decomposition.
+            0x2776..=0x277E => char::from_digit(code - 0x2775, 10),
+            0x278A..=0x2792 => char::from_digit(code - 0x2789, 10),
+            0x2780..=0x2788 => char::from_digit(code - 0x277F, 10),
+            0x24FF => Some('0'),
+            0x24F5..=0x24FD => char::from_digit(code - 0x24F4, 10),
+            _ => None,
+        },
+    }
+}
+
 /// Characters that show nothing (or nearly nothing) and so can be slipped
 /// between the characters of a number, an address or a word: the default
 /// ignorable code points of Unicode, less the Hangul fillers that text uses.
@@ -258,6 +293,30 @@ mod tests {
         }
         for c in ['a', '½', '²', 'Ⅶ', '七', '⑦', ' '] {
             assert_eq!(digit_value(c), None, "{c} is not a decimal digit");
+        }
+    }
+
+    #[test]
+    fn compatibility_digits_spell_numbers() {
+        for (c, digit) in [
+            ('⑨', '9'),
+            ('⓪', '0'),
+            ('⁹', '9'),
+            ('¹', '1'),
+            ('₉', '9'),
+            ('⒐', '9'),
+            ('⑼', '9'),
+            ('❾', '9'),
+            ('⓿', '0'),
+            ('➒', '9'),
+            ('⓽', '9'),
+            ('9', '9'),
+            ('९', '9'),
+        ] {
+            assert_eq!(number_digit(c), Some(digit), "{c}");
+        }
+        for c in ['a', '½', 'Ⅶ', '七', 'ⓐ', '⑩', '⒜'] {
+            assert_eq!(number_digit(c), None, "{c}");
         }
     }
 
