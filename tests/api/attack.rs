@@ -88,3 +88,70 @@ async fn banned_terms_masked_between_every_letter_are_refused() {
         assert_eq!(response.status(), 422, "{word:?}");
     }
 }
+
+/// Tag characters inside an emoji tag sequence stay in the comment, and spell
+/// ASCII no reader sees: a resident number, a banned word or a link hidden in
+/// them must be read like the plain text.
+#[tokio::test]
+async fn what_tag_characters_spell_passes_the_policy() {
+    let app = TestApp::spawn_with(|s| s.rate_limits = false).await;
+    let reader = app.reader().await;
+    let tags = |s: &str| -> String {
+        let hidden: String = s
+            .chars()
+            .map(|c| char::from_u32(0xE0000 + c as u32).unwrap())
+            .collect();
+        format!("\u{1F3F4}{hidden}\u{E007F}")
+    };
+    for (hidden, status) in [
+        ("900101-1234567", 422),
+        ("fuck you", 422),
+        ("evil.com/x", 202),
+    ] {
+        let body = format!("see {}", tags(hidden));
+        let response = app.comment(&reader, DEMO_ARTICLE, &body).await;
+        assert_eq!(response.status(), status, "{hidden:?} hidden in tags");
+    }
+    // The flags of England, Scotland and Wales stay publishable.
+    for (n, flag) in ["gbeng", "gbsct", "gbwls"].iter().enumerate() {
+        app.published(&reader, DEMO_ARTICLE, &format!("{} {n}", tags(flag)))
+            .await;
+    }
+}
+
+/// Text that shows nothing is blank, whatever invisible character it is
+/// made of: joiners, variation selectors, the Braille blank.
+#[tokio::test]
+async fn comments_of_joiners_and_selectors_alone_are_blank() {
+    let app = TestApp::spawn_with(|s| s.rate_limits = false).await;
+    let reader = app.reader().await;
+    for body in [
+        "\u{200D}",
+        "\u{200C}",
+        "\u{FE0F}",
+        "\u{2800}",
+        "\u{180B}",
+        "\u{200D}\u{200C}",
+    ] {
+        let response = app.comment(&reader, DEMO_ARTICLE, body).await;
+        assert_ne!(response.status(), 201, "{body:?} was published");
+    }
+}
+
+/// A run of combining marks split by invisible characters (removed after the
+/// run is checked) is still a run of more than 8 once stored.
+#[tokio::test]
+async fn combining_runs_split_by_invisible_characters_are_refused() {
+    let app = TestApp::spawn_with(|s| s.rate_limits = false).await;
+    let reader = app.reader().await;
+    let body = format!(
+        "a{}",
+        "\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{200B}".repeat(20)
+    );
+    let response = app.comment(&reader, DEMO_ARTICLE, &body).await;
+    assert_ne!(
+        response.status(),
+        201,
+        "a run of 120 combining marks was published"
+    );
+}
