@@ -264,7 +264,27 @@ fn read_as(c: char) -> char {
     match c {
         '\u{FE6B}' => '@',
         c if is_full_stop(c) => '.',
-        c => from_full_width(c),
+        c => from_styled(c).unwrap_or_else(|| from_full_width(c)),
+    }
+}
+
+/// The ASCII letter or digit a styled form stands for: mathematical letters
+/// (`𝐤`, `𝕜`, `𝓀`), letterlike symbols (`ℕ`) and circled or squared letters
+/// (`ⓒ`, `🄲`) fold to it (NFKC) as full-width letters do.
+fn from_styled(c: char) -> Option<char> {
+    let code = c as u32;
+    let styled = (0x1D400..=0x1D7FF).contains(&code)
+        || (0x2100..=0x214F).contains(&code)
+        || (0x24B6..=0x24E9).contains(&code)
+        || (0x1F130..=0x1F189).contains(&code);
+    if !styled {
+        return None;
+    }
+    use unicode_normalization::UnicodeNormalization;
+    let mut folded = std::iter::once(c).nfkc();
+    match (folded.next(), folded.next()) {
+        (Some(ascii), None) if ascii.is_ascii_alphanumeric() => Some(ascii.to_ascii_lowercase()),
+        _ => None,
     }
 }
 
@@ -344,6 +364,8 @@ mod tests {
             ("evil.c\u{AD}om", "evil.com"),
             ("evil[.]com", "evil.com"),
             ("ｅｖｉｌ．ｃｏｍ", "evil.com"),
+            ("𝐞𝐯𝐢𝐥.𝐜𝐨𝐦", "evil.com"),
+            ("evil.ⓒⓞⓜ", "evil.com"),
             ("e.g. (at) all", "e.g.@all"),
         ];
         for (text, expected) in cases {
