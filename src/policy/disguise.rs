@@ -129,11 +129,19 @@ pub fn is_full_stop(c: char) -> bool {
     matches!(c, '.' | '\u{3002}' | '\u{FF0E}' | '\u{FF61}' | '\u{FE52}')
 }
 
-/// Middle dots, which Korean text uses between list items (`시ㆍ군ㆍ구`).
+/// Middle dots, which Korean text uses between list items (`시ㆍ군ㆍ구`), and
+/// the medial araea U+119E that the letter ㆍ (U+318D) folds to.
 pub fn is_middle_dot(c: char) -> bool {
     matches!(
         c,
-        '\u{B7}' | '\u{2022}' | '\u{2027}' | '\u{2219}' | '\u{30FB}' | '\u{318D}' | '\u{FF65}'
+        '\u{B7}'
+            | '\u{119E}'
+            | '\u{2022}'
+            | '\u{2027}'
+            | '\u{2219}'
+            | '\u{30FB}'
+            | '\u{318D}'
+            | '\u{FF65}'
     )
 }
 
