@@ -114,14 +114,18 @@ impl DisplayName {
 /// space and invisible characters dropped, confusable characters folded to one
 /// prototype (UTS #39, so a Cyrillic `і` is an `i`), and case folded.
 /// Skeleton, then case, then skeleton again: `I` and `l` look alike only before
-/// lower-casing, `rn` and `m` after.
+/// lower-casing, `rn` and `m` after. A capital `I` is both an `l` (by look)
+/// and an `i` (by case), so `l` and `i` are one letter at the end: `NIGHT`
+/// and `N1ght` look like `Night`.
 pub fn skeleton(name: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     let visible: String = name.nfkc().filter(|c| !c.is_whitespace()).collect();
     let lower = unicode_security::skeleton(&visible)
         .collect::<String>()
         .to_lowercase();
-    unicode_security::skeleton(&lower).collect()
+    unicode_security::skeleton(&lower)
+        .map(|c| if c == 'l' { 'i' } else { c })
+        .collect()
 }
 
 /// Why the standards policy refuses a name. A name is either acceptable or
@@ -290,6 +294,8 @@ mod tests {
             ("Mod", "ＭＯＤ"),
             ("Mod", "M\u{043E}d"),
             ("Ian", "lan"),
+            ("Night Desk", "NIGHT DESK"),
+            ("Night Desk", "N1ght Desk"),
         ];
         for (a, b) in same {
             assert_eq!(skeleton(a), skeleton(b), "{a:?} and {b:?}");

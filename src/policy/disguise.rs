@@ -39,6 +39,41 @@ pub fn ascii_digit(c: char) -> Option<char> {
     digit_value(c).and_then(|value| char::from_digit(value, 10))
 }
 
+/// The ASCII digit a character spells in a number: a decimal digit of any
+/// script, or a compatibility form of one that is no decimal digit itself
+/// (`⑨`, `⁹`, `₉`, `⒐`, `⑼`, `❾`, `⓿`): circled, superscript and subscript
+/// digits read as plain ones once folded (NFKC), so they spell numbers too.
+pub fn number_digit(c: char) -> Option<char> {
+    if let Some(digit) = ascii_digit(c) {
+        return Some(digit);
+    }
+    let code = c as u32;
+    let compatibility = matches!(code, 0xB2 | 0xB3 | 0xB9)
+        || (0x2070..=0x209F).contains(&code)
+        || (0x2460..=0x24FF).contains(&code)
+        || (0x2776..=0x2793).contains(&code)
+        || (0x1F100..=0x1F10C).contains(&code);
+    if !compatibility {
+        return None;
+    }
+    use unicode_normalization::UnicodeNormalization;
+    let mut digits = std::iter::once(c)
+        .nfkc()
+        .filter(|c| !matches!(c, '.' | ',' | '(' | ')'));
+    match (digits.next(), digits.next()) {
+        (Some(digit), None) if digit.is_ascii_digit() => Some(digit),
+        _ => match code {
+            // Dingbat negative circled digits have no decomposition.
+            0x2776..=0x277E => char::from_digit(code - 0x2775, 10),
+            0x278A..=0x2792 => char::from_digit(code - 0x2789, 10),
+            0x2780..=0x2788 => char::from_digit(code - 0x277F, 10),
+            0x24FF => Some('0'),
+            0x24F5..=0x24FD => char::from_digit(code - 0x24F4, 10),
+            _ => None,
+        },
+    }
+}
+
 /// Characters that show nothing (or nearly nothing) and so can be slipped
 /// between the characters of a number, an address or a word: the default
 /// ignorable code points of Unicode, less the Hangul fillers that text uses.
@@ -94,11 +129,19 @@ pub fn is_full_stop(c: char) -> bool {
     matches!(c, '.' | '\u{3002}' | '\u{FF0E}' | '\u{FF61}' | '\u{FE52}')
 }
 
-/// Middle dots, which Korean text uses between list items (`시ㆍ군ㆍ구`).
+/// Middle dots, which Korean text uses between list items (`시ㆍ군ㆍ구`), and
+/// the medial araea U+119E that the letter ㆍ (U+318D) folds to.
 pub fn is_middle_dot(c: char) -> bool {
     matches!(
         c,
-        '\u{B7}' | '\u{2022}' | '\u{2027}' | '\u{2219}' | '\u{30FB}' | '\u{318D}' | '\u{FF65}'
+        '\u{B7}'
+            | '\u{119E}'
+            | '\u{2022}'
+            | '\u{2027}'
+            | '\u{2219}'
+            | '\u{30FB}'
+            | '\u{318D}'
+            | '\u{FF65}'
     )
 }
 
@@ -229,7 +272,27 @@ fn read_as(c: char) -> char {
     match c {
         '\u{FE6B}' => '@',
         c if is_full_stop(c) => '.',
-        c => from_full_width(c),
+        c => from_styled(c).unwrap_or_else(|| from_full_width(c)),
+    }
+}
+
+/// The ASCII letter or digit a styled form stands for: mathematical letters
+/// (`𝐤`, `𝕜`, `𝓀`), letterlike symbols (`ℕ`) and circled or squared letters
+/// (`ⓒ`, `🄲`) fold to it (NFKC) as full-width letters do.
+fn from_styled(c: char) -> Option<char> {
+    let code = c as u32;
+    let styled = (0x1D400..=0x1D7FF).contains(&code)
+        || (0x2100..=0x214F).contains(&code)
+        || (0x24B6..=0x24E9).contains(&code)
+        || (0x1F130..=0x1F189).contains(&code);
+    if !styled {
+        return None;
+    }
+    use unicode_normalization::UnicodeNormalization;
+    let mut folded = std::iter::once(c).nfkc();
+    match (folded.next(), folded.next()) {
+        (Some(ascii), None) if ascii.is_ascii_alphanumeric() => Some(ascii.to_ascii_lowercase()),
+        _ => None,
     }
 }
 
@@ -262,6 +325,30 @@ mod tests {
     }
 
     #[test]
+    fn compatibility_digits_spell_numbers() {
+        for (c, digit) in [
+            ('⑨', '9'),
+            ('⓪', '0'),
+            ('⁹', '9'),
+            ('¹', '1'),
+            ('₉', '9'),
+            ('⒐', '9'),
+            ('⑼', '9'),
+            ('❾', '9'),
+            ('⓿', '0'),
+            ('➒', '9'),
+            ('⓽', '9'),
+            ('9', '9'),
+            ('९', '9'),
+        ] {
+            assert_eq!(number_digit(c), Some(digit), "{c}");
+        }
+        for c in ['a', '½', 'Ⅶ', '七', 'ⓐ', '⑩', '⒜'] {
+            assert_eq!(number_digit(c), None, "{c}");
+        }
+    }
+
+    #[test]
     fn every_decimal_digit_is_in_the_table() {
         let decimal = Regex::new(r"^\d$").unwrap();
         let mut missing = Vec::new();
@@ -285,6 +372,8 @@ mod tests {
             ("evil.c\u{AD}om", "evil.com"),
             ("evil[.]com", "evil.com"),
             ("ｅｖｉｌ．ｃｏｍ", "evil.com"),
+            ("𝐞𝐯𝐢𝐥.𝐜𝐨𝐦", "evil.com"),
+            ("evil.ⓒⓞⓜ", "evil.com"),
             ("e.g. (at) all", "e.g.@all"),
         ];
         for (text, expected) in cases {

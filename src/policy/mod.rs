@@ -107,6 +107,24 @@ impl Policy {
 
     /// Everything the text alone breaks, in order of position.
     pub fn scan(&self, text: &str) -> Vec<Finding> {
+        // An emoji tag sequence (`🏴` and tag characters) stays whole in a
+        // comment, but its tag characters spell ASCII that no reader sees: read
+        // them as that ASCII, one code point for one, so spans stay the same.
+        let is_tag = |c: char| ('\u{E0020}'..='\u{E007E}').contains(&c);
+        if text.chars().any(is_tag) {
+            let revealed: String = text
+                .chars()
+                .map(|c| match c {
+                    c if is_tag(c) => char::from_u32(c as u32 - 0xE0000).unwrap_or(c),
+                    c => c,
+                })
+                .collect();
+            return self.scan_shown(&revealed);
+        }
+        self.scan_shown(text)
+    }
+
+    fn scan_shown(&self, text: &str) -> Vec<Finding> {
         let mut hits: Vec<Hit> = self
             .terms
             .find(text)

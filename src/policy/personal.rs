@@ -66,7 +66,7 @@ fn numbers(text: &str) -> Vec<Vec<Group>> {
     let mut groups: Vec<Group> = Vec::new();
     let mut separators = Separators::default();
     for (at, c) in text.char_indices() {
-        if let Some(digit) = disguise::ascii_digit(c) {
+        if let Some(digit) = disguise::number_digit(c) {
             let end = at + c.len_utf8();
             match groups.last_mut() {
                 Some(group) if group.range.end == at => {
@@ -138,25 +138,30 @@ fn is_separator(c: char) -> bool {
         || disguise::is_middle_dot(c)
         || matches!(
             c,
-            '_' | '/'
-                | '\\'
-                | '|'
-                | '('
-                | ')'
-                | '+'
-                | ','
-                | '~'
-                | '*'
-                | '\u{FF0C}'
-                | '\u{FF0B}'
-                | '\u{FF3F}'
-                | '\u{FF0F}'
-                | '\u{FF3C}'
-                | '\u{FF5C}'
-                | '\u{FF08}'
-                | '\u{FF09}'
-                | '\u{FF5E}'
-                | '\u{3000}'
+            // The enclosing keycap of `9️⃣`, and ㅡ typed for a dash.
+            '\u{20DD}'
+                ..='\u{20E4}'
+                    | '\u{3161}'
+                    | '_'
+                    | '/'
+                    | '\\'
+                    | '|'
+                    | '('
+                    | ')'
+                    | '+'
+                    | ','
+                    | '~'
+                    | '*'
+                    | '\u{FF0C}'
+                    | '\u{FF0B}'
+                    | '\u{FF3F}'
+                    | '\u{FF0F}'
+                    | '\u{FF3C}'
+                    | '\u{FF5C}'
+                    | '\u{FF08}'
+                    | '\u{FF09}'
+                    | '\u{FF5E}'
+                    | '\u{3000}'
         )
 }
 

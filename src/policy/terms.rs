@@ -648,6 +648,12 @@ mod tests {
             ("이 시 발", "시발*", "시 발", "spaced syllables"),
             ("시.발 진짜", "시발*", "시.발", "dotted syllables"),
             ("씨~발", "씨발*", "씨~발", "tilde"),
+            (
+                "씨\u{119E}발",
+                "씨발*",
+                "씨\u{119E}발",
+                "the medial araea of ㆍ",
+            ),
             ("씨~~발놈아", "씨발*", "씨~~발놈아", "tildes, then a suffix"),
             ("ㅅ.ㅂ", "ㅅㅂ", "ㅅ.ㅂ", "dotted consonants"),
             ("아 ㅅ ㅂ", "ㅅㅂ", "ㅅ ㅂ", "spaced consonants"),

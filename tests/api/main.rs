@@ -1,6 +1,7 @@
 //! Integration tests: the real server, over HTTP, on a fresh SQLite file per test.
 
 mod articles;
+mod attack;
 mod auth;
 mod bad_input;
 mod cli;
