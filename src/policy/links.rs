@@ -27,13 +27,19 @@ static UNICODE_NAME: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
+/// A link with a scheme, whatever its host: a number (`http://3232235777/`),
+/// an IPv6 literal or a name without a public suffix, which linkify skips.
+static WITH_SCHEME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(?:https?|ftp|wss?)://[^\s<>\x22]+").expect("valid regex"));
+
 pub fn find(text: &str, allowed_domains: &[String]) -> Vec<Hit> {
     find_in(&AddressView::of(text), allowed_domains)
 }
 
 /// As [`find`], in the address view of a text.
 pub fn find_in(view: &AddressView, allowed_domains: &[String]) -> Vec<Hit> {
-    if !view.text.contains('.') {
+    let has_scheme = view.text.contains("://");
+    if !view.text.contains('.') && !has_scheme {
         return Vec::new();
     }
     let mut finder = LinkFinder::new();
@@ -48,8 +54,14 @@ pub fn find_in(view: &AddressView, allowed_domains: &[String]) -> Vec<Hit> {
         .into_iter()
         .flatten()
         .map(|m| (m.range(), m.as_str()));
+    let with_scheme = has_scheme
+        .then(|| WITH_SCHEME.find_iter(&view.text))
+        .into_iter()
+        .flatten()
+        .map(|m| (m.range(), m.as_str()));
     let mut hits: Vec<Hit> = links
         .chain(unicode_names)
+        .chain(with_scheme)
         .filter_map(|(range, link)| {
             let host = host_of(link)?;
             let allowed = allowed_domains
@@ -88,13 +100,14 @@ fn host_of(link: &str) -> Option<String> {
     };
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let has_path = authority_end < rest.len();
-    let host = rest[..authority_end]
-        .rsplit('@')
-        .next()?
-        .split(':')
-        .next()?
-        .trim_end_matches('.')
-        .to_lowercase();
+    let authority = rest[..authority_end].rsplit('@').next()?;
+    let host = match authority.strip_prefix('[') {
+        // An IPv6 literal: its colons are not a port.
+        Some(literal) => literal.split(']').next()?,
+        None => authority.split(':').next()?,
+    }
+    .trim_end_matches('.')
+    .to_lowercase();
     if host.is_empty() {
         return None;
     }

@@ -358,7 +358,15 @@ fn is_contraction(rest: &str) -> bool {
 /// Decomposes the characters of one chunk into items, dropping symbols.
 fn push_items(chunk: &str, offset: usize, items: &mut Vec<Item>) {
     let mut breaks = true;
+    let mut before = None;
     for (at, c) in chunk.char_indices() {
+        let after = chunk[at + c.len_utf8()..].chars().next();
+        if is_dash_between_syllables(before, c, after) {
+            breaks = true;
+            before = Some(c);
+            continue;
+        }
+        before = Some(c);
         let first = items.len();
         let from = offset + at;
         let to = from + c.len_utf8();
@@ -403,6 +411,13 @@ fn classify(ch: char) -> Option<Class> {
     } else {
         None
     }
+}
+
+/// The vowel ㅡ typed between two whole syllables (`씨ㅡ발`) is a dash: it
+/// cannot join either of them.
+fn is_dash_between_syllables(before: Option<char>, c: char, after: Option<char>) -> bool {
+    let syllable = |c: Option<char>| c.is_some_and(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c));
+    matches!(c, '\u{3161}' | '\u{1173}' | '\u{FFDA}') && syllable(before) && syllable(after)
 }
 
 /// The Hangul Jamo block, all letters.
@@ -559,6 +574,7 @@ fn resolve(items: &[Item], index: usize, latin: bool) -> Option<char> {
         (Class::Alnum, digit) if latin && digit.is_ascii_digit() => Some(digit_as_letter(digit)),
         (Class::Alnum, digit) if digit.is_ascii_digit() && between_jamo(items, index) => None,
         (Class::Alnum, ch) => Some(ch),
+        (Class::Mask, _) if spelled_out(items) => None,
         (Class::Mask, _) if latin && between_letters(items, index) => Some('*'),
         (Class::Mask, _) => None,
         (Class::Leet, _) if !latin => None,
@@ -579,6 +595,17 @@ fn between_jamo(items: &[Item], index: usize) -> bool {
     let before = items[..index].iter().rev().find(is_letter);
     let after = items[index + 1..].iter().find(is_letter);
     before.is_some_and(|item| is_jamo(item.ch)) && after.is_some_and(|item| is_jamo(item.ch))
+}
+
+/// Letters each parted by one `*` (`f*u*c*k`) are spelled out, like `f.u.c.k`:
+/// the stars separate, they mask nothing.
+fn spelled_out(items: &[Item]) -> bool {
+    items.len() >= 5
+        && items.len() % 2 == 1
+        && items
+            .iter()
+            .enumerate()
+            .all(|(at, item)| (item.class == Class::Mask) == (at % 2 == 1))
 }
 
 /// A `*` masks letters only between letters (`f*ck`, `f**k`), not around a word.

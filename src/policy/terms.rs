@@ -648,6 +648,7 @@ mod tests {
             ("이 시 발", "시발*", "시 발", "spaced syllables"),
             ("시.발 진짜", "시발*", "시.발", "dotted syllables"),
             ("씨~발", "씨발*", "씨~발", "tilde"),
+            ("씨ㅡ발", "씨발*", "씨ㅡ발", "the vowel ㅡ as a dash"),
             (
                 "씨\u{119E}발",
                 "씨발*",
@@ -778,6 +779,7 @@ mod tests {
             ("sh*t", "shit*", "sh*t", "one star"),
             ("b*tch", "bitch*", "b*tch", "one star"),
             ("c*nt", "cunt*", "c*nt", "one star"),
+            ("f*u*c*k", "fuck*", "f*u*c*k", "a star between every letter"),
         ];
         for (text, term, covered, why) in cases {
             assert_finds(&terms, text, term, covered, why);
