@@ -99,6 +99,9 @@ async fn main() -> anyhow::Result<()> {
     let ratios = report::print_ratios(&rows);
     if let Some(path) = &args.json {
         let json = report::to_json(&rows, &checks, memory, ratios);
+        if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
+            std::fs::create_dir_all(folder)?;
+        }
         std::fs::write(path, serde_json::to_string_pretty(&json)?)?;
         println!("JSON written to {}", path.display());
     }
