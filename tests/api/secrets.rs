@@ -6,7 +6,7 @@
 use reqwest::Client;
 use serde_json::{Value, json};
 
-use crate::helpers::{DEMO_ARTICLE, json_body, start_binary};
+use crate::helpers::{DEMO_ARTICLE, RunningBinary, json_body, start_binary};
 
 const FIRST_PASSWORD: &str = "Secret-Passphrase-One-71";
 const SECOND_PASSWORD: &str = "Secret-Passphrase-Two-93";
@@ -27,17 +27,7 @@ async fn send(request: reqwest::RequestBuilder, expected: u16) -> Value {
 #[tokio::test]
 async fn passwords_tokens_and_resident_numbers_are_never_logged() {
     let dir = tempfile::tempdir().unwrap();
-    let database = dir.path().join("secrets.db");
-    let database_url = format!("sqlite://{}", database.display());
-    let server = start_binary(
-        dir.path(),
-        &[
-            ("DATABASE_URL", &database_url),
-            ("RUST_LOG", "trace"),
-            ("RATE_LIMITS", "off"),
-        ],
-    )
-    .await;
+    let server = binary_logging_everything(dir.path()).await;
     let client = Client::new();
     let url = |path: &str| format!("{}/api/v1{path}", server.address);
 
@@ -128,16 +118,7 @@ async fn wrong_typed_values_are_not_echoed() {
     const NUMBER: &str = "87654321987";
     const RESIDENT: &str = "940404-1234567";
     let dir = tempfile::tempdir().unwrap();
-    let database_url = format!("sqlite://{}", dir.path().join("echo.db").display());
-    let server = start_binary(
-        dir.path(),
-        &[
-            ("DATABASE_URL", &database_url),
-            ("RUST_LOG", "trace"),
-            ("RATE_LIMITS", "off"),
-        ],
-    )
-    .await;
+    let server = binary_logging_everything(dir.path()).await;
     let client = Client::new();
     let url = |path: &str| format!("{}/api/v1{path}", server.address);
     let registered = send(
@@ -252,4 +233,19 @@ async fn wrong_typed_values_are_not_echoed() {
         reason_error.contains("reason"),
         "the error names the field: {reason_error}"
     );
+}
+
+/// The real binary on a fresh database in `dir`, logging at trace level, so
+/// a test can grep everything it writes.
+async fn binary_logging_everything(dir: &std::path::Path) -> RunningBinary {
+    let database_url = format!("sqlite://{}", dir.join("secrets.db").display());
+    start_binary(
+        dir,
+        &[
+            ("DATABASE_URL", &database_url),
+            ("RUST_LOG", "trace"),
+            ("RATE_LIMITS", "off"),
+        ],
+    )
+    .await
 }
