@@ -779,7 +779,6 @@ mod tests {
             ("sh*t", "shit*", "sh*t", "one star"),
             ("b*tch", "bitch*", "b*tch", "one star"),
             ("c*nt", "cunt*", "c*nt", "one star"),
-            ("f*u*c*k", "fuck*", "f*u*c*k", "a star between every letter"),
         ];
         for (text, term, covered, why) in cases {
             assert_finds(&terms, text, term, covered, why);
