@@ -128,6 +128,27 @@ impl TestApp {
             .unwrap()
     }
 
+    /// An author's edit of a comment.
+    pub async fn edit_as(&self, user: &TestUser, id: &str, body: &str) -> Response {
+        self.client
+            .patch(self.url(&format!("/api/v1/comments/{id}")))
+            .bearer_auth(&user.token)
+            .json(&json!({"body": body}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A moderator's decision on a comment.
+    pub async fn decide(&self, moderator: &TestUser, id: &str, decision: &Value) -> Response {
+        self.post_as(
+            moderator,
+            &format!("/api/v1/moderation/comments/{id}/decision"),
+            decision,
+        )
+        .await
+    }
+
     pub async fn delete_as(&self, user: &TestUser, path: &str) -> Response {
         self.client
             .delete(self.url(path))

@@ -272,13 +272,7 @@ async fn connections_past_the_cap_wait_until_one_closes() {
 }
 
 async fn edit(app: &TestApp, user: &crate::helpers::TestUser, id: &str, body: &str) -> Response {
-    app.client
-        .patch(app.url(&format!("/api/v1/comments/{id}")))
-        .bearer_auth(&user.token)
-        .json(&json!({"body": body}))
-        .send()
-        .await
-        .unwrap()
+    app.edit_as(user, id, body).await
 }
 
 /// Edits count against the policy's flooding limits like posts: each one

@@ -79,12 +79,7 @@ async fn queue(app: &TestApp, moderator: &TestUser, query: &str) -> Value {
 }
 
 async fn decide(app: &TestApp, moderator: &TestUser, id: &str, decision: Value) -> Response {
-    app.post_as(
-        moderator,
-        &format!("/api/v1/moderation/comments/{id}/decision"),
-        &decision,
-    )
-    .await
+    app.decide(moderator, id, &decision).await
 }
 
 /// A decision that must succeed; returns the comment it answers with.
@@ -102,13 +97,7 @@ async fn report(app: &TestApp, reader: &TestUser, id: &str, reason: &str) -> Res
 }
 
 async fn patch_as(app: &TestApp, user: &TestUser, id: &str, body: &str) -> Response {
-    app.client
-        .patch(app.url(&comment_path(id)))
-        .bearer_auth(&user.token)
-        .json(&json!({"body": body}))
-        .send()
-        .await
-        .unwrap()
+    app.edit_as(user, id, body).await
 }
 
 async fn sanction(app: &TestApp, moderator: &TestUser, user: &TestUser, body: Value) -> Value {

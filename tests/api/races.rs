@@ -23,12 +23,7 @@ async fn held(app: &TestApp, user: &TestUser, body: &str) -> Value {
 }
 
 async fn decide(app: &TestApp, moderator: &TestUser, id: &str, decision: &Value) -> Response {
-    app.post_as(
-        moderator,
-        &format!("/api/v1/moderation/comments/{id}/decision"),
-        decision,
-    )
-    .await
+    app.decide(moderator, id, decision).await
 }
 
 async fn status_and_body(response: Response) -> (u16, Value) {
@@ -125,13 +120,7 @@ async fn overturning_a_decision_takes_the_version_it_was_made_on() {
 }
 
 async fn patch(app: &TestApp, user: &TestUser, id: &str, body: &str) -> Response {
-    app.client
-        .patch(app.url(&format!("/api/v1/comments/{id}")))
-        .bearer_auth(&user.token)
-        .json(&json!({"body": body}))
-        .send()
-        .await
-        .unwrap()
+    app.edit_as(user, id, body).await
 }
 
 /// An author's edit racing a moderator's rejection or deletion, many times,

@@ -151,13 +151,7 @@ async fn history(app: &TestApp, moderator: &TestUser, reporters: &[TestUser], up
         } else {
             json!({"action": "approve"})
         };
-        let response = app
-            .post_as(
-                moderator,
-                &format!("/api/v1/moderation/comments/{id}/decision"),
-                &decision,
-            )
-            .await;
+        let response = app.decide(moderator, &id, &decision).await;
         assert_eq!(response.status(), 200);
     }
 }

@@ -25,13 +25,7 @@ async fn replied(app: &TestApp, user: &TestUser, parent: &str, body: &str) -> Va
 }
 
 async fn decide(app: &TestApp, moderator: &TestUser, id: &str, decision: Value) {
-    let response = app
-        .post_as(
-            moderator,
-            &format!("/api/v1/moderation/comments/{id}/decision"),
-            &decision,
-        )
-        .await;
+    let response = app.decide(moderator, id, &decision).await;
     assert_eq!(response.status(), 200, "{decision} on {id}");
 }
 
