@@ -159,9 +159,9 @@ fn text_rule(c: &mut Criterion) {
     inputs.push(("decomposed_jamo", jamo));
     let mut group = c.benchmark_group("comment_text_rule_250_chars");
     for (name, text) in inputs {
-        assert!(comment_desk::comments::CommentBody::parse(&text, 250).is_ok());
+        assert!(comment_desk::domain::body::CommentBody::parse(&text, 250).is_ok());
         group.bench_function(name, |b| {
-            b.iter(|| comment_desk::comments::CommentBody::parse(black_box(&text), 250))
+            b.iter(|| comment_desk::domain::body::CommentBody::parse(black_box(&text), 250))
         });
     }
     group.finish();

@@ -7,8 +7,10 @@ use anyhow::Context;
 use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::auth::{Auth, DisplayName, Email, Hasher, Password, Role};
+use crate::auth::{Auth, Hasher};
 use crate::config::Settings;
+use crate::domain::accounts::{DisplayName, Email, Password, Role};
+use crate::http::error::ApiError;
 use crate::policy::LivePolicy;
 use crate::startup::Application;
 use crate::storage::Store;
@@ -105,10 +107,11 @@ async fn create_user(
         .read_to_string(&mut password)
         .context("cannot read the password from standard input")?;
     let password = password.trim_end_matches(['\n', '\r']).to_owned();
-    let refused = |e: crate::http::error::ApiError| anyhow::anyhow!("{}: {e}", e.code());
-    let email = Email::parse(email).map_err(refused)?;
-    let display_name = DisplayName::parse(display_name).map_err(refused)?;
-    let password = Password::choose(password, &email, &display_name).map_err(refused)?;
+    let refused = |e: ApiError| anyhow::anyhow!("{}: {e}", e.code());
+    let email = Email::parse(email).map_err(|e| refused(e.into()))?;
+    let display_name = DisplayName::parse(display_name).map_err(|e| refused(e.into()))?;
+    let password =
+        Password::choose(password, &email, &display_name).map_err(|e| refused(e.into()))?;
     let store = Store::open(&settings.database_url, settings.sqlite_synchronous).await?;
     let hasher = Hasher::new(1)?;
     let policy = Arc::new(LivePolicy::load(settings.policy_file.as_deref())?);

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use ipnet::IpNet;
 
-use crate::comments::DEFAULT_MAX_LENGTH;
-use crate::policy::FloodLimit;
+use crate::domain::body::DEFAULT_MAX_LENGTH;
+use crate::domain::policy::FloodLimit;
 
 #[derive(Debug, Clone)]
 pub struct Settings {

@@ -8,10 +8,9 @@ pub mod auth;
 pub mod cli;
 pub mod comments;
 pub mod config;
+pub mod domain;
 pub mod http;
 pub mod moderation;
-pub mod pages;
-
 pub mod policy;
 pub mod rate_limit;
 pub mod startup;

@@ -15,8 +15,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::config::Settings;
+use crate::domain::policy::FloodLimit;
 use crate::http::error::ApiError;
-use crate::policy::FloodLimit;
 
 #[derive(Debug, Clone, Copy)]
 struct Window {

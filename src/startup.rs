@@ -14,24 +14,13 @@ use crate::articles::seed::seed_demo_editorials;
 use crate::auth::{Auth, Hasher};
 use crate::comments::Comments;
 use crate::config::Settings;
-use crate::http::{health, middleware, openapi};
+use crate::http::state::AppState;
+use crate::http::{app, middleware};
 use crate::moderation::Moderation;
 use crate::policy::LivePolicy;
 use crate::policy::live::reload_on_sighup;
 use crate::rate_limit::Throttles;
 use crate::storage::Store;
-use crate::{articles, auth, comments, moderation, policy};
-
-/// What every handler can reach.
-pub struct AppState {
-    pub settings: Settings,
-    pub store: Store,
-    pub auth: Auth,
-    pub comments: Comments,
-    pub policy: Arc<LivePolicy>,
-    pub moderation: Moderation,
-    pub throttles: Throttles,
-}
 
 pub struct Application {
     port: u16,
@@ -78,7 +67,7 @@ impl Application {
                 .wrap(middleware::security_headers())
                 .wrap(TracingLogger::<middleware::RequestSpans>::new())
                 .wrap(from_fn(middleware::head_as_get))
-                .configure(routes)
+                .configure(app::configure)
         })
         .workers(workers)
         .max_connections(max_connections.div_ceil(workers))
@@ -104,19 +93,4 @@ impl Application {
         self.store.close().await;
         result
     }
-}
-
-fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.configure(health::configure)
-        .configure(crate::pages::configure)
-        .service(
-            web::scope("/api/v1")
-                .service(web::resource("/openapi.json").get(openapi::serve))
-                .configure(auth::routes::configure)
-                .configure(articles::routes::configure)
-                .configure(comments::routes::configure)
-                .configure(policy::routes::configure)
-                .configure(moderation::routes::configure),
-        )
-        .default_service(web::to(middleware::not_found));
 }

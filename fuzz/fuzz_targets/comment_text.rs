@@ -8,7 +8,7 @@
 //! invisible characters between its parts are removed, as the spec orders.)
 #![no_main]
 
-use comment_desk::comments::CommentBody;
+use comment_desk::domain::body::CommentBody;
 use libfuzzer_sys::fuzz_target;
 
 const LIMIT: usize = 250;

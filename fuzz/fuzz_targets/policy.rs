@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
         assert!(finding.start <= finding.end && finding.end <= length, "{finding:?}");
     }
     let padded = policy.scan(&format!(" \n{text}\t "));
-    let codes = |f: &[comment_desk::policy::Finding]| {
+    let codes = |f: &[comment_desk::domain::policy::Finding]| {
         let mut codes: Vec<&str> = f.iter().map(|f| f.code).collect();
         codes.sort_unstable();
         codes.dedup();

@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 
-use crate::articles::ArticleChanges;
+use crate::domain::articles::ArticleChanges;
 use crate::storage::Store;
 
 pub struct DemoEditorial {

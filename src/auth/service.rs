@@ -6,13 +6,13 @@ use std::time::Duration;
 
 use chrono::Utc;
 
-use crate::auth::account::{
-    DisplayName, Email, Password, Role, User, refused_name, skeleton, staff_lookalike,
-};
 use crate::auth::password::Hasher;
 use crate::auth::session::{NewSession, TokenHash};
 use crate::auth::throttle::LoginThrottle;
 use crate::config::Settings;
+use crate::domain::accounts::{
+    DisplayName, Email, Password, Role, User, refused_name, skeleton, staff_lookalike,
+};
 use crate::http::error::{ApiError, ApiResult};
 use crate::policy::LivePolicy;
 use crate::storage::{AccountInsert, Store};
@@ -78,13 +78,13 @@ impl Auth {
     /// like a staff member's: staff names are reserved.
     async fn check_name(&self, name: &DisplayName, role: Role) -> ApiResult<()> {
         if let Some(finding) = self.policy.get().scan(name.as_str()).first() {
-            return Err(refused_name(finding));
+            return Err(refused_name(finding).into());
         }
         if role == Role::Reader {
             let looks = name.skeleton();
             let staff = self.store.staff_names().await?;
             if staff.iter().any(|staff| skeleton(staff) == looks) {
-                return Err(staff_lookalike());
+                return Err(staff_lookalike().into());
             }
         }
         Ok(())

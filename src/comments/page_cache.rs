@@ -21,7 +21,7 @@ use std::sync::{Arc, RwLock};
 use actix_web::web::Bytes;
 use sha2::{Digest, Sha256};
 
-use crate::comments::Order;
+use crate::domain::comments::Order;
 use crate::http::paging::DEFAULT_LIMIT;
 use crate::storage::Store;
 

@@ -7,14 +7,16 @@ use chrono::Utc;
 use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 
-use crate::articles::{Article, ArticleId};
-use crate::auth::User;
 use crate::comments::page_cache::PageCache;
-use crate::comments::{Comment, CommentBody, Measured, Order, Status, Thread, parse_comment_id};
 use crate::config::Settings;
-use crate::http::error::{ApiError, ApiResult, Violation};
+use crate::domain::accounts::User;
+use crate::domain::articles::{Article, ArticleId};
+use crate::domain::body::{CommentBody, Measured};
+use crate::domain::comments::{Comment, Order, Status, Thread, parse_comment_id};
+use crate::domain::message::Violation;
+use crate::domain::moderation::{DecidedOn, DecisionAction};
+use crate::http::error::{ApiError, ApiResult};
 use crate::http::paging::Paging;
-use crate::moderation::{DecidedOn, DecisionAction};
 use crate::policy::{Action, Finding, LivePolicy, Policy, verdict};
 use crate::rate_limit::RateLimiter;
 use crate::storage::{

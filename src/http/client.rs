@@ -14,7 +14,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use ipnet::IpNet;
 
 use crate::http::error::ApiError;
-use crate::startup::AppState;
+use crate::http::state::AppState;
 
 /// The client's address as `TRUSTED_PROXIES` lets us know it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,28 +7,10 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use crate::comments::BodyError;
-use crate::http::lang::{Lang, Text};
-
-/// One rule a request broke, as in `violations: [{rule, message}]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Violation {
-    pub rule: String,
-    pub message: Text,
-}
-
-impl Violation {
-    pub fn new(rule: impl Into<String>, en: impl Into<String>, ko: impl Into<String>) -> Self {
-        Violation {
-            rule: rule.into(),
-            message: Text::new(en, ko),
-        }
-    }
-
-    pub fn render(&self, lang: Lang) -> Value {
-        json!({"rule": self.rule, "message": self.message.get(lang)})
-    }
-}
+use crate::domain::accounts::AccountError;
+use crate::domain::articles::ArticleError;
+use crate::domain::body::BodyError;
+use crate::domain::message::{Lang, Text, Violation};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -125,6 +107,24 @@ impl From<anyhow::Error> for ApiError {
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
         ApiError::Internal(error.into())
+    }
+}
+
+impl From<ArticleError> for ApiError {
+    fn from(error: ArticleError) -> Self {
+        match error {
+            ArticleError::NotFound => ApiError::ArticleNotFound,
+        }
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(error: AccountError) -> Self {
+        match error {
+            AccountError::InvalidEmail => ApiError::InvalidEmail,
+            AccountError::InvalidDisplayName(v) => ApiError::InvalidDisplayName(v),
+            AccountError::WeakPassword(v) => ApiError::WeakPassword(v),
+        }
     }
 }
 
@@ -567,7 +567,11 @@ impl ApiError {
         body.insert("detail".into(), json!(p.detail.get(lang)));
         body.insert("code".into(), json!(p.code));
         if !p.violations.is_empty() {
-            let violations: Vec<Value> = p.violations.iter().map(|v| v.render(lang)).collect();
+            let violations: Vec<Value> = p
+                .violations
+                .iter()
+                .map(|v| render_violation(v, lang))
+                .collect();
             body.insert("violations".into(), Value::Array(violations));
         }
         body.extend(p.extra);
@@ -589,6 +593,10 @@ fn whole_seconds(wait: std::time::Duration) -> u64 {
 }
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
+
+fn render_violation(v: &Violation, lang: Lang) -> Value {
+    json!({"rule": v.rule, "message": v.message.get(lang)})
+}
 
 fn with_violation(p: Problem, v: &Violation) -> Problem {
     Problem {

@@ -13,8 +13,9 @@ use futures_util::future::LocalBoxFuture;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use validator::Validate;
 
-use crate::http::error::{ApiError, Violation};
-use crate::startup::AppState;
+use crate::domain::message::Violation;
+use crate::http::error::ApiError;
+use crate::http::state::AppState;
 
 const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 

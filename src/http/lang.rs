@@ -2,70 +2,40 @@
 
 use actix_web::HttpRequest;
 use actix_web::http::header::{ACCEPT_LANGUAGE, HeaderMap};
-use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    En,
-    Ko,
+pub use crate::domain::message::{Lang, Text};
+
+pub fn of(req: &HttpRequest) -> Lang {
+    from_headers(req.headers())
 }
 
-impl Lang {
-    pub fn of(req: &HttpRequest) -> Lang {
-        Lang::from_headers(req.headers())
-    }
-
-    pub fn from_headers(headers: &HeaderMap) -> Lang {
-        headers
-            .get(ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .map_or(Lang::En, Lang::negotiate)
-    }
-
-    /// Picks the supported language with the highest quality; ties go to the first listed.
-    pub fn negotiate(header: &str) -> Lang {
-        let mut best: Option<(f32, Lang)> = None;
-        for entry in header.split(',') {
-            let mut parts = entry.split(';');
-            let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-            let quality = parts
-                .find_map(|p| p.trim().strip_prefix("q="))
-                .and_then(|q| q.parse::<f32>().ok())
-                .unwrap_or(1.0);
-            let lang = match tag.split('-').next() {
-                Some("ko") => Lang::Ko,
-                Some("en") => Lang::En,
-                _ => continue,
-            };
-            if quality > 0.0 && best.is_none_or(|(q, _)| quality > q) {
-                best = Some((quality, lang));
-            }
-        }
-        best.map_or(Lang::En, |(_, lang)| lang)
-    }
+pub fn from_headers(headers: &HeaderMap) -> Lang {
+    headers
+        .get(ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map_or(Lang::En, negotiate)
 }
 
-/// A message in both languages; which one is shown is decided per request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Text {
-    pub en: String,
-    pub ko: String,
-}
-
-impl Text {
-    pub fn new(en: impl Into<String>, ko: impl Into<String>) -> Text {
-        Text {
-            en: en.into(),
-            ko: ko.into(),
+/// Picks the supported language with the highest quality; ties go to the first listed.
+pub fn negotiate(header: &str) -> Lang {
+    let mut best: Option<(f32, Lang)> = None;
+    for entry in header.split(',') {
+        let mut parts = entry.split(';');
+        let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let quality = parts
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .and_then(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let lang = match tag.split('-').next() {
+            Some("ko") => Lang::Ko,
+            Some("en") => Lang::En,
+            _ => continue,
+        };
+        if quality > 0.0 && best.is_none_or(|(q, _)| quality > q) {
+            best = Some((quality, lang));
         }
     }
-
-    pub fn get(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::En => &self.en,
-            Lang::Ko => &self.ko,
-        }
-    }
+    best.map_or(Lang::En, |(_, lang)| lang)
 }
 
 #[cfg(test)]
@@ -85,7 +55,7 @@ mod tests {
             ("en;q=0.2, ko;q=0.7", Lang::Ko),
         ];
         for (header, expected) in cases {
-            assert_eq!(Lang::negotiate(header), expected, "{header:?}");
+            assert_eq!(negotiate(header), expected, "{header:?}");
         }
     }
 }

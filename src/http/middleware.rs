@@ -21,7 +21,7 @@ pub async fn problems(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let lang = Lang::from_headers(req.headers());
+    let lang = crate::http::lang::from_headers(req.headers());
     let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
     // Handlers' and extractors' errors arrive here as responses; an `Err` could
     // only come from a middleware inside this one, and there is none.

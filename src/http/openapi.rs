@@ -7,25 +7,26 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::http::cookies::SECURE_COOKIE_NAME;
 use crate::http::error::PROBLEM_JSON;
-use crate::{articles, auth, comments, http, moderation, policy};
+use crate::http::routes::{articles, auth, comments, health, moderation, policy};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Comment Desk", description = "Comment moderation for news sites. Errors are application/problem+json (RFC 9457) with a stable `code`."),
     paths(
-        http::health::healthz, http::health::readyz,
-        auth::routes::register, auth::routes::login, auth::routes::logout, auth::routes::me,
-        auth::routes::logout_all, auth::routes::change_password,
-        articles::routes::put_article, articles::routes::get_article,
-        comments::routes::list_comments, comments::routes::post_comment,
-        comments::routes::get_comment, comments::routes::delete_comment,
-        comments::routes::list_replies, comments::routes::validate_comment,
-                comments::routes::edit_comment,
-        policy::routes::get_policy,
-        moderation::routes::queue, moderation::routes::decide, moderation::routes::report,
-        moderation::routes::sanction, moderation::routes::lift, moderation::routes::log,
-        moderation::routes::set_role,
+        health::healthz, health::readyz,
+        auth::register, auth::login, auth::logout, auth::me,
+        auth::logout_all, auth::change_password,
+        articles::put_article, articles::get_article,
+        comments::list_comments, comments::post_comment,
+        comments::get_comment, comments::delete_comment,
+        comments::list_replies, comments::validate_comment,
+        comments::edit_comment,
+        policy::get_policy,
+        moderation::queue, moderation::decide, moderation::report,
+        moderation::sanction, moderation::lift, moderation::log,
+        moderation::set_role,
     ),
     modifiers(&Security, &ProblemBodies),
     tags((name = "auth"), (name = "articles"), (name = "comments"), (name = "policy"), (name = "moderation"), (name = "health"))
@@ -44,7 +45,7 @@ impl Modify for Security {
         components.add_security_scheme(
             "cookie",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
-                auth::session::SECURE_COOKIE_NAME,
+                SECURE_COOKIE_NAME,
                 "The session cookie; `comment_desk_session` when COOKIE_SECURE=false. \
                  A request with two session cookies is refused: 400 `duplicate_session_cookie`.",
             ))),

@@ -5,17 +5,18 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::articles::ArticleId;
-use crate::auth::{Role, User};
-use crate::comments::parse_comment_id;
-use crate::comments::{Comment, Status};
 use crate::config::Settings;
-use crate::http::error::{ApiError, ApiResult, Violation};
-use crate::http::paging::Paging;
-use crate::moderation::{
+use crate::domain::accounts::{Role, User};
+use crate::domain::articles::ArticleId;
+use crate::domain::comments::parse_comment_id;
+use crate::domain::comments::{Comment, Status};
+use crate::domain::message::Violation;
+use crate::domain::moderation::{
     AuthorRecord, DecidedOn, DecisionAction, LogEntry, QueueState, Reason, Report, Sanction,
     SanctionKind,
 };
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::paging::Paging;
 use crate::policy::{Finding, LivePolicy};
 use crate::storage::{
     CommentPage, Decided, DecisionWrite, ReportInsert, ReporterRecord, SanctionInsert, Store,

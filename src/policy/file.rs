@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::http::lang::Text;
+use crate::domain::message::Text;
 use crate::policy::terms::TermList;
 use crate::policy::{Action, FloodLimit, Policy, RULE_CODES, Rule};
 

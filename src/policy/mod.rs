@@ -12,27 +12,16 @@ pub mod links;
 pub mod live;
 pub mod normalize;
 pub mod personal;
-pub mod routes;
 pub mod terms;
 
 use std::time::Duration;
 
-use crate::comments::BodyError;
-use crate::http::error::Violation;
-use crate::http::lang::Text;
+use crate::domain::body::BodyError;
+use crate::domain::message::{Text, Violation};
 use crate::policy::terms::{TermKind, TermList};
 
+pub use crate::domain::policy::{Action, Finding, FloodLimit};
 pub use live::LivePolicy;
-
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, utoipa::ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    Publish,
-    Hold,
-    Refuse,
-}
 
 /// The rules a policy file configures, by their stable codes.
 pub const RULE_CODES: &[&str] = &[
@@ -57,12 +46,6 @@ pub struct Rule {
     pub message: Text,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FloodLimit {
-    pub count: u32,
-    pub per: Duration,
-}
-
 pub struct Policy {
     pub text: Text,
     rules: Vec<Rule>,
@@ -71,18 +54,6 @@ pub struct Policy {
     pub repeat_window: Duration,
     pub flooding: Vec<FloodLimit>,
     pub new_commenter_hold: u32,
-}
-
-/// One rule that fired on a comment, with the span it fired on in code points
-/// (as the counter counts), `0..0` for rules about the whole comment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
-    pub code: &'static str,
-    pub action: Action,
-    pub start: usize,
-    pub end: usize,
-    /// The text that matched; empty where repeating it would expose it.
-    pub matched: String,
 }
 
 /// A span of text found by a detector, in byte offsets.

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Store, is_unique_violation, to_millis};
-use crate::auth::{Role, User};
+use crate::domain::accounts::{Role, User};
 
 pub struct AccountInsert<'a> {
     pub email: &'a str,

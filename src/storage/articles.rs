@@ -4,8 +4,8 @@ use chrono::Utc;
 
 use super::log::append_log;
 use super::{Store, from_millis, to_millis};
-use crate::articles::{Article, ArticleChanges};
-use crate::moderation::{LogLine, Target};
+use crate::domain::articles::{Article, ArticleChanges};
+use crate::domain::moderation::{LogLine, Target};
 
 #[derive(sqlx::FromRow)]
 struct ArticleRow {

@@ -18,7 +18,7 @@ use super::comments::{
     CommentInsert, Hold, Inserted, count_on_article, count_on_parent, record_hold,
 };
 use super::to_millis;
-use crate::comments::Status;
+use crate::domain::comments::Status;
 
 /// Posts taken into one commit at most; more wait for the next.
 const MAX_BATCH: usize = 256;
@@ -380,7 +380,7 @@ impl Counts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::Role;
+    use crate::domain::accounts::Role;
     use crate::storage::{AccountInsert, Store};
 
     fn post(article_id: &str, author_id: i64, body: &str) -> CommentInsert {
@@ -400,7 +400,7 @@ mod tests {
         }
     }
 
-    fn stored(result: &anyhow::Result<Inserted>) -> &crate::comments::Comment {
+    fn stored(result: &anyhow::Result<Inserted>) -> &crate::domain::comments::Comment {
         match result {
             Ok(Inserted::Stored(comment)) => comment,
             other => panic!("not stored: {other:?}"),
@@ -408,7 +408,7 @@ mod tests {
     }
 
     /// A store on a fresh file with the demo editorials and one reader.
-    async fn store_with_author() -> (tempfile::TempDir, Store, crate::auth::User) {
+    async fn store_with_author() -> (tempfile::TempDir, Store, crate::domain::accounts::User) {
         let (dir, store) = crate::storage::temp_store().await;
         crate::articles::seed::seed_demo_editorials(&store)
             .await

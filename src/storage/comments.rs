@@ -6,9 +6,9 @@ use sqlx::SqliteConnection;
 use super::log::append_log;
 use super::policy::{Decision, record_decision};
 use super::{Store, from_millis, to_millis};
-use crate::comments::{Comment, Order, Status, Thread};
-use crate::moderation::{LogLine, Target};
-use crate::policy::Finding;
+use crate::domain::comments::{Comment, Order, Status, Thread};
+use crate::domain::moderation::{LogLine, Target};
+use crate::domain::policy::Finding;
 
 /// Replies shown under each top-level comment of a page; the rest are paged
 /// through `/comments/{id}/replies`.

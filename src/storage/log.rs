@@ -4,7 +4,7 @@
 use sqlx::SqliteConnection;
 
 use super::{Store, to_millis};
-use crate::moderation::LogLine;
+use crate::domain::moderation::LogLine;
 
 pub(super) async fn append_log(tx: &mut SqliteConnection, line: &LogLine<'_>) -> sqlx::Result<()> {
     sqlx::query(

@@ -13,9 +13,9 @@ use std::sync::{Mutex, RwLock};
 
 use chrono::{DateTime, Utc};
 
-use crate::articles::Article;
-use crate::auth::User;
-use crate::moderation::Sanction;
+use crate::domain::accounts::User;
+use crate::domain::articles::Article;
+use crate::domain::moderation::Sanction;
 
 /// The memos a store keeps.
 pub(super) struct Memos {

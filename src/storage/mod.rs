@@ -223,10 +223,10 @@ mod tests {
     #[tokio::test]
     async fn the_moderation_log_cannot_be_changed_or_emptied() {
         let (_dir, store) = temp_store().await;
-        let line = crate::moderation::LogLine {
+        let line = crate::domain::moderation::LogLine {
             actor: None,
             action: "hold",
-            target: crate::moderation::Target::Comment(1),
+            target: crate::domain::moderation::Target::Comment(1),
             reason: Some("link"),
             note: None,
             at: chrono::Utc::now(),

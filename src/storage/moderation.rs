@@ -12,9 +12,9 @@ use super::comments::{
 };
 use super::log::append_log;
 use super::{CommentPage, Store, from_millis, to_millis};
-use crate::auth::{Role, User};
-use crate::comments::{Comment, Status};
-use crate::moderation::{
+use crate::domain::accounts::{Role, User};
+use crate::domain::comments::{Comment, Status};
+use crate::domain::moderation::{
     AuthorRecord, DecidedOn, DecisionAction, LogEntry, LogLine, QueueState, Report, Sanction,
     SanctionKind, Target,
 };

@@ -6,7 +6,7 @@ use sqlx::SqliteConnection;
 
 use super::log::append_log;
 use super::{Store, from_millis, to_millis};
-use crate::moderation::{LogLine, Sanction, SanctionKind, Target};
+use crate::domain::moderation::{LogLine, Sanction, SanctionKind, Target};
 
 impl Store {
     /// Whether the author has a live comment with this fingerprint since

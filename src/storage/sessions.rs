@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use super::accounts::AccountRow;
 use super::memo::KnownSession;
 use super::{Store, from_millis, to_millis};
-use crate::auth::{TokenHash, User};
+use crate::domain::accounts::{TokenHash, User};
 
 pub struct LiveSession {
     pub user: User,

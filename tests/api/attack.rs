@@ -1,6 +1,6 @@
 //! The attacker's pass of issue 12: disguises the fixes did not see through.
 
-use comment_desk::auth::Role;
+use comment_desk::domain::accounts::Role;
 use serde_json::json;
 
 use crate::helpers::{DEMO_ARTICLE, PASSWORD, TestApp};

@@ -711,9 +711,12 @@ async fn display_names_pass_the_standards_policy() {
 #[tokio::test]
 async fn names_that_look_like_a_staff_members_are_reserved() {
     let app = TestApp::spawn().await;
-    app.staff_named(comment_desk::auth::Role::Moderator, "Night Desk")
-        .await;
-    app.staff_named(comment_desk::auth::Role::Admin, "Mod")
+    app.staff_named(
+        comment_desk::domain::accounts::Role::Moderator,
+        "Night Desk",
+    )
+    .await;
+    app.staff_named(comment_desk::domain::accounts::Role::Admin, "Mod")
         .await;
     let cases = [
         ("Night Desk", "the same name"),

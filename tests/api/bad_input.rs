@@ -4,7 +4,7 @@
 //! strings in ids and cursors, garbage limits. Every answer is a 4xx problem,
 //! the server keeps serving, and what was stored before is unchanged.
 
-use comment_desk::auth::Role;
+use comment_desk::domain::accounts::Role;
 use reqwest::Method;
 use serde_json::Value;
 

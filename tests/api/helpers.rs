@@ -2,8 +2,9 @@
 
 use std::sync::LazyLock;
 
-use comment_desk::auth::{Auth, DisplayName, Email, Hasher, Password, Role};
+use comment_desk::auth::{Auth, Hasher};
 use comment_desk::config::Settings;
+use comment_desk::domain::accounts::{DisplayName, Email, Password, Role};
 use comment_desk::policy::LivePolicy;
 use comment_desk::startup::Application;
 use comment_desk::storage::Store;

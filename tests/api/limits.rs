@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use comment_desk::config::Settings;
-use comment_desk::policy::FloodLimit;
+use comment_desk::domain::policy::FloodLimit;
 use reqwest::Response;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -2,7 +2,7 @@
 //! sanctions, editorial settings, author edits, the log and roles.
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
-use comment_desk::auth::Role;
+use comment_desk::domain::accounts::Role;
 use reqwest::{Method, Response};
 use serde_json::{Value, json};
 

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use chrono::{Duration, Utc};
-use comment_desk::moderation::SanctionKind;
+use comment_desk::domain::moderation::SanctionKind;
 use comment_desk::storage::{SanctionInsert, Store};
 use serde_json::{Value, json};
 use tempfile::TempDir;

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use chrono::{Duration, SecondsFormat, Utc};
-use comment_desk::auth::Role;
+use comment_desk::domain::accounts::Role;
 use reqwest::{Method, Response};
 use serde_json::{Value, json};
 

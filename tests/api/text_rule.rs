@@ -1,6 +1,6 @@
 //! The shared vectors of `comment-text.md`: the type, the dry run and posting agree on each.
 
-use comment_desk::comments::CommentBody;
+use comment_desk::domain::body::CommentBody;
 use serde::Deserialize;
 use serde_json::{Value, json};
 

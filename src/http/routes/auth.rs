@@ -7,12 +7,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::auth::account::{DisplayName, Email, Password, Role, User};
-use crate::auth::extract::{CurrentUser, MaybeUser};
-use crate::auth::session::{NewSession, removal_cookie};
+use crate::auth::session::NewSession;
+use crate::domain::accounts::{DisplayName, Email, Password, Role, User};
+use crate::http::client::ClientAddr;
+use crate::http::cookies::{removal_cookie, session_cookie};
 use crate::http::error::{ApiResult, ProblemDoc};
-use crate::http::{ClientAddr, ValidJson};
-use crate::startup::AppState;
+use crate::http::extract::{CurrentUser, MaybeUser};
+use crate::http::json::ValidJson;
+use crate::http::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/auth/register").post(register))
@@ -92,7 +94,7 @@ pub fn session_response(
     user: &User,
     session: NewSession,
 ) -> HttpResponse {
-    let cookie = session.cookie(state.settings.cookie_secure);
+    let cookie = session_cookie(&session, state.settings.cookie_secure);
     HttpResponse::build(status)
         .insert_header(NO_STORE)
         .cookie(cookie)

@@ -14,11 +14,12 @@ use actix_web::http::{Method, header};
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
-use crate::auth::account::{Role, User};
-use crate::auth::session::{TokenHash, cookie_name};
 use crate::config::normalize_origin;
+use crate::domain::accounts::TokenHash;
+use crate::domain::accounts::{Role, User};
+use crate::http::cookies::cookie_name;
 use crate::http::error::ApiError;
-use crate::startup::AppState;
+use crate::http::state::AppState;
 
 #[derive(Debug, Clone)]
 pub struct CurrentUser {

@@ -8,11 +8,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::articles::{Article, ArticleChanges, ArticleId};
-use crate::auth::Moderator;
-use crate::http::ValidJson;
-use crate::http::error::{ApiError, ApiResult, ProblemDoc, Violation};
-use crate::startup::AppState;
+use crate::domain::articles::{Article, ArticleChanges, ArticleId};
+use crate::domain::message::Violation;
+use crate::http::error::{ApiError, ApiResult, ProblemDoc};
+use crate::http::extract::Moderator;
+use crate::http::json::ValidJson;
+use crate::http::state::AppState;
 use crate::text;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

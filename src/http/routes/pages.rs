@@ -9,8 +9,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::articles::seed::{DEMO_EDITORIALS, DemoEditorial};
 
-const EMBED_JS: &str = include_str!("../../static/embed.js");
-const PAGE_CSS: &str = include_str!("../../static/page.css");
+const EMBED_JS: &str = include_str!("../../../static/embed.js");
+const PAGE_CSS: &str = include_str!("../../../static/page.css");
 
 /// Scripts and styles only from this server; the widget's API calls go to it too.
 const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \

@@ -7,17 +7,20 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::articles::ArticleId;
-use crate::auth::routes::UserView;
-use crate::auth::{ActiveUser, Admin, Moderator, Role};
-use crate::comments::routes::{AuthorView, CommentView, already_decided};
-use crate::http::ValidJson;
+use crate::domain::accounts::Role;
+use crate::domain::articles::ArticleId;
+use crate::domain::moderation::{
+    DecisionAction, LogEntry, QueueState, Reason, Sanction, SanctionKind,
+};
 use crate::http::error::{ApiError, ApiResult, ProblemDoc};
+use crate::http::extract::{ActiveUser, Admin, Moderator};
+use crate::http::json::ValidJson;
 use crate::http::lang::Lang;
 use crate::http::paging::{Paging, encode_cursor};
+use crate::http::routes::auth::UserView;
+use crate::http::routes::comments::{AuthorView, CommentView, already_decided};
+use crate::http::state::AppState;
 use crate::moderation::service::{Decision, QueueItem};
-use crate::moderation::{DecisionAction, LogEntry, QueueState, Reason, Sanction, SanctionKind};
-use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/moderation/queue").get(queue))
@@ -160,7 +163,7 @@ pub async fn queue(
         .moderation
         .queue(queue_state, article.as_ref(), paging)
         .await?;
-    let lang = Lang::of(&req);
+    let lang = crate::http::lang::of(&req);
     Ok(web::Json(QueueResponse {
         items: page
             .items

@@ -9,17 +9,19 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::articles::ArticleId;
-use crate::auth::{ActiveUser, MaybeUser};
 use crate::comments::page_cache::{Page, PageKey};
 use crate::comments::service::Edit;
-use crate::comments::{Comment, Order, Status, Thread};
-use crate::http::error::{ApiError, ApiResult, ProblemDoc, Violation};
+use crate::domain::articles::ArticleId;
+use crate::domain::comments::{Comment, Order, Status, Thread};
+use crate::domain::message::Violation;
+use crate::domain::policy::Action;
+use crate::http::client::ClientAddr;
+use crate::http::error::{ApiError, ApiResult, ProblemDoc};
+use crate::http::extract::{ActiveUser, MaybeUser};
+use crate::http::json::ValidJson;
 use crate::http::lang::Lang;
 use crate::http::paging::{Paging, encode_cursor};
-use crate::http::{ClientAddr, ValidJson};
-use crate::policy::Action;
-use crate::startup::AppState;
+use crate::http::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -210,7 +212,7 @@ pub struct ValidateResponse {
 }
 
 fn article_id(path: &str) -> ApiResult<ArticleId> {
-    ArticleId::parse(path)
+    Ok(ArticleId::parse(path)?)
 }
 
 /// Published comments, newest first by default, with the caller's own pending ones.
@@ -318,7 +320,7 @@ pub async fn post_comment(
     };
     Ok(HttpResponse::build(status).json(PostedResponse {
         comment: posted.comment.into(),
-        reasons: rule_views(&posted.notices, Lang::of(&req)),
+        reasons: rule_views(&posted.notices, crate::http::lang::of(&req)),
     }))
 }
 
@@ -380,7 +382,7 @@ pub async fn edit_comment(
     };
     Ok(web::Json(PostedResponse {
         comment: posted.comment.into(),
-        reasons: rule_views(&posted.notices, Lang::of(&req)),
+        reasons: rule_views(&posted.notices, crate::http::lang::of(&req)),
     }))
 }
 
@@ -441,6 +443,6 @@ pub async fn validate_comment(
         length: dry.measured.length,
         limit: state.comments.max_length(),
         normalized: dry.measured.normalized,
-        violations: rule_views(&dry.violations, Lang::of(&req)),
+        violations: rule_views(&dry.violations, crate::http::lang::of(&req)),
     }))
 }

@@ -2,10 +2,11 @@
 //! Each parses once and cannot hold a bad value afterwards.
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use validator::ValidateEmail;
 
-use crate::http::error::{ApiError, Violation};
-use crate::policy::Finding;
+use crate::domain::message::Violation;
+use crate::domain::policy::Finding;
 use crate::text;
 
 /// A stored account as the rest of the code sees it.
@@ -48,15 +49,26 @@ impl Role {
     }
 }
 
+/// A value of an account that cannot be accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccountError {
+    #[error("invalid email")]
+    InvalidEmail,
+    #[error("invalid display name")]
+    InvalidDisplayName(Violation),
+    #[error("weak password")]
+    WeakPassword(Violation),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
 
 impl Email {
     /// Trimmed and lower-cased, so one mailbox is one account whatever its spelling.
-    pub fn parse(raw: &str) -> Result<Email, ApiError> {
+    pub fn parse(raw: &str) -> Result<Email, AccountError> {
         let email = raw.trim().to_lowercase();
         if email.len() > 254 || !email.validate_email() {
-            return Err(ApiError::InvalidEmail);
+            return Err(AccountError::InvalidEmail);
         }
         Ok(Email(email))
     }
@@ -74,9 +86,9 @@ pub const DISPLAY_NAME_MAX: usize = 30;
 
 impl DisplayName {
     /// The comment text rule, then one line of 2 to 30 characters.
-    pub fn parse(raw: &str) -> Result<DisplayName, ApiError> {
+    pub fn parse(raw: &str) -> Result<DisplayName, AccountError> {
         let invalid = |en: &str, ko: &str| {
-            ApiError::InvalidDisplayName(Violation::new("display_name", en, ko))
+            AccountError::InvalidDisplayName(Violation::new("display_name", en, ko))
         };
         let name = text::clean(raw).map_err(|_| {
             invalid(
@@ -130,7 +142,7 @@ pub fn skeleton(name: &str) -> String {
 
 /// Why the standards policy refuses a name. A name is either acceptable or
 /// not: what the policy would only hold in a comment is refused here.
-pub fn refused_name(finding: &Finding) -> ApiError {
+pub fn refused_name(finding: &Finding) -> AccountError {
     let quoted = &finding.matched;
     let (en, ko) = match finding.code {
         "banned_term" | "suspect_term" if !quoted.is_empty() => (
@@ -151,12 +163,12 @@ pub fn refused_name(finding: &Finding) -> ApiError {
             "이름이 뉴스룸의 기준에 맞지 않습니다. 다른 이름을 써 주세요.".to_owned(),
         ),
     };
-    ApiError::InvalidDisplayName(Violation::new(finding.code, en, ko))
+    AccountError::InvalidDisplayName(Violation::new(finding.code, en, ko))
 }
 
 /// A reader's name that looks like a moderator's or an admin's.
-pub fn staff_lookalike() -> ApiError {
-    ApiError::InvalidDisplayName(Violation::new(
+pub fn staff_lookalike() -> AccountError {
+    AccountError::InvalidDisplayName(Violation::new(
         "staff_name",
         "The name looks like the name of a member of the newsroom staff. Choose another.",
         "뉴스룸 직원의 이름과 비슷해 보이는 이름입니다. 다른 이름을 써 주세요.",
@@ -218,8 +230,13 @@ impl Password {
 
     /// Used when a password is chosen: 8 to 128 characters, not a common one,
     /// not the email or the name.
-    pub fn choose(raw: String, email: &Email, name: &DisplayName) -> Result<Password, ApiError> {
-        let weak = |en: &str, ko: &str| ApiError::WeakPassword(Violation::new("password", en, ko));
+    pub fn choose(
+        raw: String,
+        email: &Email,
+        name: &DisplayName,
+    ) -> Result<Password, AccountError> {
+        let weak =
+            |en: &str, ko: &str| AccountError::WeakPassword(Violation::new("password", en, ko));
         let length = raw.chars().count();
         if length < PASSWORD_MIN {
             return Err(weak(
@@ -250,6 +267,16 @@ impl Password {
 
     pub fn expose(&self) -> &str {
         &self.0
+    }
+}
+
+/// What identifies a session in storage: the hash of its token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenHash(pub [u8; 32]);
+
+impl TokenHash {
+    pub fn of(token: &str) -> TokenHash {
+        TokenHash(Sha256::digest(token.as_bytes()).into())
     }
 }
 

@@ -4,9 +4,8 @@ use actix_web::{HttpRequest, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::http::lang::Lang;
+use crate::http::state::AppState;
 use crate::policy::{Action, length_rules};
-use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/policy").get(get_policy));
@@ -32,7 +31,7 @@ pub struct PolicyResponse {
 #[utoipa::path(get, path = "/api/v1/policy", tag = "policy",
     responses((status = 200, body = PolicyResponse)))]
 pub async fn get_policy(state: web::Data<AppState>, req: HttpRequest) -> web::Json<PolicyResponse> {
-    let lang = Lang::of(&req);
+    let lang = crate::http::lang::of(&req);
     let max_length = state.comments.max_length();
     let policy = state.policy.get();
     let length = length_rules(max_length);

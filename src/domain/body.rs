@@ -1,6 +1,6 @@
 //! `CommentBody`: a comment's text that has passed the length rule.
 
-use crate::http::lang::Text;
+use crate::domain::message::Text;
 use crate::text::{self, TextError};
 
 /// The default limit of the text rule; the limit is configuration, the rule is not.

@@ -1,0 +1,85 @@
+//! A comment as stored and shown: its status, its thread, its order.
+
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Published,
+    Pending,
+    Rejected,
+    Deleted,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Published => "published",
+            Status::Pending => "pending",
+            Status::Rejected => "rejected",
+            Status::Deleted => "deleted",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Status> {
+        match value {
+            "published" => Some(Status::Published),
+            "pending" => Some(Status::Pending),
+            "rejected" => Some(Status::Rejected),
+            "deleted" => Some(Status::Deleted),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    pub id: i64,
+    pub article_id: String,
+    pub parent_id: Option<i64>,
+    pub author_id: i64,
+    pub author_name: String,
+    pub body: String,
+    pub length: i64,
+    pub status: Status,
+    pub reply_count: i64,
+    pub created_at: DateTime<Utc>,
+    pub edited_at: Option<DateTime<Utc>>,
+    /// Hidden by readers' reports until a moderator decides.
+    pub hidden: bool,
+    /// Counts the changes of text and status; a decision may name the one it saw.
+    pub version: i64,
+}
+
+impl Comment {
+    /// Who may see it: published comments and tombstones with replies for all,
+    /// everything else only for its author and moderators.
+    pub fn visible_to(&self, viewer_id: Option<i64>, viewer_moderates: bool) -> bool {
+        let public = match self.status {
+            Status::Published => !self.hidden,
+            Status::Deleted => self.reply_count > 0,
+            Status::Pending | Status::Rejected => false,
+        };
+        public
+            || viewer_moderates
+            || viewer_id == Some(self.author_id) && self.status != Status::Deleted
+    }
+}
+
+/// A top-level comment with the first of its replies.
+#[derive(Debug, Clone)]
+pub struct Thread {
+    pub comment: Comment,
+    pub replies: Vec<Comment>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Order {
+    Newest,
+    Oldest,
+}
+
+/// A comment id from a path or body: ids are opaque strings to clients.
+pub fn parse_comment_id(raw: &str) -> Option<i64> {
+    raw.parse::<i64>().ok().filter(|id| *id > 0)
+}

@@ -1,0 +1,12 @@
+//! The bottom layer: the values every other layer talks in (articles,
+//! accounts, comments, moderation, the policy's findings), the messages in
+//! both languages and each feature's errors. Nothing here imports a layer
+//! above it: no storage, no services, no HTTP.
+
+pub mod accounts;
+pub mod articles;
+pub mod body;
+pub mod comments;
+pub mod message;
+pub mod moderation;
+pub mod policy;

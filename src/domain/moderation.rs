@@ -1,0 +1,171 @@
+//! Moderation: review queues, decisions, reader reports, sanctions and the
+//! append-only log of everything moderators and the policy did.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SanctionKind {
+    Suspend,
+    Ban,
+}
+
+impl SanctionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SanctionKind::Suspend => "suspend",
+            SanctionKind::Ban => "ban",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sanction {
+    pub id: i64,
+    pub account_id: i64,
+    pub kind: SanctionKind,
+    /// The end of a suspension; `None` for a ban.
+    pub until: Option<DateTime<Utc>>,
+    pub reason: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Why a reader reports a comment, and why a moderator rejects one: one list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    Spam,
+    Abuse,
+    Hate,
+    PersonalInformation,
+    OffTopic,
+    Other,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Spam => "spam",
+            Reason::Abuse => "abuse",
+            Reason::Hate => "hate",
+            Reason::PersonalInformation => "personal_information",
+            Reason::OffTopic => "off_topic",
+            Reason::Other => "other",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionAction {
+    Approve,
+    Reject,
+    Delete,
+}
+
+impl DecisionAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecisionAction::Approve => "approve",
+            DecisionAction::Reject => "reject",
+            DecisionAction::Delete => "delete",
+        }
+    }
+}
+
+/// What a decision was made on, which says when it still applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecidedOn {
+    /// The version of the comment the moderator saw: it applies to that
+    /// version only, so exactly one decision wins per version.
+    Version(i64),
+    /// No version named: it applies to the comment as it is, but never to
+    /// edited text (which the moderator may not have seen) and never
+    /// overturns another moderator's decision.
+    Unnamed,
+    /// A moderator removing a comment outright (`DELETE /comments/{id}`):
+    /// removal is safe whatever the comment has become.
+    Anything,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueState {
+    Pending,
+    Reported,
+    Rejected,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub id: i64,
+    pub comment_id: i64,
+    pub reason: String,
+    pub note: Option<String>,
+    pub reporter_id: i64,
+    pub reporter_name: String,
+    /// The text the report was filed against.
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An author's record as moderators see it beside a comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorRecord {
+    pub id: i64,
+    pub display_name: String,
+    pub published_count: i64,
+    pub rejected_count: i64,
+    pub sanction: Option<Sanction>,
+}
+
+/// What an entry of the log is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Comment(i64),
+    User(i64),
+    Article(String),
+}
+
+impl Target {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Target::Comment(_) => "comment",
+            Target::User(_) => "user",
+            Target::Article(_) => "article",
+        }
+    }
+
+    pub fn id(&self) -> String {
+        match self {
+            Target::Comment(id) | Target::User(id) => id.to_string(),
+            Target::Article(id) => id.clone(),
+        }
+    }
+}
+
+/// One line of the log, as it is written.
+#[derive(Debug, Clone)]
+pub struct LogLine<'a> {
+    /// `None`: the standards policy acted on its own.
+    pub actor: Option<i64>,
+    pub action: &'a str,
+    pub target: Target,
+    pub reason: Option<&'a str>,
+    pub note: Option<&'a str>,
+    pub at: DateTime<Utc>,
+}
+
+/// One line of the log, as it is read.
+#[derive(Debug, Clone)]
+pub struct LogEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: Option<(i64, String)>,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: String,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+}

@@ -1,0 +1,10 @@
+//! The routes, one file per feature; each handler parses the request, calls
+//! its service and shapes the answer.
+
+pub mod articles;
+pub mod auth;
+pub mod comments;
+pub mod health;
+pub mod moderation;
+pub mod pages;
+pub mod policy;
