@@ -9,4 +9,6 @@ pub mod body;
 pub mod comments;
 pub mod message;
 pub mod moderation;
+pub mod paging;
 pub mod policy;
+pub mod refusal;
