@@ -14,10 +14,11 @@ use crate::config::Settings;
 use crate::domain::accounts::User;
 use crate::domain::articles::{Article, ArticleId};
 use crate::domain::body::{CommentBody, Measured};
-use crate::domain::comments::{Comment, Order, PostError, Status, Thread, parse_comment_id};
+use crate::domain::comments::{Comment, Order, Status, Thread, parse_comment_id};
 use crate::domain::message::Violation;
 use crate::domain::moderation::{DecidedOn, DecisionAction};
 use crate::domain::paging::Paging;
+use crate::domain::post_error::PostError;
 use crate::policy::{Action, Finding, LivePolicy, Policy, verdict};
 use crate::rate_limit::{RateLimiter, Throttle};
 use crate::storage::{

@@ -1,14 +1,6 @@
 //! A comment as stored and shown: its status, its thread, its order.
 
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
-
-use crate::domain::articles::ArticleError;
-use crate::domain::body::BodyError;
-use crate::domain::message::Violation;
-use crate::domain::moderation::Barred;
-use crate::domain::refusal::{Details, INTERNAL, Refusal};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -90,81 +82,4 @@ pub enum Order {
 /// A comment id from a path or body: ids are opaque strings to clients.
 pub fn parse_comment_id(raw: &str) -> Option<i64> {
     raw.parse::<i64>().ok().filter(|id| *id > 0)
-}
-
-/// Why a comment could not be posted, edited, read or deleted.
-#[derive(Debug, thiserror::Error)]
-pub enum PostError {
-    #[error(transparent)]
-    Body(#[from] BodyError),
-    #[error(transparent)]
-    Barred(#[from] Barred),
-    #[error("article not found")]
-    ArticleNotFound,
-    #[error("comments closed")]
-    CommentsClosed,
-    #[error("comment not found")]
-    CommentNotFound,
-    /// Someone else's comment the caller can see but not change.
-    #[error("not the author")]
-    NotTheAuthor,
-    #[error("edit window closed")]
-    EditWindowClosed,
-    /// A moderator rejected the comment; the edit changed nothing.
-    #[error("already decided")]
-    AlreadyDecided(Box<Comment>),
-    #[error("invalid parent")]
-    InvalidParent,
-    /// The parent, or its thread's first comment, is removed or awaits review.
-    #[error("comment closed")]
-    CommentClosed,
-    #[error("policy violation")]
-    PolicyViolation(Vec<Violation>),
-    #[error("rate limited")]
-    RateLimited { retry_after: Duration },
-    #[error(transparent)]
-    Internal(#[from] anyhow::Error),
-}
-
-impl From<ArticleError> for PostError {
-    fn from(error: ArticleError) -> Self {
-        match error {
-            ArticleError::Internal(cause) => PostError::Internal(cause),
-            ArticleError::NotFound | ArticleError::Invalid(_) => PostError::ArticleNotFound,
-        }
-    }
-}
-
-impl Refusal for PostError {
-    fn code(&self) -> &'static str {
-        match self {
-            PostError::Body(error) => error.code(),
-            PostError::Barred(barred) => barred.code(),
-            PostError::ArticleNotFound => "article_not_found",
-            PostError::CommentsClosed => "comments_closed",
-            PostError::CommentNotFound => "comment_not_found",
-            PostError::NotTheAuthor => "forbidden",
-            PostError::EditWindowClosed => "edit_window_closed",
-            PostError::AlreadyDecided(_) => "already_decided",
-            PostError::InvalidParent => "invalid_parent",
-            PostError::CommentClosed => "comment_closed",
-            PostError::PolicyViolation(_) => "policy_violation",
-            PostError::RateLimited { .. } => "rate_limited",
-            PostError::Internal(_) => INTERNAL,
-        }
-    }
-
-    fn details(&self) -> Details {
-        match self {
-            PostError::Body(error) => Refusal::details(error),
-            PostError::Barred(barred) => barred.details(),
-            PostError::AlreadyDecided(comment) => Details {
-                comment: Some(comment.clone()),
-                ..Details::default()
-            },
-            PostError::PolicyViolation(violations) => Details::violations(violations),
-            PostError::RateLimited { retry_after } => Details::retry_after(*retry_after),
-            _ => Details::default(),
-        }
-    }
 }

@@ -11,4 +11,5 @@ pub mod message;
 pub mod moderation;
 pub mod paging;
 pub mod policy;
+pub mod post_error;
 pub mod refusal;
