@@ -215,11 +215,16 @@ const PROBLEMS: &[Row] = &[
         ["Something went wrong on our side. Try again later.", "서버에 문제가 생겼습니다. 잠시 뒤에 다시 시도해 주세요."]),
 ];
 
+/// The row of a code. A code without a row is a bug (a unit test lists every
+/// error's code); it is told as an internal error and logged.
 fn lookup(code: &str) -> &'static Row {
-    PROBLEMS
-        .iter()
-        .find(|row| row.code == code)
-        .unwrap_or_else(|| lookup(INTERNAL))
+    match PROBLEMS.iter().find(|row| row.code == code) {
+        Some(row) => row,
+        None => {
+            tracing::error!(code, "no problem row for this code");
+            lookup(INTERNAL)
+        }
+    }
 }
 
 impl ApiError {
@@ -433,4 +438,127 @@ pub struct ProblemDoc {
 pub struct ViolationDoc {
     pub rule: String,
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::accounts::AccountError;
+    use crate::domain::articles::ArticleError;
+    use crate::domain::body::BodyError;
+    use crate::domain::moderation::{Barred, ModerationError};
+    use crate::domain::post_error::PostError;
+
+    fn every_error() -> Vec<ApiError> {
+        let v = Violation::new("rule", "en", "ko");
+        let wait = Duration::from_secs(3);
+        let body = [
+            BodyError::Empty,
+            BodyError::TooLong {
+                length: 3,
+                limit: 2,
+            },
+            BodyError::InvalidCharacters,
+        ];
+        let barred = [Barred::Banned, Barred::Suspended { until: None }];
+        let mut all: Vec<ApiError> = Vec::new();
+        all.extend(body.iter().cloned().map(ApiError::from));
+        all.extend(body.iter().cloned().map(|b| PostError::Body(b).into()));
+        all.extend(barred.iter().cloned().map(ApiError::from));
+        all.extend([
+            AccountError::InvalidEmail.into(),
+            AccountError::InvalidDisplayName(v.clone()).into(),
+            AccountError::WeakPassword(v.clone()).into(),
+            AccountError::EmailTaken.into(),
+            AccountError::InvalidCredentials.into(),
+            AccountError::WrongPassword.into(),
+            AccountError::TooManyAttempts { retry_after: wait }.into(),
+            AccountError::RateLimited { retry_after: wait }.into(),
+            AccountError::SessionEnded.into(),
+            ArticleError::NotFound.into(),
+            ArticleError::Invalid(v.clone()).into(),
+            PostError::ArticleNotFound.into(),
+            PostError::CommentsClosed.into(),
+            PostError::CommentNotFound.into(),
+            PostError::NotTheAuthor.into(),
+            PostError::EditWindowClosed.into(),
+            PostError::InvalidParent.into(),
+            PostError::CommentClosed.into(),
+            PostError::PolicyViolation(vec![v.clone()]).into(),
+            PostError::RateLimited { retry_after: wait }.into(),
+            ModerationError::CommentNotFound.into(),
+            ModerationError::UserNotFound.into(),
+            ModerationError::SanctionNotFound.into(),
+            ModerationError::AlreadyReported.into(),
+            ModerationError::OwnComment.into(),
+            ModerationError::LastAdmin.into(),
+            ModerationError::Forbidden.into(),
+            ModerationError::Invalid(v.clone()).into(),
+            ModerationError::RateLimited { retry_after: wait }.into(),
+            ModerationError::SessionEnded.into(),
+            ApiError::Unauthenticated,
+            ApiError::Forbidden,
+            ApiError::CrossSite,
+            ApiError::DuplicateSessionCookie,
+            ApiError::InvalidRequest(vec![v]),
+            ApiError::InvalidCursor,
+            ApiError::InvalidQuery("limit"),
+            ApiError::InvalidJson("why".into()),
+            ApiError::UnsupportedMediaType,
+            ApiError::PayloadTooLarge,
+            ApiError::NotFound,
+            ApiError::MethodNotAllowed,
+            ApiError::NotReady,
+            ApiError::Internal(anyhow::anyhow!("cause")),
+            PostError::Internal(anyhow::anyhow!("cause")).into(),
+        ]);
+        all
+    }
+
+    #[test]
+    fn every_code_has_one_row_with_words_in_both_languages() {
+        for (i, row) in PROBLEMS.iter().enumerate() {
+            let later = &PROBLEMS[i + 1..];
+            assert!(
+                later.iter().all(|r| r.code != row.code),
+                "{} twice",
+                row.code
+            );
+        }
+        for error in every_error() {
+            let code = error.code();
+            let row = PROBLEMS.iter().find(|row| row.code == code);
+            assert!(row.is_some(), "{code} has no row");
+            for lang in [Lang::En, Lang::Ko] {
+                let body = error.render(lang).into_body();
+                let bytes = actix_web::body::to_bytes(body);
+                let bytes = futures_util::FutureExt::now_or_never(bytes)
+                    .unwrap()
+                    .unwrap();
+                let json: Value = serde_json::from_slice(&bytes).unwrap();
+                for field in ["title", "detail"] {
+                    let words = json[field].as_str().unwrap();
+                    assert!(!words.is_empty(), "{code} {field} empty");
+                    assert!(!words.contains('{'), "{code} {field}: {words}");
+                }
+                assert_eq!(json["code"], code);
+            }
+        }
+    }
+
+    #[test]
+    fn a_failure_of_ours_shows_no_cause() {
+        let error: ApiError = PostError::Internal(anyhow::anyhow!("disk on fire")).into();
+        let body = error.render(Lang::En).into_body();
+        let bytes = actix_web::body::to_bytes(body);
+        let bytes = futures_util::FutureExt::now_or_never(bytes)
+            .unwrap()
+            .unwrap();
+        let text = String::from_utf8(bytes.to_vec()).unwrap();
+        assert_eq!(error.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(
+            text.contains("internal_error") && !text.contains("disk"),
+            "{text}"
+        );
+    }
 }
