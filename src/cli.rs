@@ -13,7 +13,6 @@ use crate::domain::accounts::{DisplayName, Email, Password, Role};
 use crate::domain::refusal::Refusal;
 use crate::policy::LivePolicy;
 use crate::startup::Application;
-use crate::storage::Store;
 
 #[derive(Parser)]
 #[command(
@@ -79,7 +78,8 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             app.run_until_stopped().await?;
         }
         Command::Migrate => {
-            let store = Store::open(&settings.database_url, settings.sqlite_synchronous).await?;
+            let store =
+                crate::storage::open(&settings.database_url, settings.sqlite_synchronous).await?;
             store.close().await;
             println!("migrations applied to {}", settings.database_url);
         }
@@ -110,7 +110,7 @@ async fn create_user(
     let email = Email::parse(email).map_err(refused)?;
     let display_name = DisplayName::parse(display_name).map_err(refused)?;
     let password = Password::choose(password, &email, &display_name).map_err(refused)?;
-    let store = Store::open(&settings.database_url, settings.sqlite_synchronous).await?;
+    let store = crate::storage::open(&settings.database_url, settings.sqlite_synchronous).await?;
     let hasher = Hasher::new(1)?;
     let policy = Arc::new(LivePolicy::load(settings.policy_file.as_deref())?);
     let auth = Auth::new(store.clone(), hasher, policy, settings);

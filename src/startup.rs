@@ -25,7 +25,7 @@ use crate::storage::Store;
 pub struct Application {
     port: u16,
     server: Server,
-    store: Store,
+    store: Arc<dyn Store>,
 }
 
 impl Application {
@@ -34,9 +34,10 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let policy = Arc::new(LivePolicy::load(settings.policy_file.as_deref())?);
         reload_on_sighup(policy.clone()).context("cannot listen for SIGHUP")?;
-        let store = Store::open(&settings.database_url, settings.sqlite_synchronous).await?;
+        let store =
+            crate::storage::open(&settings.database_url, settings.sqlite_synchronous).await?;
         if settings.seed_demo {
-            seed_demo_editorials(&store).await?;
+            seed_demo_editorials(store.as_ref()).await?;
         }
         let hasher = Hasher::new(settings.password_hash_concurrency)?;
         let auth = Auth::new(store.clone(), hasher, policy.clone(), &settings);

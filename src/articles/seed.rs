@@ -43,7 +43,7 @@ impl DemoEditorial {
 const SEEDED_KEY: &str = "demo_editorials_seeded";
 
 /// Seeds once per database: editorials a newsroom later removes stay removed.
-pub async fn seed_demo_editorials(store: &Store) -> anyhow::Result<()> {
+pub async fn seed_demo_editorials(store: &dyn Store) -> anyhow::Result<()> {
     if store.meta(SEEDED_KEY).await?.is_some() {
         return Ok(());
     }

@@ -1,6 +1,8 @@
 //! The article service: registering and reading editorials, between the
 //! handlers and storage.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use crate::domain::accounts::User;
@@ -20,7 +22,7 @@ pub struct ArticleForm {
 
 #[derive(Clone)]
 pub struct Articles {
-    store: Store,
+    store: Arc<dyn Store>,
 }
 
 fn invalid(rule: &str, en: &str, ko: &str) -> ArticleError {
@@ -60,7 +62,7 @@ fn article_changes(form: ArticleForm) -> Result<ArticleChanges, ArticleError> {
 }
 
 impl Articles {
-    pub fn new(store: Store) -> Articles {
+    pub fn new(store: Arc<dyn Store>) -> Articles {
         Articles { store }
     }
 

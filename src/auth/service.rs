@@ -15,7 +15,7 @@ use crate::domain::accounts::{
 };
 use crate::policy::LivePolicy;
 use crate::rate_limit::RegisterThrottle;
-use crate::storage::{AccountInsert, Store};
+use crate::storage::{AccountInsert, SessionInsert, Store};
 
 #[derive(Clone)]
 /// What a reader sends to register, before any of it is checked.
@@ -26,7 +26,7 @@ pub struct Registration {
 }
 
 pub struct Auth {
-    store: Store,
+    store: Arc<dyn Store>,
     hasher: Hasher,
     /// Display names pass the same standards policy as comments.
     policy: Arc<LivePolicy>,
@@ -44,7 +44,12 @@ pub struct Auth {
 const TOUCH_INTERVAL: Duration = Duration::from_secs(60);
 
 impl Auth {
-    pub fn new(store: Store, hasher: Hasher, policy: Arc<LivePolicy>, settings: &Settings) -> Auth {
+    pub fn new(
+        store: Arc<dyn Store>,
+        hasher: Hasher,
+        policy: Arc<LivePolicy>,
+        settings: &Settings,
+    ) -> Auth {
         Auth {
             store,
             hasher,
@@ -221,7 +226,12 @@ impl Auth {
         let expires_at = now + chrono::Duration::from_std(self.max_age).unwrap_or_default();
         let session = NewSession::generate(expires_at);
         self.store
-            .insert_session(session.hash, user.id, now, expires_at)
+            .insert_session(SessionInsert {
+                hash: session.hash,
+                account_id: user.id,
+                now,
+                expires_at,
+            })
             .await?;
         Ok(session)
     }

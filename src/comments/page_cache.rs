@@ -67,14 +67,14 @@ pub fn etag_of(body: &[u8]) -> String {
 }
 
 pub struct PageCache {
-    store: Store,
+    store: Arc<dyn Store>,
     pages: RwLock<Pages>,
     /// One build at a time; those who wait find the page built.
     building: tokio::sync::Mutex<()>,
 }
 
 impl PageCache {
-    pub fn new(store: Store) -> PageCache {
+    pub fn new(store: Arc<dyn Store>) -> PageCache {
         PageCache {
             store,
             pages: RwLock::new(Pages::default()),

@@ -22,12 +22,13 @@ use crate::domain::post_error::PostError;
 use crate::policy::{Action, Finding, LivePolicy, Policy, verdict};
 use crate::rate_limit::{RateLimiter, Throttle};
 use crate::storage::{
-    CommentEdit, CommentInsert, CommentPage, DecisionWrite, Edited, Inserted, PageQuery, Store,
+    CommentEdit, CommentInsert, CommentPage, DecisionWrite, Edited, Inserted, PageQuery, Refusal,
+    ReplyQuery, Store,
 };
 
 #[derive(Clone)]
 pub struct Comments {
-    store: Store,
+    store: Arc<dyn Store>,
     max_length: usize,
     edit_window: std::time::Duration,
     policy: Arc<LivePolicy>,
@@ -89,7 +90,7 @@ fn fingerprint(text: &str) -> [u8; 16] {
 }
 
 impl Comments {
-    pub fn new(store: Store, policy: Arc<LivePolicy>, settings: &Settings) -> Comments {
+    pub fn new(store: Arc<dyn Store>, policy: Arc<LivePolicy>, settings: &Settings) -> Comments {
         Comments {
             store: store.clone(),
             max_length: settings.comment_max_length,
@@ -379,7 +380,13 @@ impl Comments {
             .collect();
         let codes: Vec<&str> = refused.iter().map(|f| f.code).collect();
         self.store
-            .record_refusal(author.id, &article.id, edited, &codes, Utc::now())
+            .record_refusal(Refusal {
+                account_id: author.id,
+                article_id: &article.id,
+                comment_id: edited,
+                codes: &codes,
+                now: Utc::now(),
+            })
             .await?;
         tracing::info!(article_id = %article.id, user_id = author.id, rules = ?codes, "comment refused");
         Ok(PostError::PolicyViolation(
@@ -389,7 +396,7 @@ impl Comments {
 
     /// Suspended and banned accounts may not post or edit.
     async fn check_standing(&self, author: &User) -> Result<(), PostError> {
-        match crate::moderation::service::barred(&self.store, author).await? {
+        match crate::moderation::service::barred(self.store.as_ref(), author).await? {
             Some(barred) => Err(barred.into()),
             None => Ok(()),
         }
@@ -523,7 +530,12 @@ impl Comments {
         let parent = self.get(raw_id, viewer).await?;
         let page = self
             .store
-            .reply_page(parent.id, viewer.map(|u| u.id), paging.after, paging.limit)
+            .reply_page(&ReplyQuery {
+                parent_id: parent.id,
+                viewer: viewer.map(|u| u.id),
+                after: paging.after,
+                limit: paging.limit,
+            })
             .await?;
         Ok(page)
     }

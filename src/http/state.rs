@@ -13,7 +13,7 @@ use crate::storage::Store;
 /// What every handler can reach.
 pub struct AppState {
     pub settings: Settings,
-    pub store: Store,
+    pub store: Arc<dyn Store>,
     pub articles: Articles,
     pub auth: Auth,
     pub comments: Comments,

@@ -16,15 +16,16 @@ use crate::domain::moderation::{
     Report, Sanction, SanctionKind,
 };
 use crate::domain::paging::Paging;
-use crate::policy::{Finding, LivePolicy};
+use crate::policy::{Finding, LivePolicy, Policy};
 use crate::rate_limit::Throttle;
 use crate::storage::{
-    CommentPage, Decided, DecisionWrite, ReportInsert, ReporterRecord, SanctionInsert, Store,
+    CommentPage, Decided, DecisionWrite, QueueEntry, QueueQuery, ReportInsert, ReporterRecord,
+    RoleChange, SanctionInsert, Store,
 };
 
 #[derive(Clone)]
 pub struct Moderation {
-    store: Store,
+    store: Arc<dyn Store>,
     policy: Arc<LivePolicy>,
     reports_to_queue: i64,
     reports_to_hide: i64,
@@ -93,6 +94,44 @@ pub struct QueueItem {
     pub author: AuthorRecord,
 }
 
+/// The queue entry with its stored reasons read against the policy in force.
+fn queue_item(entry: QueueEntry, policy: &Policy) -> QueueItem {
+    let QueueEntry {
+        comment,
+        parent,
+        reasons,
+        reports,
+        author,
+    } = entry;
+    let reasons = reasons
+        .into_iter()
+        .map(|(code, start, end)| {
+            let rule = policy.rules().iter().find(|r| r.code == code);
+            let finding = Finding {
+                code: rule.map_or("premoderation", |r| r.code),
+                action: rule.map_or(crate::policy::Action::Hold, |r| r.action),
+                start: start as usize,
+                end: end as usize,
+                matched: comment
+                    .body
+                    .chars()
+                    .skip(start as usize)
+                    .take((end - start) as usize)
+                    .collect(),
+            };
+            let violation = policy.violation(&finding);
+            (finding, violation)
+        })
+        .collect();
+    QueueItem {
+        comment,
+        parent,
+        reasons,
+        reports,
+        author,
+    }
+}
+
 pub const NOTE_MAX: usize = 500;
 
 /// A moderator's or reader's note: the text rule, at most 500 characters.
@@ -117,7 +156,7 @@ pub fn parse_note(raw: Option<&str>) -> Result<Option<String>, ModerationError> 
 
 /// Suspended and banned accounts may read and log out, nothing more: every
 /// write, and every staff power, asks this first.
-pub async fn barred(store: &Store, user: &User) -> anyhow::Result<Option<Barred>> {
+pub async fn barred(store: &dyn Store, user: &User) -> anyhow::Result<Option<Barred>> {
     let sanction = store.sanction_in_force(user.id, Utc::now()).await?;
     Ok(sanction.as_ref().map(Barred::by))
 }
@@ -130,7 +169,7 @@ fn parse_user_id(raw: &str) -> Result<i64, ModerationError> {
 }
 
 impl Moderation {
-    pub fn new(store: Store, policy: Arc<LivePolicy>, settings: &Settings) -> Moderation {
+    pub fn new(store: Arc<dyn Store>, policy: Arc<LivePolicy>, settings: &Settings) -> Moderation {
         Moderation {
             store,
             policy,
@@ -148,75 +187,23 @@ impl Moderation {
         article_id: Option<&ArticleId>,
         paging: Paging,
     ) -> Result<CommentPage<QueueItem>, ModerationError> {
-        let page = self
-            .store
-            .queue(
-                state,
-                article_id.map(ArticleId::as_str),
-                self.reports_to_queue,
-                paging.after,
-                paging.limit,
-            )
-            .await?;
-        let ids: Vec<i64> = page.items.iter().map(|c| c.id).collect();
-        let mut reports = self.store.open_reports(&ids).await?;
-        let mut items = Vec::with_capacity(page.items.len());
-        for comment in page.items {
-            let mine = reports
-                .extract_if(.., |r| r.comment_id == comment.id)
-                .collect();
-            items.push(self.queue_item(comment, mine).await?);
-        }
+        let query = QueueQuery {
+            state,
+            article_id: article_id.map(ArticleId::as_str),
+            reported_at: self.reports_to_queue,
+            after: paging.after,
+            limit: paging.limit,
+        };
+        let page = self.store.queue(&query).await?;
+        let policy = self.policy.get();
+        let items = page
+            .items
+            .into_iter()
+            .map(|entry| queue_item(entry, &policy))
+            .collect();
         Ok(CommentPage {
             items,
             next_after: page.next_after,
-        })
-    }
-
-    async fn queue_item(
-        &self,
-        comment: Comment,
-        reports: Vec<Report>,
-    ) -> Result<QueueItem, ModerationError> {
-        let parent = match comment.parent_id {
-            Some(id) => self.store.comment(id).await?,
-            None => None,
-        };
-        let author = self
-            .store
-            .author_record(comment.author_id, Utc::now())
-            .await?
-            .ok_or_else(|| ModerationError::Internal(anyhow::anyhow!("comment without author")))?;
-        let policy = self.policy.get();
-        let reasons = self
-            .store
-            .comment_reasons(comment.id)
-            .await?
-            .into_iter()
-            .map(|(code, start, end)| {
-                let rule = policy.rules().iter().find(|r| r.code == code);
-                let finding = Finding {
-                    code: rule.map_or("premoderation", |r| r.code),
-                    action: rule.map_or(crate::policy::Action::Hold, |r| r.action),
-                    start: start as usize,
-                    end: end as usize,
-                    matched: comment
-                        .body
-                        .chars()
-                        .skip(start as usize)
-                        .take((end - start) as usize)
-                        .collect(),
-                };
-                let violation = policy.violation(&finding);
-                (finding, violation)
-            })
-            .collect();
-        Ok(QueueItem {
-            comment,
-            parent,
-            reasons,
-            reports,
-            author,
         })
     }
 
@@ -413,7 +400,7 @@ impl Moderation {
 
     /// The caller is in good standing (see [`check_standing`]).
     pub async fn check_standing(&self, user: &User) -> Result<(), ModerationError> {
-        match barred(&self.store, user).await? {
+        match barred(self.store.as_ref(), user).await? {
             Some(barred) => Err(barred.into()),
             None => Ok(()),
         }
@@ -430,7 +417,12 @@ impl Moderation {
         let id = parse_user_id(raw_user_id)?;
         let user = self
             .store
-            .set_role(id, role, admin.id, Utc::now())
+            .set_role(RoleChange {
+                account_id: id,
+                role,
+                admin_id: admin.id,
+                now: Utc::now(),
+            })
             .await?
             .ok_or(ModerationError::UserNotFound)?
             .map_err(|_| ModerationError::LastAdmin)?;

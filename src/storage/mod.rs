@@ -1,262 +1,65 @@
-//! The storage layer: all SQL lives below this folder.
+//! The storage interface: what the services read and write, in our own types.
 //!
-//! `Store` is the interface the rest of the code sees: methods that take and
-//! return our own types, never sqlx's. When PostgreSQL joins, it gets its own
-//! implementation of these methods; nothing above this folder changes.
-//!
-//! Writes go through one connection (`write`), so writers queue in our process
-//! instead of failing with "database is locked"; each write transaction starts
-//! with `BEGIN IMMEDIATE`, so a writer in another process (the CLI) waits on the
-//! busy timeout instead of failing mid-transaction. Reads use a pool of
-//! read-only connections, which WAL lets run beside the writer.
+//! One trait per aggregate (`ArticleStore`, `AccountStore`, `CommentStore`,
+//! `ModerationStore`, `PolicyStore`) and `Store`, which combines them. Each
+//! method is one unit of work: a change and the counters and log lines that go
+//! with it commit together inside the engine, so no transaction or connection
+//! crosses this interface. An engine lives in its own folder (`sqlite/`) with
+//! its own SQL; nothing above this folder sees it.
 
 mod accounts;
 mod articles;
-mod comment_writer;
 mod comments;
-mod log;
-mod memo;
+mod inspect;
 mod moderation;
 mod policy;
-mod sessions;
+pub mod sqlite;
 
-use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
-use anyhow::Context;
-use chrono::{DateTime, TimeZone, Utc};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+use async_trait::async_trait;
+
+pub use accounts::{AccountInsert, AccountStore, LiveSession, SessionInsert};
+pub use articles::ArticleStore;
+pub use comments::{
+    CommentEdit, CommentInsert, CommentPage, CommentStore, Edited, Inserted, PageQuery,
+    REPLIES_PER_THREAD, ReplyQuery,
 };
-use sqlx::{Sqlite, Transaction};
-
-pub use accounts::AccountInsert;
-pub use comments::{CommentEdit, CommentInsert, CommentPage, Edited, Inserted, PageQuery};
+pub use inspect::{Inspect, PolicyDecision};
 pub use moderation::{
-    Decided, DecisionWrite, LastAdmin, ReportInsert, ReporterRecord, SanctionInsert,
+    Decided, DecisionWrite, LastAdmin, ModerationStore, QueueEntry, QueueQuery, ReportInsert,
+    ReporterRecord, RoleChange, SanctionInsert,
 };
-pub use sessions::LiveSession;
+pub use policy::{PolicyStore, Refusal};
 
 use crate::config::Synchronous;
-use comment_writer::CommentWriter;
-use memo::Memos;
 
-#[derive(Clone)]
-pub struct Store {
-    read: SqlitePool,
-    write: SqlitePool,
-    /// New comments, committed in groups through `write`.
-    comments: CommentWriter,
-    /// Counts committed writes, so cached answers know when they are stale.
-    version: Arc<AtomicU64>,
-    memo: Arc<Memos>,
-}
-
-/// Writers wait this long for the lock held by another process before failing.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-const READ_CONNECTIONS: u32 = 8;
-
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
-
-impl Store {
-    /// Opens (creating if missing) the database and applies pending migrations.
-    pub async fn open(url: &str, synchronous: Synchronous) -> anyhow::Result<Store> {
-        let options = SqliteConnectOptions::from_str(url)
-            .with_context(|| format!("DATABASE_URL {url:?} is not a SQLite URL"))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT)
-            .synchronous(match synchronous {
-                Synchronous::Full => SqliteSynchronous::Full,
-                Synchronous::Normal => SqliteSynchronous::Normal,
-            })
-            .pragma("temp_store", "memory");
-        create_parent_dir(&options)?;
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(Duration::from_secs(30))
-            .connect_with(options.clone())
-            .await
-            .with_context(|| format!("cannot open the database at {url}"))?;
-        MIGRATOR
-            .run(&write)
-            .await
-            .context("cannot apply migrations")?;
-        let read = SqlitePoolOptions::new()
-            .max_connections(READ_CONNECTIONS)
-            .connect_with(options.read_only(true))
-            .await
-            .context("cannot open read connections")?;
-        let version = Arc::new(AtomicU64::new(0));
-        let comments = CommentWriter::start(write.clone(), version.clone());
-        Ok(Store {
-            read,
-            write,
-            comments,
-            version,
-            memo: Arc::new(Memos::new()),
-        })
-    }
-
-    /// Answers when a read reaches the database file.
-    pub async fn ping(&self) -> anyhow::Result<()> {
-        sqlx::query("SELECT 1").execute(&self.read).await?;
-        Ok(())
-    }
-
-    pub async fn close(&self) {
-        self.read.close().await;
-        self.write.close().await;
-    }
-
-    /// Stores a new comment with the reasons it was held for, counted on its
-    /// article and parent when published; answers once it is on disk.
-    pub async fn insert_comment(&self, new: CommentInsert) -> anyhow::Result<Inserted> {
-        self.comments.insert(new).await
-    }
-
+/// Everything the services use, behind one object: `Arc<dyn Store>`.
+#[async_trait]
+pub trait Store:
+    ArticleStore + AccountStore + CommentStore + ModerationStore + PolicyStore
+{
     /// Changes whenever a write that readers could see has committed. Read it
     /// before building a cached answer; the answer is current while it holds.
-    pub fn version(&self) -> u64 {
-        self.version.load(Ordering::Acquire)
-    }
+    fn version(&self) -> u64;
 
-    /// Commits and marks every cached answer stale, before the caller answers.
-    async fn commit(&self, tx: Transaction<'static, Sqlite>) -> sqlx::Result<()> {
-        tx.commit().await?;
-        self.version.fetch_add(1, Ordering::Release);
-        Ok(())
-    }
+    /// Answers when a read reaches the database.
+    async fn ping(&self) -> anyhow::Result<()>;
 
-    async fn begin_write(&self) -> sqlx::Result<Transaction<'static, Sqlite>> {
-        self.write.begin_with("BEGIN IMMEDIATE").await
-    }
+    async fn close(&self);
 
-    pub async fn meta(&self, key: &str) -> anyhow::Result<Option<String>> {
-        let value = sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
-            .bind(key)
-            .fetch_optional(&self.read)
-            .await?;
-        Ok(value)
-    }
+    async fn meta(&self, key: &str) -> anyhow::Result<Option<String>>;
 
-    pub async fn set_meta(&self, key: &str, value: &str) -> anyhow::Result<()> {
-        sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-            .bind(key)
-            .bind(value)
-            .execute(&self.write)
-            .await?;
-        Ok(())
-    }
+    async fn set_meta(&self, key: &str, value: &str) -> anyhow::Result<()>;
 }
 
-fn create_parent_dir(options: &SqliteConnectOptions) -> anyhow::Result<()> {
-    let path = options.get_filename();
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create the database folder {}", dir.display()))?;
-    }
-    Ok(())
+/// Opens (creating if missing) the database at `url` and applies pending
+/// migrations.
+pub async fn open(url: &str, synchronous: Synchronous) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(Arc::new(sqlite::SqliteStore::open(url, synchronous).await?))
 }
 
-/// True when the error is a UNIQUE constraint failure: the one helper that
-/// turns a database constraint into a client error.
-fn is_unique_violation(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
-}
-
-pub(crate) fn to_millis(at: DateTime<Utc>) -> i64 {
-    at.timestamp_millis()
-}
-
-pub(crate) fn from_millis(ms: i64) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
-}
-
-/// A store on a fresh file in a temporary folder, for the storage tests;
-/// the folder lives as long as the returned guard.
-#[cfg(test)]
-pub(crate) async fn temp_store() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/test.db", dir.path().display());
-    let store = Store::open(&url, Synchronous::Full).await.unwrap();
-    (dir, store)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn opens_a_new_file_in_wal_with_full_sync_and_foreign_keys() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}/nested/folder/test.db", dir.path().display());
-
-        let store = Store::open(&url, Synchronous::Full).await.unwrap();
-
-        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-            .fetch_one(&store.write)
-            .await
-            .unwrap();
-        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
-            .fetch_one(&store.write)
-            .await
-            .unwrap();
-        let keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
-            .fetch_one(&store.read)
-            .await
-            .unwrap();
-        let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
-            .fetch_one(&store.write)
-            .await
-            .unwrap();
-        assert_eq!(mode, "wal");
-        assert_eq!(sync, 2, "FULL");
-        assert_eq!(keys, 1);
-        assert_eq!(busy, 10_000);
-        assert!(dir.path().join("nested/folder/test.db").exists());
-    }
-
-    #[tokio::test]
-    async fn the_moderation_log_cannot_be_changed_or_emptied() {
-        let (_dir, store) = temp_store().await;
-        let line = crate::domain::moderation::LogLine {
-            actor: None,
-            action: "hold",
-            target: crate::domain::moderation::Target::Comment(1),
-            reason: Some("link"),
-            note: None,
-            at: chrono::Utc::now(),
-        };
-        store.append_log(&line).await.unwrap();
-
-        let update = sqlx::query("UPDATE moderation_log SET action = 'approve'")
-            .execute(&store.write)
-            .await;
-        let delete = sqlx::query("DELETE FROM moderation_log")
-            .execute(&store.write)
-            .await;
-
-        for (what, result) in [("update", update), ("delete", delete)] {
-            let error = result.expect_err(what).to_string();
-            assert!(error.contains("append-only"), "{what}: {error}");
-        }
-        let entries = store.log_page(None, 10).await.unwrap().items;
-        assert_eq!(entries.len(), 1);
-        assert_eq!(entries[0].action, "hold");
-    }
-
-    #[tokio::test]
-    async fn read_connections_cannot_write() {
-        let (_dir, store) = temp_store().await;
-
-        let write = sqlx::query("INSERT INTO meta (key, value) VALUES ('a', 'b')")
-            .execute(&store.read)
-            .await;
-
-        assert!(write.is_err());
-    }
+/// As [`open`], with the reads and writes tests need beside the services'.
+pub async fn open_inspect(url: &str, synchronous: Synchronous) -> anyhow::Result<Arc<dyn Inspect>> {
+    Ok(Arc::new(sqlite::SqliteStore::open(url, synchronous).await?))
 }

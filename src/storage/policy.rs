@@ -1,179 +1,44 @@
 //! What the standards policy reads and records: repeats, an author's record,
-//! refusals, and sanctions.
+//! refusals, sanctions in force and the reasons of held comments.
 
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
-use super::log::append_log;
-use super::{Store, from_millis, to_millis};
-use crate::domain::moderation::{LogLine, Sanction, SanctionKind, Target};
+use crate::domain::moderation::Sanction;
 
-impl Store {
+#[async_trait]
+pub trait PolicyStore: Send + Sync {
     /// Whether the author has a live comment with this fingerprint since
     /// `since`, other than `except` (the comment being edited).
-    pub async fn has_repeat(
+    async fn has_repeat(
         &self,
         author_id: i64,
         fingerprint: &[u8],
         since: DateTime<Utc>,
         except: Option<i64>,
-    ) -> anyhow::Result<bool> {
-        let found: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM comments
-             WHERE author_id = ? AND fingerprint = ? AND created_at >= ?
-               AND status IN ('published', 'pending') AND id != ?
-             LIMIT 1",
-        )
-        .bind(author_id)
-        .bind(fingerprint)
-        .bind(to_millis(since))
-        .bind(except.unwrap_or(0))
-        .fetch_optional(&self.read)
-        .await?;
-        Ok(found.is_some())
-    }
+    ) -> anyhow::Result<bool>;
 
-    pub async fn published_count(&self, author_id: i64) -> anyhow::Result<i64> {
-        let count = sqlx::query_scalar(
-            "SELECT count(*) FROM comments WHERE author_id = ? AND status = 'published'",
-        )
-        .bind(author_id)
-        .fetch_one(&self.read)
-        .await?;
-        Ok(count)
-    }
+    async fn published_count(&self, author_id: i64) -> anyhow::Result<i64>;
 
     /// A refused attempt: the decision is kept and logged, the text is not.
-    /// `comment_id` is the comment an edit was refused for.
-    pub async fn record_refusal(
-        &self,
-        account_id: i64,
-        article_id: &str,
-        comment_id: Option<i64>,
-        codes: &[&str],
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<()> {
-        let codes = codes.join(",");
-        let mut tx = self.begin_write().await?;
-        let decision = Decision {
-            account_id,
-            article_id,
-            comment_id,
-            action: "refuse",
-            codes: &codes,
-            now,
-        };
-        if record_decision(&mut tx, &decision).await? {
-            let note = format!("article {article_id}");
-            append_log(
-                &mut tx,
-                &LogLine {
-                    actor: None,
-                    action: "refuse",
-                    target: Target::User(account_id),
-                    reason: Some(&codes),
-                    note: Some(&note),
-                    at: now,
-                },
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
+    async fn record_refusal(&self, refusal: Refusal<'_>) -> anyhow::Result<()>;
 
     /// The sanction in force on the account at `now`, if any.
-    pub async fn sanction_in_force(
+    async fn sanction_in_force(
         &self,
         account_id: i64,
         now: DateTime<Utc>,
-    ) -> anyhow::Result<Option<Sanction>> {
-        // A kept answer holds until a sanction is written, or its suspension ends.
-        if let Some(known) = self.memo.sanctions.get(&account_id)
-            && known
-                .as_ref()
-                .and_then(|s| s.until)
-                .is_none_or(|until| until > now)
-        {
-            return Ok(known);
-        }
-        let version = self.memo.sanctions.version();
-        let row: Option<(i64, String, Option<i64>, String, i64)> = sqlx::query_as(
-            "SELECT id, kind, until, reason, created_at FROM sanctions
-             WHERE account_id = ? AND lifted_at IS NULL AND (until IS NULL OR until > ?)
-             ORDER BY kind = 'ban' DESC, id DESC LIMIT 1",
-        )
-        .bind(account_id)
-        .bind(to_millis(now))
-        .fetch_optional(&self.read)
-        .await?;
-        let in_force = row.map(|(id, kind, until, reason, created_at)| Sanction {
-            id,
-            account_id,
-            kind: if kind == "ban" {
-                SanctionKind::Ban
-            } else {
-                SanctionKind::Suspend
-            },
-            until: until.map(from_millis),
-            reason,
-            created_at: from_millis(created_at),
-        });
-        self.memo
-            .sanctions
-            .keep(account_id, in_force.clone(), version);
-        Ok(in_force)
-    }
+    ) -> anyhow::Result<Option<Sanction>>;
 
     /// The reasons a held comment carries: (code, start, end) in code points.
-    pub async fn comment_reasons(
-        &self,
-        comment_id: i64,
-    ) -> anyhow::Result<Vec<(String, i64, i64)>> {
-        let rows = sqlx::query_as(
-            "SELECT code, start, end FROM comment_reasons WHERE comment_id = ? ORDER BY rowid",
-        )
-        .bind(comment_id)
-        .fetch_all(&self.read)
-        .await?;
-        Ok(rows)
-    }
+    async fn comment_reasons(&self, comment_id: i64) -> anyhow::Result<Vec<(String, i64, i64)>>;
 }
 
-/// One decision of the standards policy on an attempt.
-pub(super) struct Decision<'a> {
+pub struct Refusal<'a> {
     pub account_id: i64,
     pub article_id: &'a str,
-    /// The held comment, or the comment whose edit was refused.
+    /// The comment an edit was refused for.
     pub comment_id: Option<i64>,
-    pub action: &'a str,
-    pub codes: &'a str,
+    pub codes: &'a [&'a str],
     pub now: DateTime<Utc>,
-}
-
-/// Records a decision, or counts it again on the row of the same comment,
-/// action and rules, so that editing a comment into a refused or held text
-/// again and again cannot grow the trail. `true` when the row is new (and
-/// worth a log line); a refused new comment always makes a new row.
-pub(super) async fn record_decision(
-    tx: &mut SqliteConnection,
-    d: &Decision<'_>,
-) -> sqlx::Result<bool> {
-    let attempts: i64 = sqlx::query_scalar(
-        "INSERT INTO policy_decisions
-             (account_id, article_id, comment_id, action, codes, created_at, last_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
-         ON CONFLICT (comment_id, action, codes) WHERE comment_id IS NOT NULL
-         DO UPDATE SET attempts = attempts + 1, last_at = excluded.last_at
-         RETURNING attempts",
-    )
-    .bind(d.account_id)
-    .bind(d.article_id)
-    .bind(d.comment_id)
-    .bind(d.action)
-    .bind(d.codes)
-    .bind(to_millis(d.now))
-    .fetch_one(tx)
-    .await?;
-    Ok(attempts == 1)
 }

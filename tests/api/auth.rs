@@ -361,17 +361,14 @@ async fn logout_revokes_the_session_on_the_server() {
 async fn sessions_are_stored_only_as_hashes_and_passwords_as_argon2id() {
     let app = TestApp::spawn().await;
     let reader = app.reader().await;
-    let db = app.db().await;
+    let store = app.store().await;
 
-    let hash: String = sqlx::query_scalar("SELECT password_hash FROM accounts WHERE email = ?")
-        .bind(&reader.email)
-        .fetch_one(&db)
+    let (_, hash) = store
+        .account_by_email(&reader.email)
         .await
+        .unwrap()
         .unwrap();
-    let stored: Vec<Vec<u8>> = sqlx::query_scalar("SELECT token_hash FROM sessions")
-        .fetch_all(&db)
-        .await
-        .unwrap();
+    let stored = store.session_token_hashes().await.unwrap();
 
     assert!(
         hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),

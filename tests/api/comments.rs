@@ -332,12 +332,14 @@ async fn a_deleted_comment_with_replies_stays_as_a_tombstone() {
     assert_eq!(tombstone["body"], "", "the text is gone");
     assert_eq!(tombstone["replies"][0]["body"], "a reply");
     assert_eq!(list["total"], 1, "the reply still counts");
-    let db = app.db().await;
-    let stored: String = sqlx::query_scalar("SELECT body FROM comments WHERE id = ?")
-        .bind(top_id.parse::<i64>().unwrap())
-        .fetch_one(&db)
+    let stored = app
+        .store()
         .await
-        .unwrap();
+        .comment(top_id.parse::<i64>().unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .body;
     assert_eq!(stored, "", "removed from storage, not only hidden");
 
     let reply_path = format!("/api/v1/comments/{}", reply["id"].as_str().unwrap());

@@ -2,6 +2,8 @@
 
 use std::collections::HashSet;
 
+use comment_desk::domain::comments::Status;
+
 use crate::helpers::{DEMO_ARTICLE, TestApp, json_body};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -36,12 +38,12 @@ async fn two_hundred_concurrent_posts_are_all_stored() {
         .list("/api/v1/articles/putin-north-korea-signal/comments")
         .await;
     assert_eq!(list["total"], 200);
-    let db = app.db().await;
-    let stored: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM comments WHERE status = 'published'")
-            .fetch_one(&db)
-            .await
-            .unwrap();
+    let stored = app
+        .store()
+        .await
+        .comments_with_status(Status::Published)
+        .await
+        .unwrap();
     assert_eq!(stored, 200);
 }
 

@@ -1,13 +1,13 @@
 //! `TestApp`: the real server on port 0 with a fresh SQLite file per test.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use comment_desk::auth::{Auth, Hasher};
 use comment_desk::config::Settings;
 use comment_desk::domain::accounts::{DisplayName, Email, Password, Role};
 use comment_desk::policy::LivePolicy;
 use comment_desk::startup::Application;
-use comment_desk::storage::Store;
+use comment_desk::storage::{self, Inspect};
 use reqwest::{Client, Response};
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -199,9 +199,7 @@ impl TestApp {
 
     pub async fn staff_named(&self, role: Role, display_name: &str) -> TestUser {
         let email = self.next_email(role.as_str());
-        let store = Store::open(&self.database_url, Default::default())
-            .await
-            .unwrap();
+        let store = self.store().await;
         let settings = Settings::from_lookup(|_| None).unwrap();
         let policy = std::sync::Arc::new(LivePolicy::load(None).unwrap());
         let auth = Auth::new(store.clone(), Hasher::new(1).unwrap(), policy, &settings);
@@ -254,9 +252,11 @@ impl TestApp {
         json_body(response).await
     }
 
-    /// A direct connection to the test's database file, to check what was stored.
-    pub async fn db(&self) -> sqlx::SqlitePool {
-        sqlx::SqlitePool::connect(&self.database_url).await.unwrap()
+    /// The store on the test's database file, to check what was stored.
+    pub async fn store(&self) -> Arc<dyn Inspect> {
+        storage::open_inspect(&self.database_url, Default::default())
+            .await
+            .unwrap()
     }
 }
 

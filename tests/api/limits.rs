@@ -319,24 +319,23 @@ async fn repeated_refused_and_held_edits_leave_a_bounded_trail() {
         let held = crate::helpers::json_body(held).await;
         assert_eq!(held["comment"]["status"], "pending", "held edit {n}");
     }
-    let db = app.db().await;
-    let decisions: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT action, attempts FROM policy_decisions WHERE account_id = ? ORDER BY action",
-    )
-    .bind(author.id.parse::<i64>().unwrap())
-    .fetch_all(&db)
-    .await
-    .unwrap();
+    let store = app.store().await;
+    let decisions: Vec<(String, i64)> = store
+        .policy_decisions(author.id.parse::<i64>().unwrap())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.action, d.attempts))
+        .collect();
     assert_eq!(
         decisions,
         [("hold".to_owned(), 30), ("refuse".to_owned(), 30)],
         "one row per comment and rule set, with its count"
     );
-    let log_lines: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM moderation_log WHERE action IN ('hold', 'refuse')",
-    )
-    .fetch_one(&db)
-    .await
-    .unwrap();
+    let log = store.log_page(None, 1000).await.unwrap().items;
+    let log_lines = log
+        .iter()
+        .filter(|e| e.action == "hold" || e.action == "refuse")
+        .count();
     assert!(log_lines <= 2, "{log_lines} log lines for 60 attempts");
 }

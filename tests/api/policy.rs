@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use chrono::{Duration, Utc};
 use comment_desk::domain::moderation::SanctionKind;
-use comment_desk::storage::{SanctionInsert, Store};
+use comment_desk::storage::SanctionInsert;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
@@ -86,14 +86,16 @@ async fn banned_terms_are_refused_through_their_disguises() {
         0,
         "nothing refused was stored"
     );
-    let db = app.db().await;
-    let refusals: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM policy_decisions WHERE action = 'refuse' AND codes = 'banned_term' AND account_id = ?",
-    )
-    .bind(reader.id.parse::<i64>().unwrap())
-    .fetch_one(&db)
-    .await
-    .unwrap();
+    let decisions = app
+        .store()
+        .await
+        .policy_decisions(reader.id.parse::<i64>().unwrap())
+        .await
+        .unwrap();
+    let refusals = decisions
+        .iter()
+        .filter(|d| d.action == "refuse" && d.codes == "banned_term")
+        .count() as i64;
     assert_eq!(
         refusals as usize,
         disguised.len(),
@@ -167,9 +169,7 @@ async fn suspect_terms_are_held_with_their_spans() {
     assert_eq!(body["comment"]["status"], "pending");
     assert_eq!(rules_of(&body["reasons"]), ["suspect_term"]);
     let id: i64 = body["comment"]["id"].as_str().unwrap().parse().unwrap();
-    let store = Store::open(&app.database_url, Default::default())
-        .await
-        .unwrap();
+    let store = app.store().await;
     let reasons = store.comment_reasons(id).await.unwrap();
     let (code, start, end) = &reasons[0];
     assert_eq!(code, "suspect_term");
@@ -225,7 +225,7 @@ async fn personal_information_protects_the_author() {
         }
     }
     // The refused numbers were never written to the database file or its log.
-    drop(app.db().await);
+    app.store().await.close().await;
     for name in ["comment-desk.db", "comment-desk.db-wal"] {
         let bytes = std::fs::read(app.dir.path().join(name)).unwrap_or_default();
         let text = String::from_utf8_lossy(&bytes);
@@ -501,9 +501,7 @@ async fn suspended_and_banned_accounts_are_refused() {
     let suspended = app.reader().await;
     let banned = app.reader().await;
     let served = app.reader().await;
-    let store = Store::open(&app.database_url, Default::default())
-        .await
-        .unwrap();
+    let store = app.store().await;
     let id = |u: &TestUser| u.id.parse::<i64>().unwrap();
     let now = Utc::now();
     let sanction = |account: &TestUser, kind, until, created| SanctionInsert {

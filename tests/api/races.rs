@@ -232,10 +232,10 @@ async fn a_reply_racing_the_decision_that_closes_its_thread() {
             assert_eq!(replied, 409, "{why}");
             assert_eq!(reply_body["code"], "comment_closed", "{why}");
             assert_eq!(counted, before, "{why}");
-            let db = app.db().await;
-            let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM comments WHERE body = ?")
-                .bind(format!("late reply {trial}"))
-                .fetch_one(&db)
+            let stored = app
+                .store()
+                .await
+                .comments_with_body(&format!("late reply {trial}"))
                 .await
                 .unwrap();
             assert_eq!(stored, 0, "{why}");

@@ -42,11 +42,11 @@ async fn reported_queue(app: &TestApp, moderator: &TestUser) -> Vec<String> {
 
 /// Makes the accounts look registered two hours ago.
 async fn age(app: &TestApp, readers: &[TestUser]) {
-    let db = app.db().await;
+    let store = app.store().await;
     for reader in readers {
-        sqlx::query("UPDATE accounts SET created_at = created_at - 7200000 WHERE id = ?")
-            .bind(reader.id.parse::<i64>().unwrap())
-            .execute(&db)
+        let id = reader.id.parse::<i64>().unwrap();
+        store
+            .backdate_account(id, chrono::Duration::hours(2))
             .await
             .unwrap();
     }
@@ -217,11 +217,7 @@ async fn personal_information_in_a_note_is_masked_before_it_is_stored() {
         );
         notes.push(note);
     }
-    let db = app.db().await;
-    let stored: Vec<Option<String>> = sqlx::query_scalar("SELECT note FROM reports ORDER BY id")
-        .fetch_all(&db)
-        .await
-        .unwrap();
+    let stored = app.store().await.report_notes().await.unwrap();
     assert_eq!(stored.len(), 3);
     for (secret, note) in secrets.iter().zip(&stored) {
         let note = note.as_deref().unwrap_or_default();
@@ -231,7 +227,6 @@ async fn personal_information_in_a_note_is_masked_before_it_is_stored() {
             "the rest is kept: {note}"
         );
     }
-    drop(db);
     for file in ["comment-desk.db", "comment-desk.db-wal"] {
         let bytes = std::fs::read(app.dir.path().join(file)).unwrap_or_default();
         let text = String::from_utf8_lossy(&bytes);

@@ -195,16 +195,12 @@ async fn a_sanctioned_account_may_only_read_log_out_and_secure_itself() {
                 200,
                 "{kind} {role:?}: the reader's comment stands"
             );
-            let still: i64 = {
-                let db = app.db().await;
-                sqlx::query_scalar(
-                    "SELECT count(*) FROM sanctions WHERE account_id = ? AND lifted_at IS NULL",
-                )
-                .bind(colleague.id.parse::<i64>().unwrap())
-                .fetch_one(&db)
+            let still = app
+                .store()
                 .await
-                .unwrap()
-            };
+                .unlifted_sanctions(colleague.id.parse::<i64>().unwrap())
+                .await
+                .unwrap();
             assert_eq!(
                 still, 1,
                 "{kind} {role:?}: the colleague's ban was not lifted"
@@ -240,16 +236,7 @@ async fn the_last_admin_cannot_be_demoted() {
 
 /// The admins in good standing: with a role of admin and no sanction in force.
 async fn active_admins(app: &TestApp) -> i64 {
-    let db = app.db().await;
-    sqlx::query_scalar(
-        "SELECT count(*) FROM accounts a WHERE role = 'admin' AND NOT EXISTS (
-             SELECT 1 FROM sanctions s WHERE s.account_id = a.id AND s.lifted_at IS NULL
-               AND (s.until IS NULL OR s.until > ?))",
-    )
-    .bind(Utc::now().timestamp_millis())
-    .fetch_one(&db)
-    .await
-    .unwrap()
+    app.store().await.active_admins(Utc::now()).await.unwrap()
 }
 
 /// Two admins demoting, or banning, each other at the same moment never leave
@@ -260,15 +247,8 @@ async fn two_admins_acting_against_each_other_at_once_leave_one() {
     for trial in 0..10 {
         let (one, two) = (app.staff(Role::Admin).await, app.staff(Role::Admin).await);
         // Only these two are admins in good standing.
-        let db = app.db().await;
-        sqlx::query(
-            "UPDATE accounts SET role = 'moderator' WHERE role = 'admin' AND id NOT IN (?, ?)",
-        )
-        .bind(one.id.parse::<i64>().unwrap())
-        .bind(two.id.parse::<i64>().unwrap())
-        .execute(&db)
-        .await
-        .unwrap();
+        let keep = [&one, &two].map(|u| u.id.parse::<i64>().unwrap());
+        app.store().await.demote_admins_except(&keep).await.unwrap();
         let (a, b) = if trial % 2 == 0 {
             let demote = json!({"role": "reader"});
             let (to_one, to_two) = (role_path(&one), role_path(&two));

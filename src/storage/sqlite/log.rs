@@ -3,7 +3,7 @@
 
 use sqlx::SqliteConnection;
 
-use super::{Store, to_millis};
+use super::shared::to_millis;
 use crate::domain::moderation::LogLine;
 
 pub(super) async fn append_log(tx: &mut SqliteConnection, line: &LogLine<'_>) -> sqlx::Result<()> {
@@ -21,14 +21,4 @@ pub(super) async fn append_log(tx: &mut SqliteConnection, line: &LogLine<'_>) ->
     .execute(tx)
     .await?;
     Ok(())
-}
-
-impl Store {
-    /// Appends one line on its own, for actions stored elsewhere.
-    pub async fn append_log(&self, line: &LogLine<'_>) -> anyhow::Result<()> {
-        let mut tx = self.begin_write().await?;
-        append_log(&mut tx, line).await?;
-        self.commit(tx).await?;
-        Ok(())
-    }
 }

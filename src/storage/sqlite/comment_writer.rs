@@ -11,14 +11,15 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use anyhow::Context;
 use sqlx::{Connection, SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
-use super::comments::{
-    CommentInsert, Hold, Inserted, count_on_article, count_on_parent, record_hold,
-};
-use super::to_millis;
+use super::comments::{Hold, record_hold};
+use super::counters::{count_on_article, count_on_parent};
+use super::shared::to_millis;
 use crate::domain::comments::Status;
+use crate::storage::{CommentInsert, Inserted};
 
 /// Posts taken into one commit at most; more wait for the next.
 const MAX_BATCH: usize = 256;
@@ -242,7 +243,9 @@ async fn find_repeats(
 }
 
 /// Each post's id, or why it alone failed. Plain posts go in one statement;
-/// if that fails, every post is tried on its own so only the bad one fails.
+/// if a row of it breaks a constraint, every post is tried on its own so only
+/// the bad one fails. Any other error fails the whole batch: SQLite may have
+/// rolled the transaction back, and posts tried after it would commit alone.
 async fn insert_all(
     tx: &mut SqliteConnection,
     posts: &[&CommentInsert],
@@ -254,8 +257,19 @@ async fn insert_all(
         .collect();
     let mut plain_ids = match insert_plain(tx, &plain).await {
         Ok(ids) => ids.into_iter(),
-        // A failed statement changes nothing, so the posts can be tried again.
-        Err(_) => Vec::new().into_iter(),
+        // A statement stopped by a constraint changes nothing, so the posts
+        // can be tried again.
+        Err(error) if is_row_error(&error) => {
+            tracing::warn!(
+                error = %error,
+                posts = plain.len(),
+                "a comment batch broke a constraint; trying its posts one by one"
+            );
+            Vec::new().into_iter()
+        }
+        Err(error) => {
+            return Err(error).context(format!("cannot insert a batch of {} posts", plain.len()));
+        }
     };
     let mut ids = Vec::with_capacity(posts.len());
     for post in posts {
@@ -271,6 +285,12 @@ async fn insert_all(
         ids.push(id);
     }
     Ok(ids)
+}
+
+/// True when the error belongs to one row (a constraint it breaks), not to
+/// the connection or the file.
+fn is_row_error(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if !matches!(db.kind(), sqlx::error::ErrorKind::Other))
 }
 
 /// Inserts posts without reasons in one statement, from a JSON array. SQLite
@@ -381,7 +401,8 @@ impl Counts {
 mod tests {
     use super::*;
     use crate::domain::accounts::Role;
-    use crate::storage::{AccountInsert, Store};
+    use crate::storage::sqlite::SqliteStore;
+    use crate::storage::{AccountInsert, AccountStore};
 
     fn post(article_id: &str, author_id: i64, body: &str) -> CommentInsert {
         CommentInsert {
@@ -408,8 +429,12 @@ mod tests {
     }
 
     /// A store on a fresh file with the demo editorials and one reader.
-    async fn store_with_author() -> (tempfile::TempDir, Store, crate::domain::accounts::User) {
-        let (dir, store) = crate::storage::temp_store().await;
+    async fn store_with_author() -> (
+        tempfile::TempDir,
+        SqliteStore,
+        crate::domain::accounts::User,
+    ) {
+        let (dir, store) = crate::storage::sqlite::temp_store().await;
         crate::articles::seed::seed_demo_editorials(&store)
             .await
             .unwrap();

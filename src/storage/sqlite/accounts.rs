@@ -1,0 +1,120 @@
+//! Accounts, and the sessions that the same trait holds (in `sessions.rs`).
+
+use anyhow::Context;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::shared::{AccountRow, is_unique_violation, to_millis};
+use super::{SqliteStore, sessions};
+use crate::domain::accounts::{TokenHash, User};
+use crate::storage::{AccountInsert, AccountStore, LiveSession, SessionInsert};
+
+#[async_trait]
+impl AccountStore for SqliteStore {
+    async fn insert_account(&self, new: AccountInsert<'_>) -> anyhow::Result<Option<User>> {
+        let inserted = sqlx::query_as::<_, AccountRow>(
+            "INSERT INTO accounts (email, display_name, password_hash, role, created_at)
+             VALUES (?, ?, ?, ?, ?)
+             RETURNING id, email, display_name, role",
+        )
+        .bind(new.email)
+        .bind(new.display_name)
+        .bind(new.password_hash)
+        .bind(new.role.as_str())
+        .bind(to_millis(new.now))
+        .fetch_one(&self.write)
+        .await;
+        match inserted {
+            Ok(row) => Ok(Some(row.into_user())),
+            Err(error) if is_unique_violation(&error) => Ok(None),
+            Err(error) => Err(error).context("cannot store a new account"),
+        }
+    }
+
+    async fn account(&self, id: i64) -> anyhow::Result<Option<User>> {
+        let row = sqlx::query_as::<_, AccountRow>(
+            "SELECT id, email, display_name, role FROM accounts WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await
+        .with_context(|| format!("cannot load account {id}"))?;
+        Ok(row.map(AccountRow::into_user))
+    }
+
+    async fn account_by_email(&self, email: &str) -> anyhow::Result<Option<(User, String)>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            account: AccountRow,
+            password_hash: String,
+        }
+        let row = sqlx::query_as::<_, Row>(
+            "SELECT id, email, display_name, role, password_hash FROM accounts WHERE email = ?",
+        )
+        .bind(email)
+        .fetch_optional(&self.read)
+        .await
+        .context("cannot load an account by its email")?;
+        Ok(row.map(|r| (r.account.into_user(), r.password_hash)))
+    }
+
+    async fn set_password_hash(&self, account_id: i64, hash: &str) -> anyhow::Result<()> {
+        sqlx::query("UPDATE accounts SET password_hash = ? WHERE id = ?")
+            .bind(hash)
+            .bind(account_id)
+            .execute(&self.write)
+            .await
+            .with_context(|| format!("cannot change the password of account {account_id}"))?;
+        self.memo.sessions.invalidate();
+        Ok(())
+    }
+
+    /// A few rows, by a partial index.
+    async fn staff_names(&self) -> anyhow::Result<Vec<String>> {
+        let names = sqlx::query_scalar("SELECT display_name FROM accounts WHERE role != 'reader'")
+            .fetch_all(&self.read)
+            .await
+            .context("cannot load the staff's names")?;
+        Ok(names)
+    }
+
+    async fn insert_session(&self, new: SessionInsert) -> anyhow::Result<()> {
+        sessions::insert(self, new).await
+    }
+
+    async fn live_session(
+        &self,
+        hash: TokenHash,
+        now: DateTime<Utc>,
+        idle_cutoff: DateTime<Utc>,
+    ) -> anyhow::Result<Option<LiveSession>> {
+        sessions::live(self, hash, now, idle_cutoff).await
+    }
+
+    fn note_session_use(
+        &self,
+        hash: TokenHash,
+        now: DateTime<Utc>,
+        idle_cutoff: DateTime<Utc>,
+    ) -> bool {
+        sessions::note_use(self, hash, now, idle_cutoff)
+    }
+
+    async fn touch_session(&self, hash: TokenHash, now: DateTime<Utc>) -> anyhow::Result<()> {
+        sessions::touch(self, hash, now).await
+    }
+
+    async fn revoke_session(&self, hash: TokenHash, now: DateTime<Utc>) -> anyhow::Result<()> {
+        sessions::revoke(self, hash, now).await
+    }
+
+    async fn revoke_sessions_of(
+        &self,
+        account_id: i64,
+        keep: Option<TokenHash>,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<u64> {
+        sessions::revoke_all_of(self, account_id, keep, now).await
+    }
+}

@@ -1,0 +1,140 @@
+//! Editorials.
+
+use async_trait::async_trait;
+use chrono::Utc;
+
+use super::SqliteStore;
+use super::log::append_log;
+use super::shared::{from_millis, to_millis};
+use crate::domain::articles::{Article, ArticleChanges};
+use crate::domain::moderation::{LogLine, Target};
+use crate::storage::ArticleStore;
+
+#[derive(sqlx::FromRow)]
+struct ArticleRow {
+    id: String,
+    title: String,
+    url: String,
+    published_at: Option<i64>,
+    comments_open: bool,
+    premoderation: bool,
+    comment_count: i64,
+}
+
+impl From<ArticleRow> for Article {
+    fn from(row: ArticleRow) -> Self {
+        Article {
+            id: row.id,
+            title: row.title,
+            url: row.url,
+            published_at: row.published_at.map(from_millis),
+            comments_open: row.comments_open,
+            premoderation: row.premoderation,
+            comment_count: row.comment_count,
+        }
+    }
+}
+
+const ARTICLE_COLUMNS: &str =
+    "id, title, url, published_at, comments_open, premoderation, comment_count";
+
+#[async_trait]
+impl ArticleStore for SqliteStore {
+    async fn article(&self, id: &str) -> anyhow::Result<Option<Article>> {
+        let sql = format!("SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = ?");
+        let row = sqlx::query_as::<_, ArticleRow>(&sql)
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.map(Article::from))
+    }
+
+    /// From memory unless it was written since.
+    async fn article_for_posting(&self, id: &str) -> anyhow::Result<Option<Article>> {
+        if let Some(article) = self.memo.articles.get(&id.to_owned()) {
+            return Ok(Some(article));
+        }
+        let version = self.memo.articles.version();
+        let article = self.article(id).await?;
+        if let Some(article) = &article {
+            self.memo
+                .articles
+                .keep(id.to_owned(), article.clone(), version);
+        }
+        Ok(article)
+    }
+
+    async fn articles(&self) -> anyhow::Result<Vec<Article>> {
+        let sql = format!("SELECT {ARTICLE_COLUMNS} FROM articles ORDER BY created_at, id");
+        let rows = sqlx::query_as::<_, ArticleRow>(&sql)
+            .fetch_all(&self.read)
+            .await?;
+        Ok(rows.into_iter().map(Article::from).collect())
+    }
+
+    async fn upsert_article(
+        &self,
+        id: &str,
+        changes: &ArticleChanges,
+        actor: Option<i64>,
+    ) -> anyhow::Result<(Article, bool)> {
+        let now = to_millis(Utc::now());
+        let mut tx = self.begin_write().await?;
+        let existed: Option<i64> = sqlx::query_scalar("SELECT 1 FROM articles WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let sql = format!(
+            "INSERT INTO articles (id, title, url, published_at, comments_open, premoderation, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, COALESCE(?5, 1), COALESCE(?6, 0), ?7, ?7)
+             ON CONFLICT (id) DO UPDATE SET
+                 title = excluded.title,
+                 url = excluded.url,
+                 published_at = COALESCE(?4, published_at),
+                 comments_open = COALESCE(?5, comments_open),
+                 premoderation = COALESCE(?6, premoderation),
+                 updated_at = ?7
+             RETURNING {ARTICLE_COLUMNS}"
+        );
+        let row = sqlx::query_as::<_, ArticleRow>(&sql)
+            .bind(id)
+            .bind(&changes.title)
+            .bind(&changes.url)
+            .bind(changes.published_at.map(to_millis))
+            .bind(changes.comments_open)
+            .bind(changes.premoderation)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+        if let Some(actor) = actor {
+            let action = if existed.is_none() {
+                "article_created"
+            } else {
+                "article_updated"
+            };
+            let note = article_settings(&row);
+            append_log(
+                &mut tx,
+                &LogLine {
+                    actor: Some(actor),
+                    action,
+                    target: Target::Article(id.to_owned()),
+                    reason: None,
+                    note: Some(&note),
+                    at: Utc::now(),
+                },
+            )
+            .await?;
+        }
+        self.commit(tx).await?;
+        self.memo.articles.invalidate();
+        Ok((row.into(), existed.is_none()))
+    }
+}
+
+/// The settings a moderator sees in the log, e.g. "comments open, premoderation off".
+fn article_settings(row: &ArticleRow) -> String {
+    let open = if row.comments_open { "open" } else { "closed" };
+    let premoderation = if row.premoderation { "on" } else { "off" };
+    format!("comments {open}, premoderation {premoderation}")
+}

@@ -1,0 +1,241 @@
+//! The SQLite engine: every SQL statement for SQLite lives below this folder.
+//!
+//! Writes go through one connection (`write`), so writers queue in our process
+//! instead of failing with "database is locked"; each write transaction starts
+//! with `BEGIN IMMEDIATE`, so a writer in another process (the CLI) waits on the
+//! busy timeout instead of failing mid-transaction. Reads use a pool of
+//! read-only connections, which WAL lets run beside the writer.
+
+mod accounts;
+mod articles;
+mod comment_writer;
+mod comments;
+mod counters;
+mod inspect;
+mod log;
+mod memo;
+mod moderation;
+mod policy;
+mod sessions;
+mod shared;
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use anyhow::Context;
+use async_trait::async_trait;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Sqlite, Transaction};
+
+use crate::config::Synchronous;
+use crate::storage::Store;
+use comment_writer::CommentWriter;
+use memo::Memos;
+
+pub struct SqliteStore {
+    read: SqlitePool,
+    write: SqlitePool,
+    /// New comments, committed in groups through `write`.
+    comments: CommentWriter,
+    /// Counts committed writes, so cached answers know when they are stale.
+    version: Arc<AtomicU64>,
+    memo: Arc<Memos>,
+}
+
+/// Writers wait this long for the lock held by another process before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+const READ_CONNECTIONS: u32 = 8;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database and applies pending migrations.
+    pub async fn open(url: &str, synchronous: Synchronous) -> anyhow::Result<SqliteStore> {
+        let options = SqliteConnectOptions::from_str(url)
+            .with_context(|| format!("DATABASE_URL {url:?} is not a SQLite URL"))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT)
+            .synchronous(match synchronous {
+                Synchronous::Full => SqliteSynchronous::Full,
+                Synchronous::Normal => SqliteSynchronous::Normal,
+            })
+            .pragma("temp_store", "memory");
+        create_parent_dir(&options)?;
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.clone())
+            .await
+            .with_context(|| format!("cannot open the database at {url}"))?;
+        MIGRATOR
+            .run(&write)
+            .await
+            .context("cannot apply migrations")?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(READ_CONNECTIONS)
+            .connect_with(options.read_only(true))
+            .await
+            .context("cannot open read connections")?;
+        let version = Arc::new(AtomicU64::new(0));
+        let comments = CommentWriter::start(write.clone(), version.clone());
+        Ok(SqliteStore {
+            read,
+            write,
+            comments,
+            version,
+            memo: Arc::new(Memos::new()),
+        })
+    }
+
+    /// Commits and marks every cached answer stale, before the caller answers.
+    async fn commit(&self, tx: Transaction<'static, Sqlite>) -> anyhow::Result<()> {
+        tx.commit().await.context("cannot commit")?;
+        self.version.fetch_add(1, Ordering::Release);
+        Ok(())
+    }
+
+    async fn begin_write(&self) -> anyhow::Result<Transaction<'static, Sqlite>> {
+        let tx = self.write.begin_with("BEGIN IMMEDIATE").await;
+        tx.context("cannot begin a write")
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> anyhow::Result<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.read)
+            .await
+            .context("cannot read the database")?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+
+    fn version(&self) -> u64 {
+        self.version.load(Ordering::Acquire)
+    }
+
+    async fn meta(&self, key: &str) -> anyhow::Result<Option<String>> {
+        let value = sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.read)
+            .await
+            .with_context(|| format!("cannot read meta {key}"))?;
+        Ok(value)
+    }
+
+    async fn set_meta(&self, key: &str, value: &str) -> anyhow::Result<()> {
+        sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(key)
+            .bind(value)
+            .execute(&self.write)
+            .await
+            .with_context(|| format!("cannot write meta {key}"))?;
+        Ok(())
+    }
+}
+
+fn create_parent_dir(options: &SqliteConnectOptions) -> anyhow::Result<()> {
+    let path = options.get_filename();
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the database folder {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// A store on a fresh file in a temporary folder, for the storage tests;
+/// the folder lives as long as the returned guard.
+#[cfg(test)]
+pub(crate) async fn temp_store() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/test.db", dir.path().display());
+    let store = SqliteStore::open(&url, Synchronous::Full).await.unwrap();
+    (dir, store)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::ModerationStore;
+
+    #[tokio::test]
+    async fn opens_a_new_file_in_wal_with_full_sync_and_foreign_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/nested/folder/test.db", dir.path().display());
+
+        let store = SqliteStore::open(&url, Synchronous::Full).await.unwrap();
+
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&store.write)
+            .await
+            .unwrap();
+        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&store.write)
+            .await
+            .unwrap();
+        let keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(&store.read)
+            .await
+            .unwrap();
+        let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+            .fetch_one(&store.write)
+            .await
+            .unwrap();
+        assert_eq!(mode, "wal");
+        assert_eq!(sync, 2, "FULL");
+        assert_eq!(keys, 1);
+        assert_eq!(busy, 10_000);
+        assert!(dir.path().join("nested/folder/test.db").exists());
+    }
+
+    #[tokio::test]
+    async fn the_moderation_log_cannot_be_changed_or_emptied() {
+        let (_dir, store) = temp_store().await;
+        let line = crate::domain::moderation::LogLine {
+            actor: None,
+            action: "hold",
+            target: crate::domain::moderation::Target::Comment(1),
+            reason: Some("link"),
+            note: None,
+            at: chrono::Utc::now(),
+        };
+        store.append_log(&line).await.unwrap();
+
+        let update = sqlx::query("UPDATE moderation_log SET action = 'approve'")
+            .execute(&store.write)
+            .await;
+        let delete = sqlx::query("DELETE FROM moderation_log")
+            .execute(&store.write)
+            .await;
+
+        for (what, result) in [("update", update), ("delete", delete)] {
+            let error = result.expect_err(what).to_string();
+            assert!(error.contains("append-only"), "{what}: {error}");
+        }
+        let entries = store.log_page(None, 10).await.unwrap().items;
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].action, "hold");
+    }
+
+    #[tokio::test]
+    async fn read_connections_cannot_write() {
+        let (_dir, store) = temp_store().await;
+
+        let write = sqlx::query("INSERT INTO meta (key, value) VALUES ('a', 'b')")
+            .execute(&store.read)
+            .await;
+
+        assert!(write.is_err());
+    }
+}

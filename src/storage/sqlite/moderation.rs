@@ -1,0 +1,736 @@
+//! Moderation: queues, decisions, reports, sanctions, roles and the log.
+//!
+//! Every change and its log line are written in one transaction, so the log
+//! never misses an action and never records one that did not happen.
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::{Sqlite, SqliteConnection, Transaction};
+
+use super::SqliteStore;
+use super::counters::{count_published, count_thread};
+use super::log::append_log;
+use super::shared::{
+    AccountRow, COMMENT_COLUMNS, CommentRow, FROM_COMMENTS, SanctionRow, from_millis,
+    is_unique_violation, load_comment, split_page, to_millis,
+};
+use crate::domain::accounts::{Role, User};
+use crate::domain::comments::{Comment, Status};
+use crate::domain::moderation::{
+    AuthorRecord, DecidedOn, DecisionAction, LogEntry, LogLine, QueueState, Report, Sanction,
+    SanctionKind, Target,
+};
+use crate::storage::{
+    CommentPage, Decided, DecisionWrite, LastAdmin, ModerationStore, QueueEntry, QueueQuery,
+    ReportInsert, ReporterRecord, RoleChange, SanctionInsert,
+};
+
+/// Whether the decision changes anything; one that does not is "already decided".
+fn changes(action: DecisionAction, c: &Comment, open_reports: i64) -> bool {
+    match action {
+        DecisionAction::Approve => {
+            matches!(c.status, Status::Pending | Status::Rejected)
+                || (c.status == Status::Published && (open_reports > 0 || c.hidden))
+        }
+        DecisionAction::Reject => matches!(c.status, Status::Pending | Status::Published),
+        DecisionAction::Delete => c.status != Status::Deleted,
+    }
+}
+
+/// What the transaction knows of the comment beside what readers see.
+struct Review {
+    open_reports: i64,
+    /// The current state is a moderator's decision.
+    settled: bool,
+}
+
+/// Whether the decision applies to the comment as it is now.
+fn applies(action: DecisionAction, on: DecidedOn, c: &Comment, review: &Review) -> bool {
+    if !changes(action, c, review.open_reports) {
+        return false;
+    }
+    match on {
+        DecidedOn::Version(seen) => seen == c.version,
+        DecidedOn::Unnamed => {
+            let awaits_review = !review.settled || review.open_reports > 0 || c.hidden;
+            awaits_review && c.edited_at.is_none()
+        }
+        DecidedOn::Anything => true,
+    }
+}
+
+#[async_trait]
+impl ModerationStore for SqliteStore {
+    async fn queue(&self, q: &QueueQuery<'_>) -> anyhow::Result<CommentPage<QueueEntry>> {
+        let page = self.queue_comments(q).await?;
+        if page.items.is_empty() {
+            return Ok(CommentPage {
+                items: Vec::new(),
+                next_after: None,
+            });
+        }
+        let ids: Vec<i64> = page.items.iter().map(|c| c.id).collect();
+        let parent_ids: Vec<i64> = page.items.iter().filter_map(|c| c.parent_id).collect();
+        let author_ids: Vec<i64> = page.items.iter().map(|c| c.author_id).collect();
+        let parents = self.comments_by_id(&parent_ids).await?;
+        let mut reports = self.open_reports(&ids).await?;
+        let mut reasons = self.reasons_of(&ids).await?;
+        let authors = self.author_records(&author_ids, Utc::now()).await?;
+        let mut items = Vec::with_capacity(page.items.len());
+        for comment in page.items {
+            let author = authors
+                .get(&comment.author_id)
+                .cloned()
+                .with_context(|| format!("comment {} has no author", comment.id))?;
+            items.push(QueueEntry {
+                parent: comment.parent_id.and_then(|id| parents.get(&id).cloned()),
+                reports: reports.remove(&comment.id).unwrap_or_default(),
+                reasons: reasons.remove(&comment.id).unwrap_or_default(),
+                author,
+                comment,
+            });
+        }
+        Ok(CommentPage {
+            items,
+            next_after: page.next_after,
+        })
+    }
+
+    /// Applies a moderator's decision, resolves the comment's open reports and
+    /// logs it, in one transaction; the first of two racing decisions wins,
+    /// and the others find the comment changed (see [`DecidedOn`]).
+    async fn decide(&self, d: DecisionWrite<'_>) -> anyhow::Result<Decided> {
+        let DecisionWrite {
+            comment_id: id,
+            action,
+            on,
+            moderator_id,
+            reason,
+            note,
+            now,
+        } = d;
+        let mut tx = self.begin_write().await?;
+        let Some(before) = load_comment(&mut *tx, id).await? else {
+            return Ok(Decided::Missing);
+        };
+        let (open_reports, settled): (i64, bool) =
+            sqlx::query_as("SELECT open_reports, settled FROM comments WHERE id = ?")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+        let review = Review {
+            open_reports,
+            settled,
+        };
+        if !applies(action, on, &before, &review) {
+            return Ok(Decided::Unchanged(before));
+        }
+        let status = match action {
+            DecisionAction::Approve => Status::Published,
+            DecisionAction::Reject => Status::Rejected,
+            DecisionAction::Delete => Status::Deleted,
+        };
+        sqlx::query(
+            "UPDATE comments SET status = ?1, hidden = 0, open_reports = 0,
+                 version = version + 1, settled = 1,
+                 body = CASE WHEN ?1 = 'deleted' THEN '' ELSE body END,
+                 length = CASE WHEN ?1 = 'deleted' THEN 0 ELSE length END,
+                 deleted_at = CASE WHEN ?1 = 'deleted' THEN ?2 ELSE deleted_at END
+             WHERE id = ?3",
+        )
+        .bind(status.as_str())
+        .bind(to_millis(now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let was_counted = before.status == Status::Published && !before.hidden;
+        let is_counted = status == Status::Published;
+        let delta = i64::from(is_counted) - i64::from(was_counted);
+        if delta != 0 {
+            count_published(&mut tx, &before.article_id, before.parent_id, delta).await?;
+        }
+        count_thread(&mut tx, &before, status, false).await?;
+        sqlx::query(
+            "UPDATE reports SET resolved_at = ? WHERE comment_id = ? AND resolved_at IS NULL",
+        )
+        .bind(to_millis(now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        append_log(
+            &mut tx,
+            &LogLine {
+                actor: Some(moderator_id),
+                action: action.as_str(),
+                target: Target::Comment(id),
+                reason,
+                note,
+                at: now,
+            },
+        )
+        .await?;
+        let after = load_comment(&mut *tx, id).await?.unwrap_or(before);
+        self.commit(tx).await?;
+        Ok(Decided::Done(after))
+    }
+
+    /// The reporter's account age and what became of their past reports;
+    /// `None` for an unknown account.
+    async fn reporter_record(&self, account_id: i64) -> anyhow::Result<Option<ReporterRecord>> {
+        let row: Option<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT a.created_at,
+                count(CASE WHEN c.status IN ('rejected', 'deleted') THEN 1 END),
+                count(CASE WHEN c.status = 'published' THEN 1 END)
+             FROM accounts a
+             LEFT JOIN reports r ON r.reporter_id = a.id AND r.resolved_at IS NOT NULL
+             LEFT JOIN comments c ON c.id = r.comment_id
+             WHERE a.id = ? GROUP BY a.id",
+        )
+        .bind(account_id)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.map(|(created_at, upheld, dismissed)| ReporterRecord {
+            created_at: from_millis(created_at),
+            upheld,
+            dismissed,
+        }))
+    }
+
+    /// Files a report; `false` when this reader already reported the comment.
+    /// When the weight of its open reports reaches the hide threshold the
+    /// comment leaves the public listing.
+    async fn insert_report(&self, new: ReportInsert<'_>) -> anyhow::Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO reports (comment_id, reporter_id, reason, note, body, created_at, weight)
+             SELECT id, ?, ?, ?, body, ?, ? FROM comments WHERE id = ?",
+        )
+        .bind(new.reporter_id)
+        .bind(new.reason)
+        .bind(new.note)
+        .bind(to_millis(new.now))
+        .bind(new.weight)
+        .bind(new.comment_id)
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Err(error) if is_unique_violation(&error) => return Ok(false),
+            other => other?,
+        };
+        sqlx::query("UPDATE comments SET open_reports = open_reports + 1 WHERE id = ?")
+            .bind(new.comment_id)
+            .execute(&mut *tx)
+            .await?;
+        let open: i64 = sqlx::query_scalar(
+            "SELECT ifnull(sum(weight), 0) FROM reports WHERE comment_id = ? AND resolved_at IS NULL",
+        )
+        .bind(new.comment_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if let Some(c) = load_comment(&mut *tx, new.comment_id).await?
+            && open >= new.hide_at
+            && c.status == Status::Published
+            && !c.hidden
+        {
+            sqlx::query("UPDATE comments SET hidden = 1 WHERE id = ?")
+                .bind(c.id)
+                .execute(&mut *tx)
+                .await?;
+            count_published(&mut tx, &c.article_id, c.parent_id, -1).await?;
+            count_thread(&mut tx, &c, c.status, true).await?;
+            append_log(
+                &mut tx,
+                &LogLine {
+                    actor: None,
+                    action: "hide",
+                    target: Target::Comment(c.id),
+                    reason: Some("reports"),
+                    note: None,
+                    at: new.now,
+                },
+            )
+            .await?;
+        }
+        self.commit(tx).await?;
+        Ok(true)
+    }
+
+    /// Records a sanction and logs it; a ban may reject the pending comments too.
+    /// Refused when it would sanction the last admin in good standing.
+    async fn insert_sanction(
+        &self,
+        new: SanctionInsert<'_>,
+    ) -> anyhow::Result<Result<Sanction, LastAdmin>> {
+        let mut tx = self.begin_write().await?;
+        if role_in(&mut tx, new.account_id).await? == Some(Role::Admin)
+            && other_active_admins(&mut tx, new.account_id, new.now).await? == 0
+        {
+            return Ok(Err(LastAdmin));
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO sanctions (account_id, kind, until, reason, moderator_id, created_at)
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(new.account_id)
+        .bind(new.kind.as_str())
+        .bind(new.until.map(to_millis))
+        .bind(new.reason)
+        .bind(new.moderator_id)
+        .bind(to_millis(new.now))
+        .fetch_one(&mut *tx)
+        .await?;
+        append_log(
+            &mut tx,
+            &LogLine {
+                actor: new.moderator_id,
+                action: new.kind.as_str(),
+                target: Target::User(new.account_id),
+                reason: Some(new.reason),
+                note: None,
+                at: new.now,
+            },
+        )
+        .await?;
+        if new.reject_pending && new.kind == SanctionKind::Ban {
+            reject_pending_of(&mut tx, new.account_id, new.moderator_id, new.now).await?;
+        }
+        self.commit(tx).await?;
+        self.memo.sanctions.invalidate();
+        Ok(Ok(Sanction {
+            id,
+            account_id: new.account_id,
+            kind: new.kind,
+            until: new.until,
+            reason: new.reason.to_owned(),
+            created_at: new.now,
+        }))
+    }
+
+    /// Lifts every sanction in force; `false` when there was none.
+    async fn lift_sanctions(
+        &self,
+        account_id: i64,
+        moderator_id: i64,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let lifted = sqlx::query(
+            "UPDATE sanctions SET lifted_at = ?1, lifted_by = ?2
+             WHERE account_id = ?3 AND lifted_at IS NULL AND (until IS NULL OR until > ?1)",
+        )
+        .bind(to_millis(now))
+        .bind(moderator_id)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if lifted == 0 {
+            return Ok(false);
+        }
+        append_log(
+            &mut tx,
+            &LogLine {
+                actor: Some(moderator_id),
+                action: "lift",
+                target: Target::User(account_id),
+                reason: None,
+                note: None,
+                at: now,
+            },
+        )
+        .await?;
+        self.commit(tx).await?;
+        self.memo.sanctions.invalidate();
+        Ok(true)
+    }
+
+    /// Changes an account's role and logs it; `None` when there is no such
+    /// account. Refused when it would demote the last admin in good standing,
+    /// checked inside the write so two admins demoting each other at once
+    /// cannot both pass.
+    async fn set_role(
+        &self,
+        change: RoleChange,
+    ) -> anyhow::Result<Option<Result<User, LastAdmin>>> {
+        let RoleChange {
+            account_id,
+            role,
+            admin_id,
+            now,
+        } = change;
+        let mut tx = self.begin_write().await?;
+        if role != Role::Admin
+            && role_in(&mut tx, account_id).await? == Some(Role::Admin)
+            && other_active_admins(&mut tx, account_id, now).await? == 0
+        {
+            return Ok(Some(Err(LastAdmin)));
+        }
+        let row = sqlx::query_as::<_, AccountRow>(
+            "UPDATE accounts SET role = ? WHERE id = ? RETURNING id, email, display_name, role",
+        )
+        .bind(role.as_str())
+        .bind(account_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        append_log(
+            &mut tx,
+            &LogLine {
+                actor: Some(admin_id),
+                action: "role_changed",
+                target: Target::User(account_id),
+                reason: Some(role.as_str()),
+                note: None,
+                at: now,
+            },
+        )
+        .await?;
+        self.commit(tx).await?;
+        self.memo.sessions.invalidate();
+        Ok(Some(Ok(row.into_user())))
+    }
+
+    /// The log, newest first.
+    async fn log_page(
+        &self,
+        before: Option<i64>,
+        limit: usize,
+    ) -> anyhow::Result<CommentPage<LogEntry>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            id: i64,
+            at: i64,
+            actor_id: Option<i64>,
+            actor_name: Option<String>,
+            action: String,
+            target_type: String,
+            target_id: String,
+            reason: Option<String>,
+            note: Option<String>,
+        }
+        let rows = sqlx::query_as::<_, Row>(
+            "SELECT l.id, l.at, l.actor_id, a.display_name AS actor_name, l.action,
+                    l.target_type, l.target_id, l.reason, l.note
+             FROM moderation_log l LEFT JOIN accounts a ON a.id = l.actor_id
+             WHERE l.id < ? ORDER BY l.id DESC LIMIT ?",
+        )
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(limit as i64 + 1)
+        .fetch_all(&self.read)
+        .await?;
+        let page = split_page(rows, limit, |r| r.id);
+        let items = page
+            .items
+            .into_iter()
+            .map(|r| LogEntry {
+                id: r.id,
+                at: from_millis(r.at),
+                actor: r.actor_id.zip(r.actor_name),
+                action: r.action,
+                target_type: r.target_type,
+                target_id: r.target_id,
+                reason: r.reason,
+                note: r.note,
+            })
+            .collect();
+        Ok(CommentPage {
+            items,
+            next_after: page.next_after,
+        })
+    }
+
+    async fn append_log(&self, line: &LogLine<'_>) -> anyhow::Result<()> {
+        let mut tx = self.begin_write().await?;
+        append_log(&mut tx, line).await?;
+        self.commit(tx).await
+    }
+}
+
+/// The reads behind one page of a queue: one query each, whatever its length.
+impl SqliteStore {
+    async fn queue_comments(&self, q: &QueueQuery<'_>) -> anyhow::Result<CommentPage<Comment>> {
+        let filter = match q.state {
+            QueueState::Pending => "c.status = 'pending'",
+            QueueState::Reported => {
+                "c.open_reports > 0 AND c.status IN ('published', 'pending')
+                 AND (SELECT sum(r.weight) FROM reports r
+                      WHERE r.comment_id = c.id AND r.resolved_at IS NULL) >= ?4"
+            }
+            QueueState::Rejected => "c.status = 'rejected'",
+        };
+        let sql = format!(
+            "SELECT {COMMENT_COLUMNS} {FROM_COMMENTS}
+             WHERE {filter} AND (?1 IS NULL OR c.article_id = ?1) AND c.id > ?2
+             ORDER BY c.id LIMIT ?3"
+        );
+        let rows = sqlx::query_as::<_, CommentRow>(&sql)
+            .bind(q.article_id)
+            .bind(q.after.unwrap_or(0))
+            .bind(q.limit as i64 + 1)
+            .bind(q.reported_at)
+            .fetch_all(&self.read)
+            .await
+            .context("cannot load a review queue")?;
+        let page = split_page(rows, q.limit, |r| r.id);
+        Ok(CommentPage {
+            items: page.items.into_iter().map(Comment::from).collect(),
+            next_after: page.next_after,
+        })
+    }
+
+    async fn comments_by_id(&self, ids: &[i64]) -> anyhow::Result<HashMap<i64, Comment>> {
+        let sql = format!(
+            "SELECT {COMMENT_COLUMNS} {FROM_COMMENTS}
+             WHERE c.id IN (SELECT value FROM json_each(?))"
+        );
+        let rows = sqlx::query_as::<_, CommentRow>(&sql)
+            .bind(serde_json::to_string(ids)?)
+            .fetch_all(&self.read)
+            .await
+            .context("cannot load the comments a queue's replies answer")?;
+        Ok(rows.into_iter().map(|r| (r.id, Comment::from(r))).collect())
+    }
+
+    /// The open reports of these comments, oldest first.
+    async fn open_reports(&self, comment_ids: &[i64]) -> anyhow::Result<HashMap<i64, Vec<Report>>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            id: i64,
+            comment_id: i64,
+            reason: String,
+            note: Option<String>,
+            reporter_id: i64,
+            reporter_name: String,
+            body: String,
+            created_at: i64,
+        }
+        let rows = sqlx::query_as::<_, Row>(
+            "SELECT r.id, r.comment_id, r.reason, r.note, r.reporter_id,
+                    a.display_name AS reporter_name, r.body, r.created_at
+             FROM reports r JOIN accounts a ON a.id = r.reporter_id
+             WHERE r.comment_id IN (SELECT value FROM json_each(?)) AND r.resolved_at IS NULL
+             ORDER BY r.id",
+        )
+        .bind(serde_json::to_string(comment_ids)?)
+        .fetch_all(&self.read)
+        .await
+        .context("cannot load the open reports of a queue")?;
+        let mut reports: HashMap<i64, Vec<Report>> = HashMap::new();
+        for r in rows {
+            reports.entry(r.comment_id).or_default().push(Report {
+                id: r.id,
+                comment_id: r.comment_id,
+                reason: r.reason,
+                note: r.note,
+                reporter_id: r.reporter_id,
+                reporter_name: r.reporter_name,
+                body: r.body,
+                created_at: from_millis(r.created_at),
+            });
+        }
+        Ok(reports)
+    }
+
+    /// The reasons held comments carry: (code, start, end) in code points.
+    async fn reasons_of(
+        &self,
+        comment_ids: &[i64],
+    ) -> anyhow::Result<HashMap<i64, Vec<(String, i64, i64)>>> {
+        let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+            "SELECT comment_id, code, start, end FROM comment_reasons
+             WHERE comment_id IN (SELECT value FROM json_each(?)) ORDER BY rowid",
+        )
+        .bind(serde_json::to_string(comment_ids)?)
+        .fetch_all(&self.read)
+        .await
+        .context("cannot load the reasons of a queue's comments")?;
+        let mut reasons: HashMap<i64, Vec<(String, i64, i64)>> = HashMap::new();
+        for (comment_id, code, start, end) in rows {
+            reasons
+                .entry(comment_id)
+                .or_default()
+                .push((code, start, end));
+        }
+        Ok(reasons)
+    }
+
+    /// Each author's counts and sanction in force: two queries for all of them.
+    async fn author_records(
+        &self,
+        account_ids: &[i64],
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<HashMap<i64, AuthorRecord>> {
+        let ids = serde_json::to_string(account_ids)?;
+        let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+            "SELECT a.id, a.display_name,
+                (SELECT count(*) FROM comments WHERE author_id = a.id AND status = 'published'),
+                (SELECT count(*) FROM comments WHERE author_id = a.id AND status = 'rejected')
+             FROM accounts a WHERE a.id IN (SELECT value FROM json_each(?))",
+        )
+        .bind(&ids)
+        .fetch_all(&self.read)
+        .await
+        .context("cannot load the authors of a queue")?;
+        let mut sanctions = self.sanctions_in_force(&ids, now).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, display_name, published_count, rejected_count)| {
+                let record = AuthorRecord {
+                    id,
+                    display_name,
+                    published_count,
+                    rejected_count,
+                    sanction: sanctions.remove(&id),
+                };
+                (id, record)
+            })
+            .collect())
+    }
+
+    /// The sanction in force on each account of the JSON array `ids`, chosen
+    /// as `sanction_in_force` chooses: a ban before a suspension, then the latest.
+    async fn sanctions_in_force(
+        &self,
+        ids: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<HashMap<i64, Sanction>> {
+        let rows = sqlx::query_as::<_, SanctionRow>(
+            "SELECT id, account_id, kind, until, reason, created_at FROM sanctions
+             WHERE account_id IN (SELECT value FROM json_each(?1))
+               AND lifted_at IS NULL AND (until IS NULL OR until > ?2)
+             ORDER BY kind = 'ban' DESC, id DESC",
+        )
+        .bind(ids)
+        .bind(to_millis(now))
+        .fetch_all(&self.read)
+        .await
+        .context("cannot load the sanctions of a queue's authors")?;
+        let mut in_force = HashMap::new();
+        for row in rows {
+            in_force
+                .entry(row.account_id)
+                .or_insert_with(|| Sanction::from(row));
+        }
+        Ok(in_force)
+    }
+}
+
+async fn role_in(tx: &mut SqliteConnection, account_id: i64) -> sqlx::Result<Option<Role>> {
+    let role: Option<String> = sqlx::query_scalar("SELECT role FROM accounts WHERE id = ?")
+        .bind(account_id)
+        .fetch_optional(tx)
+        .await?;
+    Ok(role.as_deref().and_then(Role::parse))
+}
+
+/// Admins other than `except` with no sanction in force: the desk must keep one.
+async fn other_active_admins(
+    tx: &mut SqliteConnection,
+    except: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM accounts a
+         WHERE a.role = 'admin' AND a.id <> ?1 AND NOT EXISTS (
+             SELECT 1 FROM sanctions s WHERE s.account_id = a.id AND s.lifted_at IS NULL
+               AND (s.until IS NULL OR s.until > ?2))",
+    )
+    .bind(except)
+    .bind(to_millis(now))
+    .fetch_one(tx)
+    .await
+}
+
+async fn reject_pending_of(
+    tx: &mut Transaction<'static, Sqlite>,
+    account_id: i64,
+    moderator_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "UPDATE comments SET status = 'rejected', version = version + 1, settled = 1
+         WHERE author_id = ? AND status = 'pending' RETURNING id",
+    )
+    .bind(account_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    for id in ids {
+        append_log(
+            tx,
+            &LogLine {
+                actor: moderator_id,
+                action: "reject",
+                target: Target::Comment(id),
+                reason: Some("other"),
+                note: Some("account banned"),
+                at: now,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn comment(status: Status, edited: bool) -> Comment {
+        Comment {
+            id: 1,
+            article_id: "a".into(),
+            parent_id: None,
+            author_id: 2,
+            author_name: "독자".into(),
+            body: "text".into(),
+            length: 4,
+            status,
+            reply_count: 0,
+            created_at: Utc::now(),
+            edited_at: edited.then(Utc::now),
+            hidden: false,
+            version: 3,
+        }
+    }
+
+    #[test]
+    fn a_decision_applies_to_the_version_it_names_or_to_what_awaits_review() {
+        use DecisionAction::{Approve, Delete, Reject};
+        use Status::{Pending, Published, Rejected};
+        let fresh = Review {
+            open_reports: 0,
+            settled: false,
+        };
+        let settled = Review {
+            open_reports: 0,
+            settled: true,
+        };
+        let reported = Review {
+            open_reports: 2,
+            settled: true,
+        };
+        #[rustfmt::skip]
+        let cases = [
+            (Approve, DecidedOn::Unnamed, Pending, false, &fresh, true, "a held comment"),
+            (Reject, DecidedOn::Unnamed, Published, false, &fresh, true, "published by the policy"),
+            (Reject, DecidedOn::Unnamed, Published, false, &settled, false, "overturning an approval"),
+            (Approve, DecidedOn::Unnamed, Rejected, false, &settled, false, "overturning a rejection"),
+            (Reject, DecidedOn::Unnamed, Published, false, &reported, true, "reported since approval"),
+            (Approve, DecidedOn::Unnamed, Pending, true, &fresh, false, "edited text, unseen"),
+            (Approve, DecidedOn::Version(3), Pending, true, &fresh, true, "edited text, seen"),
+            (Approve, DecidedOn::Version(3), Rejected, false, &settled, true, "overturning, named"),
+            (Approve, DecidedOn::Version(2), Pending, false, &fresh, false, "an older version"),
+            (Approve, DecidedOn::Version(3), Published, false, &fresh, false, "nothing to change"),
+            (Delete, DecidedOn::Anything, Published, true, &settled, true, "removal, whatever it is"),
+        ];
+        for (action, on, status, edited, review, expected, why) in cases {
+            let c = comment(status, edited);
+            assert_eq!(applies(action, on, &c, review), expected, "{why}");
+        }
+    }
+}
