@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 
-use super::Store;
+use super::store::Store;
 use crate::domain::comments::Status;
 
 #[async_trait]

@@ -12,12 +12,10 @@ mod articles;
 mod comments;
 mod inspect;
 mod moderation;
+mod open;
 mod policy;
-pub mod sqlite;
-
-use std::sync::Arc;
-
-use async_trait::async_trait;
+mod sqlite;
+mod store;
 
 pub use accounts::{AccountInsert, AccountStore, LiveSession, SessionInsert};
 pub use articles::ArticleStore;
@@ -30,36 +28,6 @@ pub use moderation::{
     Decided, DecisionWrite, LastAdmin, ModerationStore, QueueEntry, QueueQuery, ReportInsert,
     ReporterRecord, RoleChange, SanctionInsert,
 };
+pub use open::{open, open_inspect};
 pub use policy::{PolicyStore, Refusal};
-
-use crate::config::Synchronous;
-
-/// Everything the services use, behind one object: `Arc<dyn Store>`.
-#[async_trait]
-pub trait Store:
-    ArticleStore + AccountStore + CommentStore + ModerationStore + PolicyStore
-{
-    /// Changes whenever a write that readers could see has committed. Read it
-    /// before building a cached answer; the answer is current while it holds.
-    fn version(&self) -> u64;
-
-    /// Answers when a read reaches the database.
-    async fn ping(&self) -> anyhow::Result<()>;
-
-    async fn close(&self);
-
-    async fn meta(&self, key: &str) -> anyhow::Result<Option<String>>;
-
-    async fn set_meta(&self, key: &str, value: &str) -> anyhow::Result<()>;
-}
-
-/// Opens (creating if missing) the database at `url` and applies pending
-/// migrations.
-pub async fn open(url: &str, synchronous: Synchronous) -> anyhow::Result<Arc<dyn Store>> {
-    Ok(Arc::new(sqlite::SqliteStore::open(url, synchronous).await?))
-}
-
-/// As [`open`], with the reads and writes tests need beside the services'.
-pub async fn open_inspect(url: &str, synchronous: Synchronous) -> anyhow::Result<Arc<dyn Inspect>> {
-    Ok(Arc::new(sqlite::SqliteStore::open(url, synchronous).await?))
-}
+pub use store::Store;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::shared::{AccountRow, is_unique_violation, to_millis};
 use super::{SqliteStore, sessions};
 use crate::domain::accounts::{TokenHash, User};
-use crate::storage::{AccountInsert, AccountStore, LiveSession, SessionInsert};
+use crate::storage::accounts::{AccountInsert, AccountStore, LiveSession, SessionInsert};
 
 #[async_trait]
 impl AccountStore for SqliteStore {

@@ -1,5 +1,6 @@
 //! Editorials.
 
+use anyhow::Context;
 use async_trait::async_trait;
 use chrono::Utc;
 
@@ -8,7 +9,7 @@ use super::log::append_log;
 use super::shared::{from_millis, to_millis};
 use crate::domain::articles::{Article, ArticleChanges};
 use crate::domain::moderation::{LogLine, Target};
-use crate::storage::ArticleStore;
+use crate::storage::articles::ArticleStore;
 
 #[derive(sqlx::FromRow)]
 struct ArticleRow {
@@ -45,7 +46,8 @@ impl ArticleStore for SqliteStore {
         let row = sqlx::query_as::<_, ArticleRow>(&sql)
             .bind(id)
             .fetch_optional(&self.read)
-            .await?;
+            .await
+            .with_context(|| format!("cannot load article {id}"))?;
         Ok(row.map(Article::from))
     }
 
@@ -68,7 +70,8 @@ impl ArticleStore for SqliteStore {
         let sql = format!("SELECT {ARTICLE_COLUMNS} FROM articles ORDER BY created_at, id");
         let rows = sqlx::query_as::<_, ArticleRow>(&sql)
             .fetch_all(&self.read)
-            .await?;
+            .await
+            .context("cannot load the articles")?;
         Ok(rows.into_iter().map(Article::from).collect())
     }
 
@@ -83,7 +86,8 @@ impl ArticleStore for SqliteStore {
         let existed: Option<i64> = sqlx::query_scalar("SELECT 1 FROM articles WHERE id = ?")
             .bind(id)
             .fetch_optional(&mut *tx)
-            .await?;
+            .await
+            .with_context(|| format!("cannot write article {id}"))?;
         let sql = format!(
             "INSERT INTO articles (id, title, url, published_at, comments_open, premoderation, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, COALESCE(?5, 1), COALESCE(?6, 0), ?7, ?7)
@@ -105,7 +109,8 @@ impl ArticleStore for SqliteStore {
             .bind(changes.premoderation)
             .bind(now)
             .fetch_one(&mut *tx)
-            .await?;
+            .await
+            .with_context(|| format!("cannot write article {id}"))?;
         if let Some(actor) = actor {
             let action = if existed.is_none() {
                 "article_created"
@@ -124,7 +129,8 @@ impl ArticleStore for SqliteStore {
                     at: Utc::now(),
                 },
             )
-            .await?;
+            .await
+            .with_context(|| format!("cannot write article {id}"))?;
         }
         self.commit(tx).await?;
         self.memo.articles.invalidate();

@@ -19,7 +19,7 @@ use super::comments::{Hold, record_hold};
 use super::counters::{count_on_article, count_on_parent};
 use super::shared::to_millis;
 use crate::domain::comments::Status;
-use crate::storage::{CommentInsert, Inserted};
+use crate::storage::comments::{CommentInsert, Inserted};
 
 /// Posts taken into one commit at most; more wait for the next.
 const MAX_BATCH: usize = 256;
@@ -83,9 +83,17 @@ async fn commit_batch(
 ) -> Vec<anyhow::Result<Inserted>> {
     let count = posts.len();
     let outcome: anyhow::Result<Vec<Result<anyhow::Result<i64>, Refused>>> = async {
-        let mut conn = pool.acquire().await?;
-        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-        let refused = find_refused(&mut tx, &posts).await?;
+        let mut conn = pool
+            .acquire()
+            .await
+            .context("cannot take the write connection")?;
+        let mut tx = conn
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .context("cannot begin a batch of posts")?;
+        let refused = find_refused(&mut tx, &posts)
+            .await
+            .context("cannot look for repeats and closed threads in a batch")?;
         let fresh: Vec<&CommentInsert> = posts
             .iter()
             .zip(&refused)
@@ -107,8 +115,13 @@ async fn commit_batch(
             }
             outcomes.push(outcome);
         }
-        counts.write(&mut tx).await?;
-        tx.commit().await?;
+        counts
+            .write(&mut tx)
+            .await
+            .context("cannot count a batch of posts on their articles")?;
+        tx.commit()
+            .await
+            .context("cannot commit a batch of posts")?;
         Ok(outcomes)
     }
     .await;
@@ -340,7 +353,7 @@ async fn insert_one(tx: &mut SqliteConnection, post: &CommentInsert) -> anyhow::
         sqlx::query("ROLLBACK TO post").execute(&mut *tx).await?;
     }
     sqlx::query("RELEASE post").execute(&mut *tx).await?;
-    Ok(inserted?)
+    inserted.context("cannot store a post")
 }
 
 async fn insert_rows(tx: &mut SqliteConnection, post: &CommentInsert) -> sqlx::Result<i64> {
@@ -401,8 +414,8 @@ impl Counts {
 mod tests {
     use super::*;
     use crate::domain::accounts::Role;
+    use crate::storage::accounts::{AccountInsert, AccountStore};
     use crate::storage::sqlite::SqliteStore;
-    use crate::storage::{AccountInsert, AccountStore};
 
     fn post(article_id: &str, author_id: i64, body: &str) -> CommentInsert {
         CommentInsert {

@@ -15,7 +15,7 @@ use super::shared::{
 use crate::domain::comments::{Comment, Order, Status, Thread};
 use crate::domain::moderation::{LogLine, Target};
 use crate::domain::policy::Finding;
-use crate::storage::{
+use crate::storage::comments::{
     CommentEdit, CommentInsert, CommentPage, CommentStore, Edited, Inserted, PageQuery,
     REPLIES_PER_THREAD, ReplyQuery,
 };
@@ -148,18 +148,24 @@ impl CommentStore for SqliteStore {
         .bind(to_millis(edit.now))
         .bind(id)
         .execute(&mut *tx)
-        .await?;
+        .await
+        .with_context(|| format!("cannot edit comment {id}"))?;
         let was_counted = before.status == Status::Published && !before.hidden;
         let is_counted = edit.status == Status::Published && !before.hidden;
         let delta = i64::from(is_counted) - i64::from(was_counted);
         if delta != 0 {
-            count_published(&mut tx, &before.article_id, before.parent_id, delta).await?;
+            count_published(&mut tx, &before.article_id, before.parent_id, delta)
+                .await
+                .with_context(|| format!("cannot edit comment {id}"))?;
         }
-        count_thread(&mut tx, &before, edit.status, before.hidden).await?;
+        count_thread(&mut tx, &before, edit.status, before.hidden)
+            .await
+            .with_context(|| format!("cannot edit comment {id}"))?;
         sqlx::query("DELETE FROM comment_reasons WHERE comment_id = ?")
             .bind(id)
             .execute(&mut *tx)
-            .await?;
+            .await
+            .with_context(|| format!("cannot edit comment {id}"))?;
         let held = Hold {
             comment_id: id,
             article_id: &before.article_id,
@@ -168,7 +174,9 @@ impl CommentStore for SqliteStore {
             was_pending: before.status == Status::Pending,
             now: edit.now,
         };
-        record_hold(&mut tx, &held).await?;
+        record_hold(&mut tx, &held)
+            .await
+            .with_context(|| format!("cannot edit comment {id}"))?;
         let after = load_comment(&mut *tx, id).await?.unwrap_or(before);
         self.commit(tx).await?;
         Ok(Edited::Done(after))
@@ -192,11 +200,16 @@ impl CommentStore for SqliteStore {
         .bind(to_millis(now))
         .bind(id)
         .execute(&mut *tx)
-        .await?;
+        .await
+        .with_context(|| format!("cannot delete comment {id}"))?;
         if before.status == Status::Published && !before.hidden {
-            count_published(&mut tx, &before.article_id, before.parent_id, -1).await?;
+            count_published(&mut tx, &before.article_id, before.parent_id, -1)
+                .await
+                .with_context(|| format!("cannot delete comment {id}"))?;
         }
-        count_thread(&mut tx, &before, Status::Deleted, before.hidden).await?;
+        count_thread(&mut tx, &before, Status::Deleted, before.hidden)
+            .await
+            .with_context(|| format!("cannot delete comment {id}"))?;
         self.commit(tx).await?;
         Ok(true)
     }
@@ -209,7 +222,10 @@ impl CommentStore for SqliteStore {
             .bind(viewer)
             .bind(article_id)
             .fetch_one(&self.read)
-            .await?;
+            .await
+            .with_context(|| {
+                format!("cannot look for the unlisted comments of account {viewer} on {article_id}")
+            })?;
         Ok(found)
     }
 
@@ -219,7 +235,10 @@ impl CommentStore for SqliteStore {
             .bind(viewer)
             .bind(article_id)
             .fetch_one(&self.read)
-            .await?;
+            .await
+            .with_context(|| {
+                format!("cannot count the hidden comments of account {viewer} on {article_id}")
+            })?;
         Ok(count)
     }
 
@@ -232,7 +251,8 @@ impl CommentStore for SqliteStore {
             .bind(q.after.unwrap_or(start))
             .bind(q.limit as i64 + 1)
             .fetch_all(&self.read)
-            .await?;
+            .await
+            .with_context(|| format!("cannot load a page of comments on {}", q.article_id))?;
         let page = split_page(rows, q.limit, |r| r.id);
         let parents: Vec<i64> = page.items.iter().map(|r| r.id).collect();
         let mut replies = self.first_replies(&parents, q.viewer).await?;
@@ -289,7 +309,8 @@ impl SqliteStore {
             .bind(viewer)
             .bind(REPLIES_PER_THREAD)
             .fetch_all(&self.read)
-            .await?;
+            .await
+            .context("cannot load the first replies of a page")?;
         Ok(rows.into_iter().map(Comment::from).collect())
     }
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::SqliteStore;
 use super::shared::to_millis;
 use crate::domain::comments::Status;
-use crate::storage::{Inspect, PolicyDecision};
+use crate::storage::inspect::{Inspect, PolicyDecision};
 
 #[async_trait]
 impl Inspect for SqliteStore {

@@ -32,7 +32,7 @@ use sqlx::sqlite::{
 use sqlx::{Sqlite, Transaction};
 
 use crate::config::Synchronous;
-use crate::storage::Store;
+use crate::storage::store::Store;
 use comment_writer::CommentWriter;
 use memo::Memos;
 
@@ -167,7 +167,7 @@ pub(crate) async fn temp_store() -> (tempfile::TempDir, SqliteStore) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::ModerationStore;
+    use crate::storage::moderation::ModerationStore;
 
     #[tokio::test]
     async fn opens_a_new_file_in_wal_with_full_sync_and_foreign_keys() {

@@ -23,9 +23,10 @@ use crate::domain::moderation::{
     AuthorRecord, DecidedOn, DecisionAction, LogEntry, LogLine, QueueState, Report, Sanction,
     SanctionKind, Target,
 };
-use crate::storage::{
-    CommentPage, Decided, DecisionWrite, LastAdmin, ModerationStore, QueueEntry, QueueQuery,
-    ReportInsert, ReporterRecord, RoleChange, SanctionInsert,
+use crate::storage::comments::CommentPage;
+use crate::storage::moderation::{
+    Decided, DecisionWrite, LastAdmin, ModerationStore, QueueEntry, QueueQuery, ReportInsert,
+    ReporterRecord, RoleChange, SanctionInsert,
 };
 
 /// Whether the decision changes anything; one that does not is "already decided".
@@ -120,7 +121,8 @@ impl ModerationStore for SqliteStore {
             sqlx::query_as("SELECT open_reports, settled FROM comments WHERE id = ?")
                 .bind(id)
                 .fetch_one(&mut *tx)
-                .await?;
+                .await
+                .with_context(|| format!("cannot decide on comment {id}"))?;
         let review = Review {
             open_reports,
             settled,
@@ -145,21 +147,27 @@ impl ModerationStore for SqliteStore {
         .bind(to_millis(now))
         .bind(id)
         .execute(&mut *tx)
-        .await?;
+        .await
+        .with_context(|| format!("cannot decide on comment {id}"))?;
         let was_counted = before.status == Status::Published && !before.hidden;
         let is_counted = status == Status::Published;
         let delta = i64::from(is_counted) - i64::from(was_counted);
         if delta != 0 {
-            count_published(&mut tx, &before.article_id, before.parent_id, delta).await?;
+            count_published(&mut tx, &before.article_id, before.parent_id, delta)
+                .await
+                .with_context(|| format!("cannot decide on comment {id}"))?;
         }
-        count_thread(&mut tx, &before, status, false).await?;
+        count_thread(&mut tx, &before, status, false)
+            .await
+            .with_context(|| format!("cannot decide on comment {id}"))?;
         sqlx::query(
             "UPDATE reports SET resolved_at = ? WHERE comment_id = ? AND resolved_at IS NULL",
         )
         .bind(to_millis(now))
         .bind(id)
         .execute(&mut *tx)
-        .await?;
+        .await
+        .with_context(|| format!("cannot decide on comment {id}"))?;
         append_log(
             &mut tx,
             &LogLine {
@@ -171,7 +179,8 @@ impl ModerationStore for SqliteStore {
                 at: now,
             },
         )
-        .await?;
+        .await
+        .with_context(|| format!("cannot decide on comment {id}"))?;
         let after = load_comment(&mut *tx, id).await?.unwrap_or(before);
         self.commit(tx).await?;
         Ok(Decided::Done(after))
@@ -191,7 +200,8 @@ impl ModerationStore for SqliteStore {
         )
         .bind(account_id)
         .fetch_optional(&self.read)
-        .await?;
+        .await
+        .with_context(|| format!("cannot load the reports filed by account {account_id}"))?;
         Ok(row.map(|(created_at, upheld, dismissed)| ReporterRecord {
             created_at: from_millis(created_at),
             upheld,
@@ -223,13 +233,14 @@ impl ModerationStore for SqliteStore {
         sqlx::query("UPDATE comments SET open_reports = open_reports + 1 WHERE id = ?")
             .bind(new.comment_id)
             .execute(&mut *tx)
-            .await?;
+            .await
+            .with_context(|| format!("cannot file a report on comment {}", new.comment_id))?;
         let open: i64 = sqlx::query_scalar(
             "SELECT ifnull(sum(weight), 0) FROM reports WHERE comment_id = ? AND resolved_at IS NULL",
         )
         .bind(new.comment_id)
         .fetch_one(&mut *tx)
-        .await?;
+        .await.with_context(|| format!("cannot file a report on comment {}", new.comment_id))?;
         if let Some(c) = load_comment(&mut *tx, new.comment_id).await?
             && open >= new.hide_at
             && c.status == Status::Published
@@ -238,9 +249,14 @@ impl ModerationStore for SqliteStore {
             sqlx::query("UPDATE comments SET hidden = 1 WHERE id = ?")
                 .bind(c.id)
                 .execute(&mut *tx)
-                .await?;
-            count_published(&mut tx, &c.article_id, c.parent_id, -1).await?;
-            count_thread(&mut tx, &c, c.status, true).await?;
+                .await
+                .with_context(|| format!("cannot file a report on comment {}", new.comment_id))?;
+            count_published(&mut tx, &c.article_id, c.parent_id, -1)
+                .await
+                .with_context(|| format!("cannot file a report on comment {}", new.comment_id))?;
+            count_thread(&mut tx, &c, c.status, true)
+                .await
+                .with_context(|| format!("cannot file a report on comment {}", new.comment_id))?;
             append_log(
                 &mut tx,
                 &LogLine {
@@ -252,7 +268,8 @@ impl ModerationStore for SqliteStore {
                     at: new.now,
                 },
             )
-            .await?;
+            .await
+            .with_context(|| format!("cannot file a report on comment {}", new.comment_id))?;
         }
         self.commit(tx).await?;
         Ok(true)
@@ -265,8 +282,14 @@ impl ModerationStore for SqliteStore {
         new: SanctionInsert<'_>,
     ) -> anyhow::Result<Result<Sanction, LastAdmin>> {
         let mut tx = self.begin_write().await?;
-        if role_in(&mut tx, new.account_id).await? == Some(Role::Admin)
-            && other_active_admins(&mut tx, new.account_id, new.now).await? == 0
+        if role_in(&mut tx, new.account_id)
+            .await
+            .with_context(|| format!("cannot sanction account {}", new.account_id))?
+            == Some(Role::Admin)
+            && other_active_admins(&mut tx, new.account_id, new.now)
+                .await
+                .with_context(|| format!("cannot sanction account {}", new.account_id))?
+                == 0
         {
             return Ok(Err(LastAdmin));
         }
@@ -281,7 +304,8 @@ impl ModerationStore for SqliteStore {
         .bind(new.moderator_id)
         .bind(to_millis(new.now))
         .fetch_one(&mut *tx)
-        .await?;
+        .await
+        .with_context(|| format!("cannot sanction account {}", new.account_id))?;
         append_log(
             &mut tx,
             &LogLine {
@@ -293,9 +317,12 @@ impl ModerationStore for SqliteStore {
                 at: new.now,
             },
         )
-        .await?;
+        .await
+        .with_context(|| format!("cannot sanction account {}", new.account_id))?;
         if new.reject_pending && new.kind == SanctionKind::Ban {
-            reject_pending_of(&mut tx, new.account_id, new.moderator_id, new.now).await?;
+            reject_pending_of(&mut tx, new.account_id, new.moderator_id, new.now)
+                .await
+                .with_context(|| format!("cannot sanction account {}", new.account_id))?;
         }
         self.commit(tx).await?;
         self.memo.sanctions.invalidate();
@@ -325,7 +352,8 @@ impl ModerationStore for SqliteStore {
         .bind(moderator_id)
         .bind(account_id)
         .execute(&mut *tx)
-        .await?
+        .await
+        .with_context(|| format!("cannot lift the sanctions on account {account_id}"))?
         .rows_affected();
         if lifted == 0 {
             return Ok(false);
@@ -341,7 +369,8 @@ impl ModerationStore for SqliteStore {
                 at: now,
             },
         )
-        .await?;
+        .await
+        .with_context(|| format!("cannot lift the sanctions on account {account_id}"))?;
         self.commit(tx).await?;
         self.memo.sanctions.invalidate();
         Ok(true)
@@ -363,8 +392,14 @@ impl ModerationStore for SqliteStore {
         } = change;
         let mut tx = self.begin_write().await?;
         if role != Role::Admin
-            && role_in(&mut tx, account_id).await? == Some(Role::Admin)
-            && other_active_admins(&mut tx, account_id, now).await? == 0
+            && role_in(&mut tx, account_id)
+                .await
+                .with_context(|| format!("cannot change the role of account {account_id}"))?
+                == Some(Role::Admin)
+            && other_active_admins(&mut tx, account_id, now)
+                .await
+                .with_context(|| format!("cannot change the role of account {account_id}"))?
+                == 0
         {
             return Ok(Some(Err(LastAdmin)));
         }
@@ -374,7 +409,8 @@ impl ModerationStore for SqliteStore {
         .bind(role.as_str())
         .bind(account_id)
         .fetch_optional(&mut *tx)
-        .await?;
+        .await
+        .with_context(|| format!("cannot change the role of account {account_id}"))?;
         let Some(row) = row else {
             return Ok(None);
         };
@@ -389,7 +425,8 @@ impl ModerationStore for SqliteStore {
                 at: now,
             },
         )
-        .await?;
+        .await
+        .with_context(|| format!("cannot change the role of account {account_id}"))?;
         self.commit(tx).await?;
         self.memo.sessions.invalidate();
         Ok(Some(Ok(row.into_user())))
@@ -422,7 +459,8 @@ impl ModerationStore for SqliteStore {
         .bind(before.unwrap_or(i64::MAX))
         .bind(limit as i64 + 1)
         .fetch_all(&self.read)
-        .await?;
+        .await
+        .context("cannot load the moderation log")?;
         let page = split_page(rows, limit, |r| r.id);
         let items = page
             .items
@@ -446,7 +484,9 @@ impl ModerationStore for SqliteStore {
 
     async fn append_log(&self, line: &LogLine<'_>) -> anyhow::Result<()> {
         let mut tx = self.begin_write().await?;
-        append_log(&mut tx, line).await?;
+        append_log(&mut tx, line)
+            .await
+            .context("cannot append to the moderation log")?;
         self.commit(tx).await
     }
 }
@@ -679,6 +719,135 @@ async fn reject_pending_of(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::policy::{Action, Finding};
+    use crate::storage::accounts::{AccountInsert, AccountStore};
+    use crate::storage::comments::{CommentInsert, CommentStore, Inserted};
+    use crate::storage::policy::PolicyStore;
+
+    async fn reader(store: &SqliteStore, n: usize) -> User {
+        let email = format!("r{n}@news.example");
+        let name = format!("독자{n}");
+        let new = AccountInsert {
+            email: &email,
+            display_name: &name,
+            password_hash: "x",
+            role: Role::Reader,
+            now: Utc::now(),
+        };
+        store.insert_account(new).await.unwrap().unwrap()
+    }
+
+    async fn post(store: &SqliteStore, author: &User, parent: Option<i64>, held: bool) -> i64 {
+        let body = format!("글 {} {parent:?} {held}", rand::random::<u64>());
+        let reasons = held.then(|| Finding {
+            code: "link",
+            action: Action::Hold,
+            start: 0,
+            end: 1,
+            matched: String::new(),
+        });
+        let new = CommentInsert {
+            article_id: "putin-gorbachev-path".into(),
+            parent_id: parent,
+            author_id: author.id,
+            author_name: author.display_name.clone(),
+            length: body.chars().count(),
+            body,
+            status: if held {
+                Status::Pending
+            } else {
+                Status::Published
+            },
+            fingerprint: rand::random(),
+            reasons: reasons.into_iter().collect(),
+            now: Utc::now(),
+            repeat_since: None,
+            answers: None,
+        };
+        match store.insert_comment(new).await.unwrap() {
+            Inserted::Stored(c) => c.id,
+            other => panic!("not stored: {other:?}"),
+        }
+    }
+
+    /// A page of 50 is read in a fixed number of queries; what each item
+    /// carries is what the one-comment reads answer for it.
+    #[tokio::test]
+    async fn a_queue_of_fifty_carries_each_items_parent_reasons_reports_and_author() {
+        let (_dir, store) = crate::storage::sqlite::temp_store().await;
+        crate::articles::seed::seed_demo_editorials(&store)
+            .await
+            .unwrap();
+        let authors = [reader(&store, 1).await, reader(&store, 2).await];
+        let reporter = reader(&store, 3).await;
+        let top = post(&store, &authors[0], None, false).await;
+        let mut held = Vec::new();
+        for n in 0..50 {
+            let parent = (n % 2 == 0).then_some(top);
+            held.push(post(&store, &authors[n % 2], parent, true).await);
+        }
+        for &id in held.iter().step_by(3) {
+            let report = ReportInsert {
+                comment_id: id,
+                reporter_id: reporter.id,
+                reason: "spam",
+                note: Some("광고"),
+                now: Utc::now(),
+                weight: 1,
+                hide_at: 100,
+            };
+            assert!(store.insert_report(report).await.unwrap());
+        }
+        let suspension = SanctionInsert {
+            account_id: authors[1].id,
+            kind: SanctionKind::Suspend,
+            until: Some(Utc::now() + chrono::Duration::days(1)),
+            reason: "spam",
+            moderator_id: None,
+            reject_pending: false,
+            now: Utc::now(),
+        };
+        store.insert_sanction(suspension).await.unwrap().unwrap();
+
+        let query = QueueQuery {
+            state: QueueState::Pending,
+            article_id: None,
+            reported_at: 1,
+            after: None,
+            limit: 50,
+        };
+        let page = store.queue(&query).await.unwrap();
+
+        assert_eq!(page.next_after, None);
+        let ids: Vec<i64> = page.items.iter().map(|e| e.comment.id).collect();
+        assert_eq!(ids, held);
+        for (n, entry) in page.items.iter().enumerate() {
+            let id = entry.comment.id;
+            let parent = entry.parent.as_ref().map(|p| p.id);
+            assert_eq!(parent, (n % 2 == 0).then_some(top), "parent of {id}");
+            let reasons = store.comment_reasons(id).await.unwrap();
+            assert_eq!(entry.reasons, reasons, "reasons of {id}");
+            assert_eq!(
+                entry.reports.len(),
+                usize::from(n % 3 == 0),
+                "reports of {id}"
+            );
+            let author = &authors[n % 2];
+            assert_eq!(entry.author.id, author.id, "author of {id}");
+            assert_eq!(entry.author.published_count, i64::from(n % 2 == 0));
+            let sanction = store
+                .sanction_in_force(author.id, Utc::now())
+                .await
+                .unwrap();
+            assert_eq!(
+                entry.author.sanction.as_ref().map(|s| s.id),
+                sanction.map(|s| s.id),
+                "sanction of {}",
+                author.id
+            );
+        }
+        assert!(page.items[1].author.sanction.is_some());
+    }
 
     fn comment(status: Status, edited: bool) -> Comment {
         Comment {

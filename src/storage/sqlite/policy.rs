@@ -10,7 +10,7 @@ use super::SqliteStore;
 use super::log::append_log;
 use super::shared::{SanctionRow, to_millis};
 use crate::domain::moderation::{LogLine, Sanction, Target};
-use crate::storage::{PolicyStore, Refusal};
+use crate::storage::policy::{PolicyStore, Refusal};
 
 #[async_trait]
 impl PolicyStore for SqliteStore {
@@ -34,7 +34,8 @@ impl PolicyStore for SqliteStore {
         .bind(to_millis(since))
         .bind(except.unwrap_or(0))
         .fetch_optional(&self.read)
-        .await?;
+        .await
+        .with_context(|| format!("cannot look for repeats by account {author_id}"))?;
         Ok(found.is_some())
     }
 
@@ -44,7 +45,8 @@ impl PolicyStore for SqliteStore {
         )
         .bind(author_id)
         .fetch_one(&self.read)
-        .await?;
+        .await
+        .with_context(|| format!("cannot count the published comments of account {author_id}"))?;
         Ok(count)
     }
 
@@ -68,7 +70,10 @@ impl PolicyStore for SqliteStore {
             codes: &codes,
             now,
         };
-        if record_decision(&mut tx, &decision).await? {
+        if record_decision(&mut tx, &decision)
+            .await
+            .with_context(|| format!("cannot record a refusal for account {account_id}"))?
+        {
             let note = format!("article {article_id}");
             append_log(
                 &mut tx,
@@ -81,7 +86,8 @@ impl PolicyStore for SqliteStore {
                     at: now,
                 },
             )
-            .await?;
+            .await
+            .with_context(|| format!("cannot record a refusal for account {account_id}"))?;
         }
         tx.commit()
             .await
@@ -129,7 +135,8 @@ impl PolicyStore for SqliteStore {
         )
         .bind(comment_id)
         .fetch_all(&self.read)
-        .await?;
+        .await
+        .with_context(|| format!("cannot load the reasons of comment {comment_id}"))?;
         Ok(rows)
     }
 }

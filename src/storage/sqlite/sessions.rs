@@ -11,7 +11,7 @@ use super::SqliteStore;
 use super::memo::KnownSession;
 use super::shared::{AccountRow, from_millis, to_millis};
 use crate::domain::accounts::TokenHash;
-use crate::storage::{LiveSession, SessionInsert};
+use crate::storage::accounts::{LiveSession, SessionInsert};
 
 pub(super) async fn insert(store: &SqliteStore, new: SessionInsert) -> anyhow::Result<()> {
     sqlx::query(

@@ -8,7 +8,7 @@ use sqlx::SqliteExecutor;
 use crate::domain::accounts::{Role, User};
 use crate::domain::comments::{Comment, Status};
 use crate::domain::moderation::{Sanction, SanctionKind};
-use crate::storage::CommentPage;
+use crate::storage::comments::CommentPage;
 
 pub(super) fn to_millis(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()
