@@ -17,7 +17,7 @@ use crate::domain::moderation::{
 };
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::paging::Paging;
-use crate::policy::{Finding, LivePolicy};
+use crate::policy::{Finding, LivePolicy, RuleCode};
 use crate::storage::{
     CommentPage, Decided, DecisionWrite, ReportInsert, ReporterRecord, SanctionInsert, Store,
 };
@@ -201,10 +201,10 @@ impl Moderation {
             .await?
             .into_iter()
             .map(|(code, start, end)| {
-                let rule = policy.rules().iter().find(|r| r.code == code);
+                let code = RuleCode::parse(&code).unwrap_or(RuleCode::Premoderation);
                 let finding = Finding {
-                    code: rule.map_or("premoderation", |r| r.code),
-                    action: rule.map_or(crate::policy::Action::Hold, |r| r.action),
+                    code,
+                    action: policy.rule(code).action,
                     start: start as usize,
                     end: end as usize,
                     matched: comment

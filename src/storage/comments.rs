@@ -530,13 +530,13 @@ pub(super) async fn record_hold(tx: &mut SqliteConnection, hold: &Hold<'_>) -> s
             "INSERT INTO comment_reasons (comment_id, code, start, end) VALUES (?, ?, ?, ?)",
         )
         .bind(hold.comment_id)
-        .bind(reason.code)
+        .bind(reason.code.as_str())
         .bind(reason.start as i64)
         .bind(reason.end as i64)
         .execute(&mut *tx)
         .await?;
     }
-    let codes: Vec<&str> = hold.reasons.iter().map(|r| r.code).collect();
+    let codes: Vec<&str> = hold.reasons.iter().map(|r| r.code.as_str()).collect();
     let codes = codes.join(",");
     let decision = Decision {
         account_id: hold.author_id,
