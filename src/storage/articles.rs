@@ -5,7 +5,7 @@ use chrono::Utc;
 use super::log::append_log;
 use super::{Store, from_millis, to_millis};
 use crate::domain::articles::{Article, ArticleChanges};
-use crate::domain::moderation::{LogLine, Target};
+use crate::domain::moderation::{LogAction, LogLine, Target};
 
 #[derive(sqlx::FromRow)]
 struct ArticleRow {
@@ -108,9 +108,9 @@ impl Store {
             .await?;
         if let Some(actor) = actor {
             let action = if existed.is_none() {
-                "article_created"
+                LogAction::ArticleCreated
             } else {
-                "article_updated"
+                LogAction::ArticleUpdated
             };
             let note = article_settings(&row);
             append_log(

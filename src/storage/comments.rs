@@ -7,8 +7,8 @@ use super::log::append_log;
 use super::policy::{Decision, record_decision};
 use super::{Store, from_millis, to_millis};
 use crate::domain::comments::{Comment, Order, Status, Thread};
-use crate::domain::moderation::{LogLine, Target};
-use crate::domain::policy::Finding;
+use crate::domain::moderation::{LogAction, LogLine, Target};
+use crate::domain::policy::{Action, Finding};
 
 /// Replies shown under each top-level comment of a page; the rest are paged
 /// through `/comments/{id}/replies`.
@@ -542,7 +542,7 @@ pub(super) async fn record_hold(tx: &mut SqliteConnection, hold: &Hold<'_>) -> s
         account_id: hold.author_id,
         article_id: hold.article_id,
         comment_id: Some(hold.comment_id),
-        action: "hold",
+        action: Action::Hold,
         codes: &codes,
         now: hold.now,
     };
@@ -553,7 +553,7 @@ pub(super) async fn record_hold(tx: &mut SqliteConnection, hold: &Hold<'_>) -> s
             tx,
             &LogLine {
                 actor: None,
-                action: "hold",
+                action: LogAction::Hold,
                 target: Target::Comment(hold.comment_id),
                 reason: Some(&codes),
                 note: None,

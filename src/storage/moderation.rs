@@ -15,8 +15,8 @@ use super::{CommentPage, Store, from_millis, to_millis};
 use crate::domain::accounts::{Role, User};
 use crate::domain::comments::{Comment, Status};
 use crate::domain::moderation::{
-    AuthorRecord, DecidedOn, DecisionAction, LogEntry, LogLine, QueueState, Report, Sanction,
-    SanctionKind, Target,
+    AuthorRecord, DecidedOn, DecisionAction, LogAction, LogEntry, LogLine, QueueState, Report,
+    Sanction, SanctionKind, Target,
 };
 
 /// What a decision did.
@@ -282,7 +282,7 @@ impl Store {
             &mut tx,
             &LogLine {
                 actor: Some(moderator_id),
-                action: action.as_str(),
+                action: action.into(),
                 target: Target::Comment(id),
                 reason,
                 note,
@@ -363,7 +363,7 @@ impl Store {
                 &mut tx,
                 &LogLine {
                     actor: None,
-                    action: "hide",
+                    action: LogAction::Hide,
                     target: Target::Comment(c.id),
                     reason: Some("reports"),
                     note: None,
@@ -404,7 +404,7 @@ impl Store {
             &mut tx,
             &LogLine {
                 actor: new.moderator_id,
-                action: new.kind.as_str(),
+                action: new.kind.into(),
                 target: Target::User(new.account_id),
                 reason: Some(new.reason),
                 note: None,
@@ -452,7 +452,7 @@ impl Store {
             &mut tx,
             &LogLine {
                 actor: Some(moderator_id),
-                action: "lift",
+                action: LogAction::Lift,
                 target: Target::User(account_id),
                 reason: None,
                 note: None,
@@ -497,7 +497,7 @@ impl Store {
             &mut tx,
             &LogLine {
                 actor: Some(admin_id),
-                action: "role_changed",
+                action: LogAction::RoleChanged,
                 target: Target::User(account_id),
                 reason: Some(role.as_str()),
                 note: None,
@@ -606,7 +606,7 @@ async fn reject_pending_of(
             tx,
             &LogLine {
                 actor: moderator_id,
-                action: "reject",
+                action: LogAction::Reject,
                 target: Target::Comment(id),
                 reason: Some("other"),
                 note: Some("account banned"),

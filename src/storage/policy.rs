@@ -6,7 +6,8 @@ use sqlx::SqliteConnection;
 
 use super::log::append_log;
 use super::{Store, from_millis, to_millis};
-use crate::domain::moderation::{LogLine, Sanction, SanctionKind, Target};
+use crate::domain::moderation::{LogAction, LogLine, Sanction, SanctionKind, Target};
+use crate::domain::policy::Action;
 
 impl Store {
     /// Whether the author has a live comment with this fingerprint since
@@ -59,7 +60,7 @@ impl Store {
             account_id,
             article_id,
             comment_id,
-            action: "refuse",
+            action: Action::Refuse,
             codes: &codes,
             now,
         };
@@ -69,7 +70,7 @@ impl Store {
                 &mut tx,
                 &LogLine {
                     actor: None,
-                    action: "refuse",
+                    action: LogAction::Refuse,
                     target: Target::User(account_id),
                     reason: Some(&codes),
                     note: Some(&note),
@@ -146,7 +147,7 @@ pub(super) struct Decision<'a> {
     pub article_id: &'a str,
     /// The held comment, or the comment whose edit was refused.
     pub comment_id: Option<i64>,
-    pub action: &'a str,
+    pub action: Action,
     pub codes: &'a str,
     pub now: DateTime<Utc>,
 }
@@ -170,7 +171,7 @@ pub(super) async fn record_decision(
     .bind(d.account_id)
     .bind(d.article_id)
     .bind(d.comment_id)
-    .bind(d.action)
+    .bind(d.action.as_str())
     .bind(d.codes)
     .bind(to_millis(d.now))
     .fetch_one(tx)
