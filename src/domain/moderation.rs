@@ -5,6 +5,15 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+/// The longest note on a decision or report, and the longest sanction
+/// reason, in code points after the text rule.
+pub const NOTE_MAX: usize = 500;
+
+/// The longest note a request may carry before the text rule: the rule can
+/// shorten text (decomposed Hangul composes, invisible characters go), so the
+/// limit proper is checked after it, against `NOTE_MAX`.
+pub const NOTE_RAW_MAX: u64 = 4 * NOTE_MAX as u64;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SanctionKind {

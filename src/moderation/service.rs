@@ -12,8 +12,8 @@ use crate::domain::comments::parse_comment_id;
 use crate::domain::comments::{Comment, Status};
 use crate::domain::message::Violation;
 use crate::domain::moderation::{
-    AuthorRecord, DecidedOn, DecisionAction, LogEntry, QueueState, Reason, Report, Sanction,
-    SanctionKind,
+    AuthorRecord, DecidedOn, DecisionAction, LogEntry, NOTE_MAX, QueueState, Reason, Report,
+    Sanction, SanctionKind,
 };
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::paging::Paging;
@@ -98,13 +98,11 @@ pub enum Decision {
     Already(Comment),
 }
 
-pub const NOTE_MAX: usize = 500;
-
 fn invalid(field: &str, en: &str, ko: &str) -> ApiError {
     ApiError::InvalidRequest(vec![Violation::new(field, en, ko)])
 }
 
-/// A moderator's or reader's note: the text rule, at most 500 characters.
+/// A moderator's or reader's note: the text rule, at most `NOTE_MAX` characters.
 pub fn parse_note(raw: Option<&str>) -> ApiResult<Option<String>> {
     let Some(raw) = raw else { return Ok(None) };
     let note = crate::text::clean(raw).map_err(|_| {
@@ -117,8 +115,8 @@ pub fn parse_note(raw: Option<&str>) -> ApiResult<Option<String>> {
     if crate::text::length(&note) > NOTE_MAX {
         return Err(invalid(
             "note",
-            "The note has more than 500 characters.",
-            "메모는 500자까지 쓸 수 있습니다.",
+            &format!("The note has more than {NOTE_MAX} characters."),
+            &format!("메모는 {NOTE_MAX}자까지 쓸 수 있습니다."),
         ));
     }
     Ok((!note.is_empty()).then_some(note))
