@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::auth::{Auth, Hasher};
 use crate::config::Settings;
 use crate::domain::accounts::{DisplayName, Email, Password, Role};
-use crate::http::error::ApiError;
+use crate::domain::refusal::Refusal;
 use crate::policy::LivePolicy;
 use crate::startup::Application;
 use crate::storage::Store;
@@ -107,11 +107,9 @@ async fn create_user(
         .read_to_string(&mut password)
         .context("cannot read the password from standard input")?;
     let password = password.trim_end_matches(['\n', '\r']).to_owned();
-    let refused = |e: ApiError| anyhow::anyhow!("{}: {e}", e.code());
-    let email = Email::parse(email).map_err(|e| refused(e.into()))?;
-    let display_name = DisplayName::parse(display_name).map_err(|e| refused(e.into()))?;
-    let password =
-        Password::choose(password, &email, &display_name).map_err(|e| refused(e.into()))?;
+    let email = Email::parse(email).map_err(refused)?;
+    let display_name = DisplayName::parse(display_name).map_err(refused)?;
+    let password = Password::choose(password, &email, &display_name).map_err(refused)?;
     let store = Store::open(&settings.database_url, settings.sqlite_synchronous).await?;
     let hasher = Hasher::new(1)?;
     let policy = Arc::new(LivePolicy::load(settings.policy_file.as_deref())?);
@@ -129,4 +127,9 @@ async fn create_user(
         Utc::now().to_rfc3339()
     );
     Ok(())
+}
+
+/// A refusal as the command line says it: its code, then what happened.
+fn refused(error: impl Refusal) -> anyhow::Error {
+    anyhow::anyhow!("{}: {error}", error.code())
 }

@@ -1,6 +1,8 @@
 //! Per-key rate limits in memory: "at most N per duration", several at once;
 //! and the throttles on what strangers may send often (registrations, reports,
-//! dry runs), each an N-per-duration limit from the configuration.
+//! dry runs), each an N-per-duration limit from the configuration. Each
+//! service applies its own limits as a request enters it (posting and editing
+//! in the comment service, registering in auth, reporting in moderation).
 //!
 //! Fixed windows: a limit's window starts with the first hit and resets when
 //! it is over. Registrations use a token bucket instead (a small burst, then a
@@ -14,9 +16,7 @@ use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::config::Settings;
 use crate::domain::policy::FloodLimit;
-use crate::http::error::ApiError;
 
 #[derive(Debug, Clone, Copy)]
 struct Window {
@@ -97,11 +97,9 @@ impl<K: Hash + Eq + Clone> Throttle<K> {
         }
     }
 
-    /// Counts one request from `key`, or refuses it with 429 and `Retry-After`.
-    pub fn check(&self, key: K) -> Result<(), ApiError> {
-        self.limiter
-            .hit(key, &self.limit)
-            .map_err(|retry_after| ApiError::RateLimited { retry_after })
+    /// Counts one request from `key`, or says how long to wait.
+    pub fn check(&self, key: K) -> Result<(), Duration> {
+        self.limiter.hit(key, &self.limit)
     }
 }
 
@@ -146,10 +144,9 @@ impl<K: Hash + Eq + Clone> Bucket<K> {
         }
     }
 
-    /// Takes one token for `key`, or refuses it with 429 and `Retry-After`.
-    pub fn check(&self, key: K) -> Result<(), ApiError> {
+    /// Takes one token for `key`, or says how long to wait.
+    pub fn check(&self, key: K) -> Result<(), Duration> {
         self.take_at(key, Instant::now())
-            .map_err(|retry_after| ApiError::RateLimited { retry_after })
     }
 
     fn take_at(&self, key: K, now: Instant) -> Result<(), Duration> {
@@ -182,38 +179,17 @@ impl<K: Hash + Eq + Clone> Bucket<K> {
     }
 }
 
-/// Accounts created per client network: a burst, then a steady rate.
+/// Accounts created per client network (an IPv6 client's /64): a burst,
+/// then a steady rate.
 pub struct RegisterThrottle(Bucket<IpAddr>);
 
 impl RegisterThrottle {
-    pub fn check(&self, client: IpAddr) -> Result<(), ApiError> {
-        self.0.check(client_network(client))
+    pub fn new(enabled: bool, limit: FloodLimit, burst: u32) -> RegisterThrottle {
+        RegisterThrottle(Bucket::new(enabled, limit, burst))
     }
-}
 
-/// The throttles on requests a stranger could repeat to flood the service.
-/// (Posting is limited by the standards policy's flooding rule.)
-pub struct Throttles {
-    /// Accounts created per client network (an IPv6 client's /64).
-    pub register: RegisterThrottle,
-    /// Reports filed per account.
-    pub report: Throttle<i64>,
-    /// Dry runs of the policy per client address.
-    pub validate: Throttle<IpAddr>,
-}
-
-impl Throttles {
-    pub fn new(settings: &Settings) -> Throttles {
-        let on = settings.rate_limits;
-        Throttles {
-            register: RegisterThrottle(Bucket::new(
-                on,
-                settings.register_limit,
-                settings.register_burst,
-            )),
-            report: Throttle::new(on, settings.report_limit),
-            validate: Throttle::new(on, settings.validate_limit),
-        }
+    pub fn check(&self, client: IpAddr) -> Result<(), Duration> {
+        self.0.check(client_network(client))
     }
 }
 

@@ -10,6 +10,7 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
+use crate::articles::Articles;
 use crate::articles::seed::seed_demo_editorials;
 use crate::auth::{Auth, Hasher};
 use crate::comments::Comments;
@@ -19,7 +20,6 @@ use crate::http::{app, middleware};
 use crate::moderation::Moderation;
 use crate::policy::LivePolicy;
 use crate::policy::live::reload_on_sighup;
-use crate::rate_limit::Throttles;
 use crate::storage::Store;
 
 pub struct Application {
@@ -44,9 +44,9 @@ impl Application {
             .with_context(|| format!("cannot listen on BIND_ADDR {}", settings.bind_addr))?;
         let address = listener.local_addr()?;
         let state = web::Data::new(AppState {
+            articles: Articles::new(store.clone()),
             comments: Comments::new(store.clone(), policy.clone(), &settings),
             moderation: Moderation::new(store.clone(), policy.clone(), &settings),
-            throttles: Throttles::new(&settings),
             policy,
             settings,
             store: store.clone(),

@@ -11,19 +11,27 @@ use crate::auth::session::{NewSession, TokenHash};
 use crate::auth::throttle::LoginThrottle;
 use crate::config::Settings;
 use crate::domain::accounts::{
-    DisplayName, Email, Password, Role, User, refused_name, skeleton, staff_lookalike,
+    AccountError, DisplayName, Email, Password, Role, User, refused_name, skeleton, staff_lookalike,
 };
-use crate::http::error::{ApiError, ApiResult};
 use crate::policy::LivePolicy;
+use crate::rate_limit::RegisterThrottle;
 use crate::storage::{AccountInsert, Store};
 
 #[derive(Clone)]
+/// What a reader sends to register, before any of it is checked.
+pub struct Registration {
+    pub email: String,
+    pub display_name: String,
+    pub password: String,
+}
+
 pub struct Auth {
     store: Store,
     hasher: Hasher,
     /// Display names pass the same standards policy as comments.
     policy: Arc<LivePolicy>,
     throttle: Arc<LoginThrottle>,
+    registrations: Arc<RegisterThrottle>,
     idle_timeout: Duration,
     touch_interval: Duration,
     max_age: Duration,
@@ -46,6 +54,11 @@ impl Auth {
                 settings.login_free_attempts,
                 settings.login_max_delay,
             )),
+            registrations: Arc::new(RegisterThrottle::new(
+                settings.rate_limits,
+                settings.register_limit,
+                settings.register_burst,
+            )),
             idle_timeout: settings.session_idle_timeout,
             touch_interval: (settings.session_idle_timeout / 10).min(TOUCH_INTERVAL),
             max_age: settings.session_max_age,
@@ -59,7 +72,7 @@ impl Auth {
         display_name: DisplayName,
         password: Password,
         role: Role,
-    ) -> ApiResult<User> {
+    ) -> Result<User, AccountError> {
         self.check_name(&display_name, role).await?;
         let password_hash = self.hasher.hash(&password).await?;
         self.store
@@ -71,31 +84,38 @@ impl Auth {
                 now: Utc::now(),
             })
             .await?
-            .ok_or(ApiError::EmailTaken)
+            .ok_or(AccountError::EmailTaken)
     }
 
     /// A new name passes the standards policy, and a reader's does not look
     /// like a staff member's: staff names are reserved.
-    async fn check_name(&self, name: &DisplayName, role: Role) -> ApiResult<()> {
+    async fn check_name(&self, name: &DisplayName, role: Role) -> Result<(), AccountError> {
         if let Some(finding) = self.policy.get().scan(name.as_str()).first() {
-            return Err(refused_name(finding).into());
+            return Err(refused_name(finding));
         }
         if role == Role::Reader {
             let looks = name.skeleton();
             let staff = self.store.staff_names().await?;
             if staff.iter().any(|staff| skeleton(staff) == looks) {
-                return Err(staff_lookalike().into());
+                return Err(staff_lookalike());
             }
         }
         Ok(())
     }
 
+    /// A reader registers from `client`: counted against the client network's
+    /// registrations first, then the values are checked.
     pub async fn register(
         &self,
-        email: Email,
-        display_name: DisplayName,
-        password: Password,
-    ) -> ApiResult<(User, NewSession)> {
+        form: Registration,
+        client: IpAddr,
+    ) -> Result<(User, NewSession), AccountError> {
+        self.registrations
+            .check(client)
+            .map_err(|retry_after| AccountError::RateLimited { retry_after })?;
+        let email = Email::parse(&form.email)?;
+        let display_name = DisplayName::parse(&form.display_name)?;
+        let password = Password::choose(form.password, &email, &display_name)?;
         let user = self
             .create_account(email, display_name, password, Role::Reader)
             .await?;
@@ -111,12 +131,12 @@ impl Auth {
         email: &str,
         password: Password,
         client: IpAddr,
-    ) -> ApiResult<(User, NewSession)> {
+    ) -> Result<(User, NewSession), AccountError> {
         let key = email.trim().to_lowercase();
         // Counted as a failure before the slow hash, refunded on success.
         self.throttle
             .reserve(&key, client)
-            .map_err(|retry_after| ApiError::TooManyAttempts { retry_after })?;
+            .map_err(|retry_after| AccountError::TooManyAttempts { retry_after })?;
         let found = match Email::parse(email) {
             Ok(email) => self.store.account_by_email(email.as_str()).await?,
             Err(_) => None,
@@ -132,12 +152,12 @@ impl Auth {
                 let session = self.start_session(&user).await?;
                 Ok((user, session))
             }
-            _ => Err(ApiError::InvalidCredentials),
+            _ => Err(AccountError::InvalidCredentials),
         }
     }
 
     /// Ends every session of the account, this one included.
-    pub async fn logout_everywhere(&self, user: &User) -> ApiResult<()> {
+    pub async fn logout_everywhere(&self, user: &User) -> Result<(), AccountError> {
         self.store
             .revoke_sessions_of(user.id, None, Utc::now())
             .await?;
@@ -152,14 +172,14 @@ impl Auth {
         session: TokenHash,
         current: Password,
         new: String,
-    ) -> ApiResult<()> {
+    ) -> Result<(), AccountError> {
         let (_, stored) = self
             .store
             .account_by_email(&user.email)
             .await?
-            .ok_or(ApiError::Unauthenticated)?;
+            .ok_or(AccountError::SessionEnded)?;
         if !self.hasher.verify(&current, Some(stored)).await? {
-            return Err(ApiError::WrongPassword);
+            return Err(AccountError::WrongPassword);
         }
         let email = Email::parse(&user.email)?;
         let name = DisplayName::parse(&user.display_name)?;
@@ -172,13 +192,16 @@ impl Auth {
         Ok(())
     }
 
-    pub async fn logout(&self, session: TokenHash) -> ApiResult<()> {
+    pub async fn logout(&self, session: TokenHash) -> Result<(), AccountError> {
         self.store.revoke_session(session, Utc::now()).await?;
         Ok(())
     }
 
     /// The user behind a token, if the session is live; every use moves its idle limit.
-    pub async fn authenticate(&self, token: &str) -> ApiResult<Option<(User, TokenHash)>> {
+    pub async fn authenticate(
+        &self,
+        token: &str,
+    ) -> Result<Option<(User, TokenHash)>, AccountError> {
         let hash = TokenHash::of(token);
         let now = Utc::now();
         let idle_cutoff = now - chrono::Duration::from_std(self.idle_timeout).unwrap_or_default();
@@ -193,7 +216,7 @@ impl Auth {
         Ok(Some((found.user, hash)))
     }
 
-    async fn start_session(&self, user: &User) -> ApiResult<NewSession> {
+    async fn start_session(&self, user: &User) -> Result<NewSession, AccountError> {
         let now = Utc::now();
         let expires_at = now + chrono::Duration::from_std(self.max_age).unwrap_or_default();
         let session = NewSession::generate(expires_at);

@@ -18,11 +18,11 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, RwLock};
 
-use actix_web::web::Bytes;
+use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
 use crate::domain::comments::Order;
-use crate::http::paging::DEFAULT_LIMIT;
+use crate::domain::paging::DEFAULT_LIMIT;
 use crate::storage::Store;
 
 /// The bytes all kept pages may hold; past this the pages built longest ago go.

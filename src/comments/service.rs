@@ -1,13 +1,15 @@
 //! The comment service: the rules of posting, reading and deleting, between
 //! the handlers (which parse and authorize) and storage (which keeps).
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use chrono::Utc;
 use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 
-use crate::comments::page_cache::PageCache;
+use crate::comments::page_cache::{Page, PageCache, PageKey};
 use crate::config::Settings;
 use crate::domain::accounts::User;
 use crate::domain::articles::{Article, ArticleId};
@@ -15,10 +17,10 @@ use crate::domain::body::{CommentBody, Measured};
 use crate::domain::comments::{Comment, Order, Status, Thread, parse_comment_id};
 use crate::domain::message::Violation;
 use crate::domain::moderation::{DecidedOn, DecisionAction};
-use crate::http::error::{ApiError, ApiResult};
-use crate::http::paging::Paging;
+use crate::domain::paging::Paging;
+use crate::domain::post_error::PostError;
 use crate::policy::{Action, Finding, LivePolicy, Policy, RuleCode, verdict};
-use crate::rate_limit::RateLimiter;
+use crate::rate_limit::{RateLimiter, Throttle};
 use crate::storage::{
     CommentEdit, CommentInsert, CommentPage, DecisionWrite, Edited, Inserted, PageQuery, Store,
 };
@@ -30,8 +32,10 @@ pub struct Comments {
     edit_window: std::time::Duration,
     policy: Arc<LivePolicy>,
     flood: Arc<RateLimiter>,
+    /// Dry runs per client address.
+    dry_runs: Arc<Throttle<IpAddr>>,
     /// First pages as anonymous readers see them, ready to send.
-    pub pages: Arc<PageCache>,
+    pages: Arc<PageCache>,
 }
 
 /// A comment that was stored, and what its author is told if it is held.
@@ -39,14 +43,6 @@ pub struct Comments {
 pub struct Posted {
     pub comment: Comment,
     pub notices: Vec<Violation>,
-}
-
-/// What became of an author's edit.
-#[derive(Debug)]
-pub enum Edit {
-    Done(Posted),
-    /// A moderator rejected the comment; the edit changed nothing.
-    AlreadyDecided(Comment),
 }
 
 /// What the dry run reports.
@@ -100,6 +96,7 @@ impl Comments {
             edit_window: settings.edit_window,
             policy,
             flood: Arc::new(RateLimiter::new(settings.rate_limits)),
+            dry_runs: Arc::new(Throttle::new(settings.rate_limits, settings.validate_limit)),
             pages: Arc::new(PageCache::new(store.clone())),
         }
     }
@@ -110,7 +107,15 @@ impl Comments {
 
     /// The text rule and the standards policy without storing anything, for
     /// `/comments/validate`; the author's own record counts when logged in.
-    pub async fn dry_run(&self, raw: &str, author: Option<&User>) -> ApiResult<DryRun> {
+    pub async fn dry_run(
+        &self,
+        raw: &str,
+        author: Option<&User>,
+        client: IpAddr,
+    ) -> Result<DryRun, PostError> {
+        self.dry_runs
+            .check(client)
+            .map_err(|retry_after| PostError::RateLimited { retry_after })?;
         let measured = CommentBody::measure(raw, self.max_length);
         let policy = self.policy.get();
         let (action, violations) = match (&measured.verdict, &measured.normalized) {
@@ -145,14 +150,14 @@ impl Comments {
         article_id: &ArticleId,
         raw: &str,
         parent_id: Option<&str>,
-    ) -> ApiResult<Posted> {
+    ) -> Result<Posted, PostError> {
         let article = self.open_article(article_id).await?;
         self.check_standing(author).await?;
         let body = CommentBody::parse(raw, self.max_length)?;
         let policy = self.policy.get();
         self.flood
             .hit(author.id, &policy.flooding)
-            .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
+            .map_err(|retry_after| PostError::RateLimited { retry_after })?;
         let thread = match parent_id {
             Some(raw_id) => Some(self.thread_of(&article, raw_id).await?),
             None => None,
@@ -203,7 +208,7 @@ impl Comments {
                     .refuse(&policy, author, &article, None, &repeat)
                     .await?);
             }
-            Inserted::Closed => return Err(ApiError::CommentClosed),
+            Inserted::Closed => return Err(PostError::CommentClosed),
         };
         let codes: Vec<&str> = reasons.iter().map(|r| r.code.as_str()).collect();
         tracing::info!(comment_id = comment.id, article_id = %article.id, user_id = author.id,
@@ -223,7 +228,7 @@ impl Comments {
         author: Option<&User>,
         article: Option<&Article>,
         repeats: Repeats,
-    ) -> ApiResult<Vec<Finding>> {
+    ) -> Result<Vec<Finding>, PostError> {
         let mut findings = policy.scan(text);
         let staff = author.is_some_and(|a| a.role.can_moderate());
         if let Some(author) = author {
@@ -257,23 +262,23 @@ impl Comments {
     /// policy again, and may be held or refused like a new comment. A rejected
     /// or deleted comment is not edited, also when the decision lands while
     /// the edit is on its way (the store checks again as it writes).
-    pub async fn edit(&self, raw_id: &str, author: &User, raw: &str) -> ApiResult<Edit> {
+    pub async fn edit(&self, raw_id: &str, author: &User, raw: &str) -> Result<Posted, PostError> {
         let comment = self.find(raw_id).await?;
         if comment.author_id != author.id {
             return Err(if comment.visible_to(Some(author.id), false) {
-                ApiError::Forbidden
+                PostError::NotTheAuthor
             } else {
-                ApiError::CommentNotFound
+                PostError::CommentNotFound
             });
         }
         match comment.status {
-            Status::Deleted => return Err(ApiError::CommentNotFound),
-            Status::Rejected => return Ok(Edit::AlreadyDecided(comment)),
+            Status::Deleted => return Err(PostError::CommentNotFound),
+            Status::Rejected => return Err(PostError::AlreadyDecided(Box::new(comment))),
             Status::Published | Status::Pending => {}
         }
         let open_for = chrono::Duration::from_std(self.edit_window).unwrap_or_default();
         if Utc::now() - comment.created_at > open_for {
-            return Err(ApiError::EditWindowClosed);
+            return Err(PostError::EditWindowClosed);
         }
         let article = self
             .open_article(&ArticleId::parse(&comment.article_id)?)
@@ -284,7 +289,7 @@ impl Comments {
         // An edit republishes text, so it counts like a post.
         self.flood
             .hit(author.id, &policy.flooding)
-            .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
+            .map_err(|retry_after| PostError::RateLimited { retry_after })?;
         let findings = self
             .judge(
                 &policy,
@@ -316,8 +321,8 @@ impl Comments {
             .await?;
         let edited = match edited {
             Edited::Done(comment) => comment,
-            Edited::Decided(comment) => return Ok(Edit::AlreadyDecided(comment)),
-            Edited::Gone => return Err(ApiError::CommentNotFound),
+            Edited::Decided(comment) => return Err(PostError::AlreadyDecided(Box::new(comment))),
+            Edited::Gone => return Err(PostError::CommentNotFound),
         };
         tracing::info!(
             comment_id = edited.id,
@@ -325,10 +330,10 @@ impl Comments {
             status = status.as_str(),
             "comment edited"
         );
-        Ok(Edit::Done(Posted {
+        Ok(Posted {
             comment: edited,
             notices: reasons.iter().map(|r| policy.violation(r)).collect(),
-        }))
+        })
     }
 
     /// What the findings mean for a text about to be stored: its status, and
@@ -340,7 +345,7 @@ impl Comments {
         article: &Article,
         edited: Option<i64>,
         findings: Vec<Finding>,
-    ) -> ApiResult<(Status, Vec<Finding>)> {
+    ) -> Result<(Status, Vec<Finding>), PostError> {
         let status = match verdict(&findings) {
             Action::Refuse => {
                 return Err(self
@@ -367,7 +372,7 @@ impl Comments {
         article: &Article,
         edited: Option<i64>,
         findings: &[Finding],
-    ) -> ApiResult<ApiError> {
+    ) -> Result<PostError, PostError> {
         let refused: Vec<&Finding> = findings
             .iter()
             .filter(|f| f.action == Action::Refuse)
@@ -377,47 +382,50 @@ impl Comments {
             .record_refusal(author.id, &article.id, edited, &codes, Utc::now())
             .await?;
         tracing::info!(article_id = %article.id, user_id = author.id, rules = ?codes, "comment refused");
-        Ok(ApiError::PolicyViolation(
+        Ok(PostError::PolicyViolation(
             refused.into_iter().map(|f| policy.violation(f)).collect(),
         ))
     }
 
     /// Suspended and banned accounts may not post or edit.
-    async fn check_standing(&self, author: &User) -> ApiResult<()> {
-        crate::moderation::service::check_standing(&self.store, author).await
+    async fn check_standing(&self, author: &User) -> Result<(), PostError> {
+        match crate::moderation::service::barred(&self.store, author).await? {
+            Some(barred) => Err(barred.into()),
+            None => Ok(()),
+        }
     }
 
-    async fn open_article(&self, id: &ArticleId) -> ApiResult<Article> {
+    async fn open_article(&self, id: &ArticleId) -> Result<Article, PostError> {
         let article = self
             .store
             .article_for_posting(id.as_str())
             .await?
-            .ok_or(ApiError::ArticleNotFound)?;
+            .ok_or(PostError::ArticleNotFound)?;
         if !article.comments_open {
-            return Err(ApiError::CommentsClosed);
+            return Err(PostError::CommentsClosed);
         }
         Ok(article)
     }
 
-    pub async fn article(&self, id: &ArticleId) -> ApiResult<Article> {
+    pub async fn article(&self, id: &ArticleId) -> Result<Article, PostError> {
         self.store
             .article(id.as_str())
             .await?
-            .ok_or(ApiError::ArticleNotFound)
+            .ok_or(PostError::ArticleNotFound)
     }
 
     /// The thread a reply joins, and the comment it answers. A parent that
     /// is not a comment of this article is `invalid_parent`; one that is, but
     /// is closed (not published, or hidden by reports), or sits in a closed
     /// thread, is `comment_closed`. The writer checks both again as it stores.
-    async fn thread_of(&self, article: &Article, raw_id: &str) -> ApiResult<(i64, i64)> {
+    async fn thread_of(&self, article: &Article, raw_id: &str) -> Result<(i64, i64), PostError> {
         let parent = match parse_comment_id(raw_id) {
             Some(id) => self.store.comment(id).await?,
             None => None,
         };
         let parent = parent
             .filter(|p| p.article_id == article.id)
-            .ok_or(ApiError::InvalidParent)?;
+            .ok_or(PostError::InvalidParent)?;
         let root = match parent.parent_id {
             Some(root_id) => self.store.comment(root_id).await?,
             None => Some(parent.clone()),
@@ -425,7 +433,7 @@ impl Comments {
         let open = |c: &Comment| c.status == Status::Published && !c.hidden;
         match root {
             Some(root) if open(&root) && open(&parent) => Ok((root.id, parent.id)),
-            _ => Err(ApiError::CommentClosed),
+            _ => Err(PostError::CommentClosed),
         }
     }
 
@@ -440,7 +448,7 @@ impl Comments {
         viewer: Option<&User>,
         order: Order,
         paging: Paging,
-    ) -> ApiResult<(CommentPage<Thread>, i64)> {
+    ) -> Result<(CommentPage<Thread>, i64), PostError> {
         let article = self.article(article_id).await?;
         let page = self
             .store
@@ -459,12 +467,46 @@ impl Comments {
         Ok((page, article.comment_count + own))
     }
 
+    /// A page of the listing as `render` writes it (the answer's body). The
+    /// first page is kept for anonymous readers; a logged-in reader gets the
+    /// kept page only when it is current and shows them all they should see
+    /// (their own comment must appear at once); later pages are built each time.
+    pub async fn listing<R>(
+        &self,
+        article_id: &ArticleId,
+        viewer: Option<&User>,
+        order: Order,
+        paging: Paging,
+        render: R,
+    ) -> Result<Arc<Page>, PostError>
+    where
+        R: Fn(CommentPage<Thread>, i64) -> anyhow::Result<Bytes>,
+    {
+        let build = || async {
+            let (page, total) = self.list(article_id, viewer, order, paging).await?;
+            Ok::<_, PostError>(render(page, total)?)
+        };
+        let key = PageKey {
+            article_id: article_id.as_str().to_owned(),
+            order,
+            limit: paging.limit,
+        };
+        match (viewer, paging.after) {
+            (None, None) => self.pages.get_or_build(key, build).await,
+            (Some(user), None) => match self.pages.fresh(&key) {
+                Some(page) if self.sees_public_listing(article_id, user).await? => Ok(page),
+                _ => Ok(Arc::new(Page::new(build().await?))),
+            },
+            (_, Some(_)) => Ok(Arc::new(Page::new(build().await?))),
+        }
+    }
+
     /// Whether the viewer sees an article's listing as anonymous readers do.
-    pub async fn sees_public_listing(
+    async fn sees_public_listing(
         &self,
         article_id: &ArticleId,
         viewer: &User,
-    ) -> ApiResult<bool> {
+    ) -> Result<bool, PostError> {
         let own = self
             .store
             .has_own_unlisted(article_id.as_str(), viewer.id)
@@ -477,7 +519,7 @@ impl Comments {
         raw_id: &str,
         viewer: Option<&User>,
         paging: Paging,
-    ) -> ApiResult<CommentPage<Comment>> {
+    ) -> Result<CommentPage<Comment>, PostError> {
         let parent = self.get(raw_id, viewer).await?;
         let page = self
             .store
@@ -487,35 +529,35 @@ impl Comments {
     }
 
     /// The comment if the viewer may see it, else `comment_not_found`.
-    pub async fn get(&self, raw_id: &str, viewer: Option<&User>) -> ApiResult<Comment> {
+    pub async fn get(&self, raw_id: &str, viewer: Option<&User>) -> Result<Comment, PostError> {
         let comment = self.find(raw_id).await?;
         let moderates = viewer.is_some_and(|u| u.role.can_moderate());
         if comment.visible_to(viewer.map(|u| u.id), moderates) {
             Ok(comment)
         } else {
-            Err(ApiError::CommentNotFound)
+            Err(PostError::CommentNotFound)
         }
     }
 
     /// Any comment by id, whoever may see it.
-    async fn find(&self, raw_id: &str) -> ApiResult<Comment> {
-        let id = parse_comment_id(raw_id).ok_or(ApiError::CommentNotFound)?;
+    async fn find(&self, raw_id: &str) -> Result<Comment, PostError> {
+        let id = parse_comment_id(raw_id).ok_or(PostError::CommentNotFound)?;
         self.store
             .comment(id)
             .await?
-            .ok_or(ApiError::CommentNotFound)
+            .ok_or(PostError::CommentNotFound)
     }
 
     /// The author or a moderator deletes; the text is gone, a tombstone stays
     /// while the comment has replies. Deleting twice is not an error.
-    pub async fn delete(&self, raw_id: &str, caller: &User) -> ApiResult<()> {
+    pub async fn delete(&self, raw_id: &str, caller: &User) -> Result<(), PostError> {
         let comment = self.find(raw_id).await?;
         let moderates = caller.role.can_moderate();
         if comment.author_id != caller.id && !moderates {
             return Err(if comment.visible_to(Some(caller.id), moderates) {
-                ApiError::Forbidden
+                PostError::NotTheAuthor
             } else {
-                ApiError::CommentNotFound
+                PostError::CommentNotFound
             });
         }
         if comment.author_id != caller.id {

@@ -1,12 +1,15 @@
 //! Account values that enter the system: `Email`, `DisplayName`, `Password`, `Role`.
 //! Each parses once and cannot hold a bad value afterwards.
 
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use validator::ValidateEmail;
 
 use crate::domain::message::Violation;
 use crate::domain::policy::{Finding, RuleCode};
+use crate::domain::refusal::{Details, INTERNAL, Refusal};
 use crate::text;
 
 /// A stored account as the rest of the code sees it.
@@ -49,8 +52,8 @@ impl Role {
     }
 }
 
-/// A value of an account that cannot be accepted.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why registering, logging in or changing a password failed.
+#[derive(Debug, thiserror::Error)]
 pub enum AccountError {
     #[error("invalid email")]
     InvalidEmail,
@@ -58,6 +61,49 @@ pub enum AccountError {
     InvalidDisplayName(Violation),
     #[error("weak password")]
     WeakPassword(Violation),
+    #[error("email taken")]
+    EmailTaken,
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("wrong password")]
+    WrongPassword,
+    #[error("too many login attempts")]
+    TooManyAttempts { retry_after: Duration },
+    #[error("too many registrations")]
+    RateLimited { retry_after: Duration },
+    /// The account or session went away during the request.
+    #[error("session ended")]
+    SessionEnded,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl Refusal for AccountError {
+    fn code(&self) -> &'static str {
+        match self {
+            AccountError::InvalidEmail => "invalid_email",
+            AccountError::InvalidDisplayName(_) => "invalid_display_name",
+            AccountError::WeakPassword(_) => "weak_password",
+            AccountError::EmailTaken => "email_taken",
+            AccountError::InvalidCredentials => "invalid_credentials",
+            AccountError::WrongPassword => "wrong_password",
+            AccountError::TooManyAttempts { .. } => "too_many_attempts",
+            AccountError::RateLimited { .. } => "rate_limited",
+            AccountError::SessionEnded => "unauthenticated",
+            AccountError::Internal(_) => INTERNAL,
+        }
+    }
+
+    fn details(&self) -> Details {
+        match self {
+            AccountError::InvalidDisplayName(v) | AccountError::WeakPassword(v) => {
+                Details::violation(v)
+            }
+            AccountError::TooManyAttempts { retry_after }
+            | AccountError::RateLimited { retry_after } => Details::retry_after(*retry_after),
+            _ => Details::default(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,6 +2,9 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::message::Violation;
+use crate::domain::refusal::{Details, INTERNAL, Refusal};
+
 /// The newsroom's own id: letters, digits, `-`, `_`, `.`; 1 to 128 of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArticleId(String);
@@ -24,12 +27,34 @@ impl ArticleId {
     }
 }
 
-/// What can go wrong with an article, before any HTTP is involved.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why an article cannot be read or written.
+#[derive(Debug, thiserror::Error)]
 pub enum ArticleError {
     /// No article has this id; an id that cannot be one is not found either.
     #[error("article not found")]
     NotFound,
+    /// A field of `PUT /articles/{id}` that cannot be stored.
+    #[error("invalid article")]
+    Invalid(Violation),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl Refusal for ArticleError {
+    fn code(&self) -> &'static str {
+        match self {
+            ArticleError::NotFound => "article_not_found",
+            ArticleError::Invalid(_) => "invalid_request",
+            ArticleError::Internal(_) => INTERNAL,
+        }
+    }
+
+    fn details(&self) -> Details {
+        match self {
+            ArticleError::Invalid(v) => Details::violations(std::slice::from_ref(v)),
+            _ => Details::default(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

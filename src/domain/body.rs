@@ -1,6 +1,7 @@
 //! `CommentBody`: a comment's text that has passed the length rule.
 
 use crate::domain::message::Text;
+use crate::domain::refusal::{Details, Refusal};
 use crate::text::{self, TextError};
 
 /// The default limit of the text rule; the limit is configuration, the rule is not.
@@ -68,6 +69,24 @@ impl BodyError {
                 "Remove control characters, text-direction marks and stacks of more than 8 accents.",
                 "제어 문자, 글자 방향 표시 문자, 9개 이상 겹쳐 쌓은 결합 부호를 지워 주세요.",
             ),
+        }
+    }
+}
+
+impl Refusal for BodyError {
+    fn code(&self) -> &'static str {
+        BodyError::code(self)
+    }
+
+    fn details(&self) -> Details {
+        Details {
+            title: Some(self.title()),
+            detail: Some(self.message()),
+            length: match self {
+                BodyError::TooLong { length, limit } => Some((*length, *limit)),
+                _ => None,
+            },
+            ..Details::default()
         }
     }
 }

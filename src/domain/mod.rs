@@ -9,4 +9,7 @@ pub mod body;
 pub mod comments;
 pub mod message;
 pub mod moderation;
+pub mod paging;
 pub mod policy;
+pub mod post_error;
+pub mod refusal;

@@ -1,9 +1,15 @@
 //! Moderation: review queues, decisions, reader reports, sanctions and the
 //! append-only log of everything moderators and the policy did.
 
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+use crate::domain::comments::Comment;
+use crate::domain::message::Violation;
+use crate::domain::refusal::{Details, INTERNAL, Refusal};
 
 /// The longest note on a decision or report, and the longest sanction
 /// reason, in code points after the text rule.
@@ -253,6 +259,119 @@ pub struct LogEntry {
     pub target_id: String,
     pub reason: Option<String>,
     pub note: Option<String>,
+}
+
+/// Why an account in a sanction may not write: it may read and log out only.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Barred {
+    #[error("account suspended")]
+    Suspended { until: Option<DateTime<Utc>> },
+    #[error("account banned")]
+    Banned,
+}
+
+impl Barred {
+    pub fn by(sanction: &Sanction) -> Barred {
+        match sanction.kind {
+            SanctionKind::Ban => Barred::Banned,
+            SanctionKind::Suspend => Barred::Suspended {
+                until: sanction.until,
+            },
+        }
+    }
+}
+
+impl Refusal for Barred {
+    fn code(&self) -> &'static str {
+        match self {
+            Barred::Suspended { .. } => "account_suspended",
+            Barred::Banned => "account_banned",
+        }
+    }
+
+    fn details(&self) -> Details {
+        match self {
+            Barred::Suspended { until } => Details {
+                until: *until,
+                ..Details::default()
+            },
+            Barred::Banned => Details::default(),
+        }
+    }
+}
+
+/// Why a queue, a decision, a report, a sanction or a role change failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ModerationError {
+    #[error("comment not found")]
+    CommentNotFound,
+    #[error("user not found")]
+    UserNotFound,
+    #[error("sanction not found")]
+    SanctionNotFound,
+    /// Decided already, or changed since the version decided on.
+    #[error("already decided")]
+    AlreadyDecided(Box<Comment>),
+    #[error("already reported")]
+    AlreadyReported,
+    #[error("own comment")]
+    OwnComment,
+    #[error("the last admin")]
+    LastAdmin,
+    /// Staff act on readers; only an admin on staff; nobody on themselves.
+    #[error("not allowed")]
+    Forbidden,
+    #[error(transparent)]
+    Barred(#[from] Barred),
+    /// A field (a note, a reason, an end) that cannot be accepted.
+    #[error("invalid request")]
+    Invalid(Violation),
+    #[error("rate limited")]
+    RateLimited { retry_after: Duration },
+    /// The caller's account went away during the request.
+    #[error("session ended")]
+    SessionEnded,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ModerationError {
+    pub fn invalid(field: &str, en: &str, ko: &str) -> ModerationError {
+        ModerationError::Invalid(Violation::new(field, en, ko))
+    }
+}
+
+impl Refusal for ModerationError {
+    fn code(&self) -> &'static str {
+        match self {
+            ModerationError::CommentNotFound => "comment_not_found",
+            ModerationError::UserNotFound => "user_not_found",
+            ModerationError::SanctionNotFound => "sanction_not_found",
+            ModerationError::AlreadyDecided(_) => "already_decided",
+            ModerationError::AlreadyReported => "already_reported",
+            ModerationError::OwnComment => "own_comment",
+            ModerationError::LastAdmin => "last_admin",
+            ModerationError::Forbidden => "forbidden",
+            ModerationError::Barred(barred) => barred.code(),
+            ModerationError::Invalid(_) => "invalid_request",
+            ModerationError::RateLimited { .. } => "rate_limited",
+            ModerationError::SessionEnded => "unauthenticated",
+            ModerationError::Internal(_) => INTERNAL,
+        }
+    }
+
+    fn details(&self) -> Details {
+        match self {
+            ModerationError::AlreadyDecided(comment) => Details {
+                comment: Some(comment.clone()),
+                ..Details::default()
+            },
+            ModerationError::Barred(barred) => barred.details(),
+            ModerationError::Invalid(v) => Details::violations(std::slice::from_ref(v)),
+            ModerationError::RateLimited { retry_after } => Details::retry_after(*retry_after),
+            _ => Details::default(),
+        }
+    }
 }
 
 #[cfg(test)]

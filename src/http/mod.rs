@@ -15,3 +15,4 @@ pub mod openapi;
 pub mod paging;
 pub mod routes;
 pub mod state;
+pub mod views;

@@ -1,38 +1,27 @@
-//! Cursor paging: `?limit=` (default 20, at most 100) and an opaque `?cursor=`.
-//!
-//! A cursor wraps the id of the last item of the previous page. Ids grow with
-//! time, so "after this id" is stable while new comments arrive.
+//! Cursor paging: `?limit=` (default 20, at most 100) and an opaque `?cursor=`
+//! that wraps the id of the last item of the previous page.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+pub use crate::domain::paging::Paging;
+use crate::domain::paging::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::http::error::ApiError;
 
-pub const DEFAULT_LIMIT: usize = 20;
-pub const MAX_LIMIT: usize = 100;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Paging {
-    pub limit: usize,
-    pub after: Option<i64>,
-}
-
-impl Paging {
-    /// A limit above 100 is served as 100; zero, negative or non-numeric is refused.
-    pub fn parse(limit: Option<&str>, cursor: Option<&str>) -> Result<Paging, ApiError> {
-        let limit = match limit {
-            None | Some("") => DEFAULT_LIMIT,
-            Some(raw) => match raw.parse::<u64>() {
-                Ok(0) | Err(_) => return Err(ApiError::InvalidQuery("limit")),
-                Ok(n) => n.min(MAX_LIMIT as u64) as usize,
-            },
-        };
-        let after = match cursor {
-            None | Some("") => None,
-            Some(raw) => Some(decode_cursor(raw).ok_or(ApiError::InvalidCursor)?),
-        };
-        Ok(Paging { limit, after })
-    }
+/// A limit above 100 is served as 100; zero, negative or non-numeric is refused.
+pub fn parse(limit: Option<&str>, cursor: Option<&str>) -> Result<Paging, ApiError> {
+    let limit = match limit {
+        None | Some("") => DEFAULT_LIMIT,
+        Some(raw) => match raw.parse::<u64>() {
+            Ok(0) | Err(_) => return Err(ApiError::InvalidQuery("limit")),
+            Ok(n) => n.min(MAX_LIMIT as u64) as usize,
+        },
+    };
+    let after = match cursor {
+        None | Some("") => None,
+        Some(raw) => Some(decode_cursor(raw).ok_or(ApiError::InvalidCursor)?),
+    };
+    Ok(Paging { limit, after })
 }
 
 pub fn encode_cursor(id: i64) -> String {
@@ -58,21 +47,18 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {
         let cursor = encode_cursor(12345);
-        assert_eq!(
-            Paging::parse(None, Some(&cursor)).unwrap().after,
-            Some(12345)
-        );
+        assert_eq!(parse(None, Some(&cursor)).unwrap().after, Some(12345));
         for garbage in ["x", "' OR 1=1 --", "djE6LTE", &"A".repeat(100), "v1:5"] {
-            assert!(Paging::parse(None, Some(garbage)).is_err(), "{garbage}");
+            assert!(parse(None, Some(garbage)).is_err(), "{garbage}");
         }
     }
 
     #[test]
     fn limits_default_clamp_and_refuse() {
-        assert_eq!(Paging::parse(None, None).unwrap().limit, 20);
-        assert_eq!(Paging::parse(Some("1000"), None).unwrap().limit, 100);
+        assert_eq!(parse(None, None).unwrap().limit, 20);
+        assert_eq!(parse(Some("1000"), None).unwrap().limit, 100);
         for bad in ["0", "-1", "ten", "1e3"] {
-            assert!(Paging::parse(Some(bad), None).is_err(), "{bad}");
+            assert!(parse(Some(bad), None).is_err(), "{bad}");
         }
     }
 }

@@ -2,21 +2,21 @@
 
 use std::sync::Arc;
 
+use crate::articles::Articles;
 use crate::auth::Auth;
 use crate::comments::Comments;
 use crate::config::Settings;
 use crate::moderation::Moderation;
 use crate::policy::LivePolicy;
-use crate::rate_limit::Throttles;
 use crate::storage::Store;
 
 /// What every handler can reach.
 pub struct AppState {
     pub settings: Settings,
     pub store: Store,
+    pub articles: Articles,
     pub auth: Auth,
     pub comments: Comments,
     pub policy: Arc<LivePolicy>,
     pub moderation: Moderation,
-    pub throttles: Throttles,
 }

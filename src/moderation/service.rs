@@ -12,12 +12,12 @@ use crate::domain::comments::parse_comment_id;
 use crate::domain::comments::{Comment, Status};
 use crate::domain::message::Violation;
 use crate::domain::moderation::{
-    AuthorRecord, DecidedOn, DecisionAction, LogEntry, NOTE_MAX, QueueState, Reason, Report,
-    Sanction, SanctionKind,
+    AuthorRecord, Barred, DecidedOn, DecisionAction, LogEntry, ModerationError, NOTE_MAX,
+    QueueState, Reason, Report, Sanction, SanctionKind,
 };
-use crate::http::error::{ApiError, ApiResult};
-use crate::http::paging::Paging;
+use crate::domain::paging::Paging;
 use crate::policy::{Finding, LivePolicy, RuleCode};
+use crate::rate_limit::Throttle;
 use crate::storage::{
     CommentPage, Decided, DecisionWrite, ReportInsert, ReporterRecord, SanctionInsert, Store,
 };
@@ -29,6 +29,8 @@ pub struct Moderation {
     reports_to_queue: i64,
     reports_to_hide: i64,
     reports_min_account_age: chrono::Duration,
+    /// Reports filed per account.
+    reports: Arc<Throttle<i64>>,
 }
 
 /// What one ordinary report counts: weights are in halves of a report, so
@@ -91,29 +93,18 @@ pub struct QueueItem {
     pub author: AuthorRecord,
 }
 
-/// What a decision did: applied, or found the comment already so.
-#[derive(Debug)]
-pub enum Decision {
-    Done(Comment),
-    Already(Comment),
-}
-
-fn invalid(field: &str, en: &str, ko: &str) -> ApiError {
-    ApiError::InvalidRequest(vec![Violation::new(field, en, ko)])
-}
-
 /// A moderator's or reader's note: the text rule, at most `NOTE_MAX` characters.
-pub fn parse_note(raw: Option<&str>) -> ApiResult<Option<String>> {
+pub fn parse_note(raw: Option<&str>) -> Result<Option<String>, ModerationError> {
     let Some(raw) = raw else { return Ok(None) };
     let note = crate::text::clean(raw).map_err(|_| {
-        invalid(
+        ModerationError::invalid(
             "note",
             "The note holds control characters.",
             "메모에 제어 문자가 있습니다.",
         )
     })?;
     if crate::text::length(&note) > NOTE_MAX {
-        return Err(invalid(
+        return Err(ModerationError::invalid(
             "note",
             &format!("The note has more than {NOTE_MAX} characters."),
             &format!("메모는 {NOTE_MAX}자까지 쓸 수 있습니다."),
@@ -124,19 +115,16 @@ pub fn parse_note(raw: Option<&str>) -> ApiResult<Option<String>> {
 
 /// Suspended and banned accounts may read and log out, nothing more: every
 /// write, and every staff power, asks this first.
-pub async fn check_standing(store: &Store, user: &User) -> ApiResult<()> {
-    match store.sanction_in_force(user.id, Utc::now()).await? {
-        None => Ok(()),
-        Some(s) if s.kind == SanctionKind::Ban => Err(ApiError::AccountBanned),
-        Some(s) => Err(ApiError::AccountSuspended { until: s.until }),
-    }
+pub async fn barred(store: &Store, user: &User) -> anyhow::Result<Option<Barred>> {
+    let sanction = store.sanction_in_force(user.id, Utc::now()).await?;
+    Ok(sanction.as_ref().map(Barred::by))
 }
 
-fn parse_user_id(raw: &str) -> ApiResult<i64> {
+fn parse_user_id(raw: &str) -> Result<i64, ModerationError> {
     raw.parse::<i64>()
         .ok()
         .filter(|id| *id > 0)
-        .ok_or(ApiError::UserNotFound)
+        .ok_or(ModerationError::UserNotFound)
 }
 
 impl Moderation {
@@ -148,6 +136,7 @@ impl Moderation {
             reports_to_hide: i64::from(settings.reports_to_hide) * ORDINARY_REPORT,
             reports_min_account_age: chrono::Duration::from_std(settings.reports_min_account_age)
                 .unwrap_or(chrono::Duration::MAX),
+            reports: Arc::new(Throttle::new(settings.rate_limits, settings.report_limit)),
         }
     }
 
@@ -156,7 +145,7 @@ impl Moderation {
         state: QueueState,
         article_id: Option<&ArticleId>,
         paging: Paging,
-    ) -> ApiResult<CommentPage<QueueItem>> {
+    ) -> Result<CommentPage<QueueItem>, ModerationError> {
         let page = self
             .store
             .queue(
@@ -182,7 +171,11 @@ impl Moderation {
         })
     }
 
-    async fn queue_item(&self, comment: Comment, reports: Vec<Report>) -> ApiResult<QueueItem> {
+    async fn queue_item(
+        &self,
+        comment: Comment,
+        reports: Vec<Report>,
+    ) -> Result<QueueItem, ModerationError> {
         let parent = match comment.parent_id {
             Some(id) => self.store.comment(id).await?,
             None => None,
@@ -191,7 +184,7 @@ impl Moderation {
             .store
             .author_record(comment.author_id, Utc::now())
             .await?
-            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("comment without author")))?;
+            .ok_or_else(|| ModerationError::Internal(anyhow::anyhow!("comment without author")))?;
         let policy = self.policy.get();
         let reasons = self
             .store
@@ -235,10 +228,10 @@ impl Moderation {
         version: Option<i64>,
         reason: Option<Reason>,
         note: Option<&str>,
-    ) -> ApiResult<Decision> {
-        let id = parse_comment_id(raw_id).ok_or(ApiError::CommentNotFound)?;
+    ) -> Result<Comment, ModerationError> {
+        let id = parse_comment_id(raw_id).ok_or(ModerationError::CommentNotFound)?;
         if action == DecisionAction::Reject && reason.is_none() {
-            return Err(invalid(
+            return Err(ModerationError::invalid(
                 "reason",
                 "A rejection needs a reason: spam, abuse, hate, personal_information, off_topic or other.",
                 "거부하려면 사유(spam, abuse, hate, personal_information, off_topic, other)가 필요합니다.",
@@ -265,10 +258,10 @@ impl Moderation {
                     action = action.as_str(),
                     "decided"
                 );
-                Ok(Decision::Done(comment))
+                Ok(comment)
             }
-            Decided::Unchanged(comment) => Ok(Decision::Already(comment)),
-            Decided::Missing => Err(ApiError::CommentNotFound),
+            Decided::Unchanged(comment) => Err(ModerationError::AlreadyDecided(Box::new(comment))),
+            Decided::Missing => Err(ModerationError::CommentNotFound),
         }
     }
 
@@ -279,32 +272,31 @@ impl Moderation {
         raw_id: &str,
         reason: Reason,
         note: Option<&str>,
-    ) -> ApiResult<()> {
-        let id = parse_comment_id(raw_id).ok_or(ApiError::CommentNotFound)?;
+    ) -> Result<(), ModerationError> {
+        self.reports
+            .check(reader.id)
+            .map_err(|retry_after| ModerationError::RateLimited { retry_after })?;
+        let id = parse_comment_id(raw_id).ok_or(ModerationError::CommentNotFound)?;
         let comment = self
             .store
             .comment(id)
             .await?
-            .ok_or(ApiError::CommentNotFound)?;
+            .ok_or(ModerationError::CommentNotFound)?;
         let reportable = matches!(comment.status, Status::Published | Status::Pending);
         if !reportable || !comment.visible_to(Some(reader.id), reader.role.can_moderate()) {
-            return Err(ApiError::CommentNotFound);
+            return Err(ModerationError::CommentNotFound);
         }
         if comment.author_id == reader.id {
-            return Err(ApiError::OwnComment);
+            return Err(ModerationError::OwnComment);
         }
-        match self.store.sanction_in_force(reader.id, Utc::now()).await? {
-            None => {}
-            Some(s) if s.kind == SanctionKind::Ban => return Err(ApiError::AccountBanned),
-            Some(s) => return Err(ApiError::AccountSuspended { until: s.until }),
-        }
+        self.check_standing(reader).await?;
         let note = parse_note(note)?.map(|note| mask_personal(&note));
         let now = Utc::now();
         let record = self
             .store
             .reporter_record(reader.id)
             .await?
-            .ok_or(ApiError::Unauthenticated)?;
+            .ok_or(ModerationError::SessionEnded)?;
         let weight = report_weight(&record, now, self.reports_min_account_age);
         let filed = self
             .store
@@ -319,7 +311,7 @@ impl Moderation {
             })
             .await?;
         if !filed {
-            return Err(ApiError::AlreadyReported);
+            return Err(ModerationError::AlreadyReported);
         }
         tracing::info!(
             comment_id = id,
@@ -341,12 +333,12 @@ impl Moderation {
         until: Option<DateTime<Utc>>,
         reason: &str,
         reject_pending: bool,
-    ) -> ApiResult<Sanction> {
+    ) -> Result<Sanction, ModerationError> {
         let target = self.target(moderator, raw_user_id).await?;
         let until = match (kind, until) {
             (SanctionKind::Suspend, Some(until)) if until > Utc::now() => Some(until),
             (SanctionKind::Suspend, _) => {
-                return Err(invalid(
+                return Err(ModerationError::invalid(
                     "until",
                     "A suspension needs an end in the future.",
                     "정지에는 앞으로의 종료 시각이 필요합니다.",
@@ -354,7 +346,7 @@ impl Moderation {
             }
             (SanctionKind::Ban, None) => None,
             (SanctionKind::Ban, Some(_)) => {
-                return Err(invalid(
+                return Err(ModerationError::invalid(
                     "until",
                     "A ban has no end; use a suspension for a set time.",
                     "이용 제한에는 종료 시각이 없습니다. 기간을 정하려면 정지를 쓰세요.",
@@ -362,7 +354,7 @@ impl Moderation {
             }
         };
         let reason = parse_note(Some(reason))?.ok_or_else(|| {
-            invalid(
+            ModerationError::invalid(
                 "reason",
                 "Give the reason for the sanction.",
                 "제재 사유를 적어 주세요.",
@@ -380,7 +372,7 @@ impl Moderation {
                 now: Utc::now(),
             })
             .await?
-            .map_err(|_| ApiError::LastAdmin)?;
+            .map_err(|_| ModerationError::LastAdmin)?;
         tracing::info!(
             user_id = target.id,
             moderator_id = moderator.id,
@@ -390,7 +382,7 @@ impl Moderation {
         Ok(sanction)
     }
 
-    pub async fn lift(&self, moderator: &User, raw_user_id: &str) -> ApiResult<()> {
+    pub async fn lift(&self, moderator: &User, raw_user_id: &str) -> Result<(), ModerationError> {
         let target = self.target(moderator, raw_user_id).await?;
         if self
             .store
@@ -399,39 +391,47 @@ impl Moderation {
         {
             Ok(())
         } else {
-            Err(ApiError::SanctionNotFound)
+            Err(ModerationError::SanctionNotFound)
         }
     }
 
-    async fn target(&self, moderator: &User, raw_user_id: &str) -> ApiResult<User> {
+    async fn target(&self, moderator: &User, raw_user_id: &str) -> Result<User, ModerationError> {
         let id = parse_user_id(raw_user_id)?;
         let target = self
             .store
             .account(id)
             .await?
-            .ok_or(ApiError::UserNotFound)?;
+            .ok_or(ModerationError::UserNotFound)?;
         let staff = target.role.can_moderate();
         if target.id == moderator.id || (staff && moderator.role != Role::Admin) {
-            return Err(ApiError::Forbidden);
+            return Err(ModerationError::Forbidden);
         }
         Ok(target)
     }
 
     /// The caller is in good standing (see [`check_standing`]).
-    pub async fn check_standing(&self, user: &User) -> ApiResult<()> {
-        check_standing(&self.store, user).await
+    pub async fn check_standing(&self, user: &User) -> Result<(), ModerationError> {
+        match barred(&self.store, user).await? {
+            Some(barred) => Err(barred.into()),
+            None => Ok(()),
+        }
     }
 
     /// An admin changes an account's role; roles are read per request, so it
     /// takes effect at the account's next request.
-    pub async fn set_role(&self, admin: &User, raw_user_id: &str, role: Role) -> ApiResult<User> {
+    pub async fn set_role(
+        &self,
+        admin: &User,
+        raw_user_id: &str,
+        role: Role,
+    ) -> Result<User, ModerationError> {
         let id = parse_user_id(raw_user_id)?;
         let user = self
             .store
             .set_role(id, role, admin.id, Utc::now())
             .await?
-            .ok_or(ApiError::UserNotFound)?
-            .map_err(|_| ApiError::LastAdmin)?;
+            .ok_or(ModerationError::UserNotFound)?
+            .map_err(|_| ModerationError::LastAdmin)?;
         tracing::info!(
             user_id = id,
             admin_id = admin.id,
@@ -441,7 +441,7 @@ impl Moderation {
         Ok(user)
     }
 
-    pub async fn log(&self, paging: Paging) -> ApiResult<CommentPage<LogEntry>> {
+    pub async fn log(&self, paging: Paging) -> Result<CommentPage<LogEntry>, ModerationError> {
         Ok(self.store.log_page(paging.after, paging.limit).await?)
     }
 }

@@ -8,13 +8,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::domain::articles::{Article, ArticleChanges, ArticleId};
-use crate::domain::message::Violation;
-use crate::http::error::{ApiError, ApiResult, ProblemDoc};
+use crate::articles::service::ArticleForm;
+use crate::domain::articles::Article;
+use crate::http::error::{ApiResult, ProblemDoc};
 use crate::http::extract::Moderator;
 use crate::http::json::ValidJson;
 use crate::http::state::AppState;
-use crate::text;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -67,39 +66,6 @@ pub struct ArticleResponse {
     pub article: ArticleView,
 }
 
-fn article_changes(body: PutArticleRequest) -> ApiResult<ArticleChanges> {
-    let invalid = |rule: &str, en: &str, ko: &str| {
-        ApiError::InvalidRequest(vec![Violation::new(rule, en, ko)])
-    };
-    let title = text::clean(&body.title)
-        .ok()
-        .filter(|t| !t.is_empty() && !t.contains('\n'))
-        .ok_or_else(|| {
-            invalid(
-                "title",
-                "The title must be one line of visible text.",
-                "제목은 보이는 글자로 된 한 줄이어야 합니다.",
-            )
-        })?;
-    let url = body.url.trim().to_owned();
-    let absolute = url.starts_with("https://") || url.starts_with("http://");
-    let on_site = url.starts_with('/') && !url.starts_with("//");
-    if !(absolute || on_site) || url.chars().any(char::is_whitespace) {
-        return Err(invalid(
-            "url",
-            "The url must start with https://, http:// or /.",
-            "url은 https://, http:// 또는 /로 시작해야 합니다.",
-        ));
-    }
-    Ok(ArticleChanges {
-        title,
-        url,
-        published_at: body.published_at,
-        comments_open: body.comments_open,
-        premoderation: body.premoderation,
-    })
-}
-
 /// Registers or updates an editorial. Omitted optional fields keep their values.
 #[utoipa::path(put, path = "/api/v1/articles/{article_id}", tag = "articles",
     params(("article_id" = String, Path, description = "the newsroom's id: letters, digits, -, _, .; at most 128")),
@@ -112,24 +78,15 @@ pub async fn put_article(
     path: web::Path<String>,
     body: ValidJson<PutArticleRequest>,
 ) -> ApiResult<HttpResponse> {
-    let id = ArticleId::parse(&path).map_err(|_| {
-        ApiError::InvalidRequest(vec![Violation::new(
-            "article_id",
-            "Use at most 128 letters, digits, -, _ or .",
-            "영문자, 숫자, -, _, . 로 128자 이내로 써 주세요.",
-        )])
-    })?;
-    let changes = article_changes(body.into_inner())?;
-    let (article, created) = state
-        .store
-        .upsert_article(id.as_str(), &changes, Some(moderator.0.user.id))
-        .await?;
-    tracing::info!(
-        article_id = id.as_str(),
-        moderator_id = moderator.0.user.id,
-        created,
-        "article saved"
-    );
+    let body = body.into_inner();
+    let form = ArticleForm {
+        title: body.title,
+        url: body.url,
+        published_at: body.published_at,
+        comments_open: body.comments_open,
+        premoderation: body.premoderation,
+    };
+    let (article, created) = state.articles.put(&moderator.0.user, &path, form).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -147,12 +104,7 @@ pub async fn get_article(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> ApiResult<web::Json<ArticleResponse>> {
-    let id = ArticleId::parse(&path)?;
-    let article = state
-        .store
-        .article(id.as_str())
-        .await?
-        .ok_or(ApiError::ArticleNotFound)?;
+    let article = state.articles.get(&path).await?;
     Ok(web::Json(ArticleResponse {
         article: article.into(),
     }))

@@ -7,14 +7,16 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
+use crate::auth::service::Registration;
 use crate::auth::session::NewSession;
-use crate::domain::accounts::{DisplayName, Email, Password, Role, User};
+use crate::domain::accounts::{Password, Role, User};
 use crate::http::client::ClientAddr;
 use crate::http::cookies::{removal_cookie, session_cookie};
 use crate::http::error::{ApiResult, ProblemDoc};
 use crate::http::extract::{CurrentUser, MaybeUser};
 use crate::http::json::ValidJson;
 use crate::http::state::AppState;
+use crate::http::views::UserView;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/auth/register").post(register))
@@ -41,24 +43,6 @@ pub struct LoginRequest {
     pub email: String,
     #[validate(length(max = 1024))]
     pub password: String,
-}
-
-/// `{id, display_name, role}`: how an account appears to others.
-#[derive(Serialize, ToSchema)]
-pub struct UserView {
-    pub id: String,
-    pub display_name: String,
-    pub role: Role,
-}
-
-impl From<&User> for UserView {
-    fn from(user: &User) -> Self {
-        UserView {
-            id: user.id.to_string(),
-            display_name: user.display_name.clone(),
-            role: user.role,
-        }
-    }
 }
 
 /// The account as its owner sees it.
@@ -115,12 +99,13 @@ pub async fn register(
     client: ClientAddr,
     body: ValidJson<RegisterRequest>,
 ) -> ApiResult<HttpResponse> {
-    state.throttles.register.check(client.0)?;
     let body = body.into_inner();
-    let email = Email::parse(&body.email)?;
-    let display_name = DisplayName::parse(&body.display_name)?;
-    let password = Password::choose(body.password, &email, &display_name)?;
-    let (user, session) = state.auth.register(email, display_name, password).await?;
+    let form = Registration {
+        email: body.email,
+        display_name: body.display_name,
+        password: body.password,
+    };
+    let (user, session) = state.auth.register(form, client.0).await?;
     tracing::info!(user_id = user.id, "account registered");
     Ok(session_response(
         actix_web::http::StatusCode::CREATED,

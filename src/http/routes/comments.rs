@@ -1,18 +1,15 @@
 //! Comment routes: listing and posting under an article, and `/comments/*`.
 
-use std::sync::Arc;
-
 use actix_web::http::{StatusCode, header};
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::comments::page_cache::{Page, PageKey};
-use crate::comments::service::Edit;
+use crate::comments::page_cache::Page;
 use crate::domain::articles::ArticleId;
-use crate::domain::comments::{Comment, Order, Status, Thread};
+use crate::domain::comments::{Order, Status, Thread};
 use crate::domain::message::Violation;
 use crate::domain::policy::Action;
 use crate::http::client::ClientAddr;
@@ -20,8 +17,10 @@ use crate::http::error::{ApiError, ApiResult, ProblemDoc};
 use crate::http::extract::{ActiveUser, MaybeUser};
 use crate::http::json::ValidJson;
 use crate::http::lang::Lang;
-use crate::http::paging::{Paging, encode_cursor};
+use crate::http::paging::{self, Paging, encode_cursor};
 use crate::http::state::AppState;
+use crate::http::views::CommentView;
+use crate::storage::CommentPage;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -38,71 +37,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .delete(delete_comment),
     )
     .service(web::resource("/comments/{id}/replies").get(list_replies));
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct AuthorView {
-    pub id: String,
-    pub display_name: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct CommentView {
-    pub id: String,
-    pub article_id: String,
-    pub parent_id: Option<String>,
-    /// Empty strings for a tombstone (a deleted comment): it names nobody.
-    pub author: AuthorView,
-    /// The text as counted: the comment text rule's steps 1-5 applied. Empty for a tombstone.
-    pub body: String,
-    /// Unicode code points of `body`.
-    pub length: i64,
-    pub status: Status,
-    pub created_at: DateTime<Utc>,
-    pub edited_at: Option<DateTime<Utc>>,
-    /// Published replies (top-level comments only).
-    pub reply_count: i64,
-    /// Counts the changes of text and status; send it with a decision to
-    /// decide this version only.
-    pub version: i64,
-}
-
-impl From<Comment> for CommentView {
-    fn from(c: Comment) -> Self {
-        // A tombstone names nobody: deleting takes the author off it too.
-        let author = if c.status == Status::Deleted {
-            AuthorView {
-                id: String::new(),
-                display_name: String::new(),
-            }
-        } else {
-            AuthorView {
-                id: c.author_id.to_string(),
-                display_name: c.author_name,
-            }
-        };
-        CommentView {
-            id: c.id.to_string(),
-            article_id: c.article_id,
-            parent_id: c.parent_id.map(|id| id.to_string()),
-            author,
-            body: c.body,
-            length: c.length,
-            status: c.status,
-            created_at: c.created_at,
-            edited_at: c.edited_at,
-            reply_count: c.reply_count,
-            version: c.version,
-        }
-    }
-}
-
-/// 409 `already_decided`, carrying the comment as it is now.
-pub fn already_decided(comment: Comment) -> ApiError {
-    match serde_json::to_value(CommentView::from(comment)) {
-        Ok(current) => ApiError::AlreadyDecided(Box::new(current)),
-        Err(error) => ApiError::Internal(error.into()),
-    }
 }
 
 /// A top-level comment with its first 50 replies, oldest first.
@@ -164,7 +98,7 @@ pub struct ListQuery {
 
 impl ListQuery {
     fn paging(&self) -> ApiResult<Paging> {
-        Paging::parse(self.limit.as_deref(), self.cursor.as_deref())
+        paging::parse(self.limit.as_deref(), self.cursor.as_deref())
     }
 
     fn order(&self) -> ApiResult<Order> {
@@ -233,36 +167,18 @@ pub async fn list_comments(
     let id = article_id(&path)?;
     let viewer = caller.0.map(|c| c.user);
     let (order, paging) = (query.order()?, query.paging()?);
-    let build = || async {
-        let (page, total) = state
-            .comments
-            .list(&id, viewer.as_ref(), order, paging)
-            .await?;
+    let render = |page: CommentPage<Thread>, total| {
         let listing = CommentListResponse {
             comments: page.items.into_iter().map(ThreadView::from).collect(),
             next_cursor: page.next_after.map(encode_cursor),
             total,
         };
-        Ok::<_, ApiError>(web::Bytes::from(
-            serde_json::to_vec(&listing).map_err(anyhow::Error::from)?,
-        ))
+        Ok(Bytes::from(serde_json::to_vec(&listing)?))
     };
-    let key = PageKey {
-        article_id: id.as_str().to_owned(),
-        order,
-        limit: paging.limit,
-    };
-    let pages = &state.comments.pages;
-    let page = match (&viewer, paging.after) {
-        (None, None) => pages.get_or_build(key, build).await?,
-        // A logged-in reader must see their own comment at once, so only a
-        // page built since the last write will do.
-        (Some(user), None) => match pages.fresh(&key) {
-            Some(page) if state.comments.sees_public_listing(&id, user).await? => page,
-            _ => Arc::new(Page::new(build().await?)),
-        },
-        (_, Some(_)) => Arc::new(Page::new(build().await?)),
-    };
+    let page = state
+        .comments
+        .listing(&id, viewer.as_ref(), order, paging, render)
+        .await?;
     Ok(json_with_etag(&req, &page))
 }
 
@@ -372,14 +288,10 @@ pub async fn edit_comment(
     path: web::Path<String>,
     body: ValidJson<EditCommentRequest>,
 ) -> ApiResult<web::Json<PostedResponse>> {
-    let edit = state
+    let posted = state
         .comments
         .edit(&path, &caller.0.user, &body.into_inner().body)
         .await?;
-    let posted = match edit {
-        Edit::Done(posted) => posted,
-        Edit::AlreadyDecided(comment) => return Err(already_decided(comment)),
-    };
     Ok(web::Json(PostedResponse {
         comment: posted.comment.into(),
         reasons: rule_views(&posted.notices, crate::http::lang::of(&req)),
@@ -433,10 +345,12 @@ pub async fn validate_comment(
     req: HttpRequest,
     body: ValidJson<ValidateRequest>,
 ) -> ApiResult<web::Json<ValidateResponse>> {
-    state.throttles.validate.check(client.0)?;
     let body = body.into_inner();
     let author = caller.0.map(|c| c.user);
-    let dry = state.comments.dry_run(&body.body, author.as_ref()).await?;
+    let dry = state
+        .comments
+        .dry_run(&body.body, author.as_ref(), client.0)
+        .await?;
     Ok(web::Json(ValidateResponse {
         ok: dry.action != Action::Refuse,
         action: dry.action,

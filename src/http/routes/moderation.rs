@@ -16,11 +16,10 @@ use crate::http::error::{ApiError, ApiResult, ProblemDoc};
 use crate::http::extract::{ActiveUser, Admin, Moderator};
 use crate::http::json::ValidJson;
 use crate::http::lang::Lang;
-use crate::http::paging::{Paging, encode_cursor};
-use crate::http::routes::auth::UserView;
-use crate::http::routes::comments::{AuthorView, CommentView, already_decided};
+use crate::http::paging::{self, encode_cursor};
 use crate::http::state::AppState;
-use crate::moderation::service::{Decision, QueueItem};
+use crate::http::views::{AuthorView, CommentView, UserView};
+use crate::moderation::service::QueueItem;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/moderation/queue").get(queue))
@@ -158,7 +157,7 @@ pub async fn queue(
         None | Some("") => None,
         Some(raw) => Some(ArticleId::parse(raw).map_err(|_| ApiError::InvalidQuery("article_id"))?),
     };
-    let paging = Paging::parse(query.limit.as_deref(), query.cursor.as_deref())?;
+    let paging = paging::parse(query.limit.as_deref(), query.cursor.as_deref())?;
     let page = state
         .moderation
         .queue(queue_state, article.as_ref(), paging)
@@ -220,12 +219,9 @@ pub async fn decide(
             body.note.as_deref(),
         )
         .await?;
-    match decision {
-        Decision::Done(comment) => Ok(web::Json(DecisionResponse {
-            comment: comment.into(),
-        })),
-        Decision::Already(comment) => Err(already_decided(comment)),
-    }
+    Ok(web::Json(DecisionResponse {
+        comment: decision.into(),
+    }))
 }
 
 #[derive(Deserialize, Validate, ToSchema)]
@@ -249,7 +245,6 @@ pub async fn report(
     body: ValidJson<ReportRequest>,
 ) -> ApiResult<HttpResponse> {
     let caller = caller.0;
-    state.throttles.report.check(caller.user.id)?;
     let body = body.into_inner();
     state
         .moderation
@@ -401,7 +396,7 @@ pub async fn log(
     _moderator: Moderator,
     query: web::Query<LogQuery>,
 ) -> ApiResult<web::Json<LogResponse>> {
-    let paging = Paging::parse(query.limit.as_deref(), query.cursor.as_deref())?;
+    let paging = paging::parse(query.limit.as_deref(), query.cursor.as_deref())?;
     let page = state.moderation.log(paging).await?;
     Ok(web::Json(LogResponse {
         entries: page.items.into_iter().map(LogEntryView::from).collect(),

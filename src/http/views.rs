@@ -1,0 +1,84 @@
+//! How comments and accounts appear in answers: the body shapes that several
+//! routes, and the `already_decided` problem, share. Ids are strings to clients.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::accounts::{Role, User};
+use crate::domain::comments::{Comment, Status};
+
+#[derive(Serialize, ToSchema)]
+pub struct AuthorView {
+    pub id: String,
+    pub display_name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CommentView {
+    pub id: String,
+    pub article_id: String,
+    pub parent_id: Option<String>,
+    /// Empty strings for a tombstone (a deleted comment): it names nobody.
+    pub author: AuthorView,
+    /// The text as counted: the comment text rule's steps 1-5 applied. Empty for a tombstone.
+    pub body: String,
+    /// Unicode code points of `body`.
+    pub length: i64,
+    pub status: Status,
+    pub created_at: DateTime<Utc>,
+    pub edited_at: Option<DateTime<Utc>>,
+    /// Published replies (top-level comments only).
+    pub reply_count: i64,
+    /// Counts the changes of text and status; send it with a decision to
+    /// decide this version only.
+    pub version: i64,
+}
+
+impl From<Comment> for CommentView {
+    fn from(c: Comment) -> Self {
+        // A tombstone names nobody: deleting takes the author off it too.
+        let author = if c.status == Status::Deleted {
+            AuthorView {
+                id: String::new(),
+                display_name: String::new(),
+            }
+        } else {
+            AuthorView {
+                id: c.author_id.to_string(),
+                display_name: c.author_name,
+            }
+        };
+        CommentView {
+            id: c.id.to_string(),
+            article_id: c.article_id,
+            parent_id: c.parent_id.map(|id| id.to_string()),
+            author,
+            body: c.body,
+            length: c.length,
+            status: c.status,
+            created_at: c.created_at,
+            edited_at: c.edited_at,
+            reply_count: c.reply_count,
+            version: c.version,
+        }
+    }
+}
+
+/// `{id, display_name, role}`: how an account appears to others.
+#[derive(Serialize, ToSchema)]
+pub struct UserView {
+    pub id: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+impl From<&User> for UserView {
+    fn from(user: &User) -> Self {
+        UserView {
+            id: user.id.to_string(),
+            display_name: user.display_name.clone(),
+            role: user.role,
+        }
+    }
+}
