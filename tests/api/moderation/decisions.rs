@@ -1,20 +1,36 @@
 //! Decisions on comments: approve, reject with a reason, delete, conflicts and races.
 
 use super::*;
+use crate::helpers::{LogEntry, QueueItem, Target};
+
+/// The comment ids of a queue page.
+fn queued_ids(page: &Page<QueueItem>) -> Vec<String> {
+    page.ids(|item| &item.comment.id)
+}
+
+/// The decisions the log holds on one comment.
+fn decided_on<'a>(entries: &'a [LogEntry], comment_id: &str) -> Vec<&'a LogEntry> {
+    entries
+        .iter()
+        .filter(|e| e.target == Target::comment(comment_id))
+        .filter(|e| DECISIONS.contains(&e.action.as_str()))
+        .collect()
+}
 
 #[tokio::test]
 async fn approving_a_held_comment_publishes_it_at_once() {
     let app = TestApp::spawn().await;
     let moderator = app.moderator().await;
     let reader = app.reader().await;
-    let comment = held(&app, &reader, DEMO_ARTICLE, PHONE).await;
-    let id = id_of(&comment);
+    let id = app.held_comment(&reader, DEMO_ARTICLE, PHONE).await.id;
 
-    let approved = decided(&app, &moderator, &id, json!({"action": "approve"})).await;
+    let approved = app
+        .decided(&moderator, &id, &json!({"action": "approve"}))
+        .await;
 
-    assert_eq!(approved["id"], id.as_str());
-    assert_eq!(approved["status"], "published");
-    assert_eq!(approved["body"], PHONE);
+    assert_eq!(approved.id, id);
+    assert_eq!(approved.status, "published");
+    assert_eq!(approved.body, PHONE);
     let list = app.list(LIST).await;
     assert_eq!(list["total"], 1);
     assert_eq!(listed_ids(&list), [id.as_str()]);
@@ -25,15 +41,15 @@ async fn approving_a_held_comment_publishes_it_at_once() {
     );
     let article = app.list("/api/v1/articles/putin-north-korea-signal").await;
     assert_eq!(article["article"]["comment_count"], 1);
-    assert!(queued(&queue(&app, &moderator, "").await).is_empty());
-    let entries = log_entries(&app, &moderator).await;
+    assert!(app.queue(&moderator, "").await.items.is_empty());
+    let entries = app.log(&moderator).await;
     let entry = &entries[0];
-    assert_eq!(entry["action"], "approve");
-    assert_eq!(entry["moderator"]["id"], moderator.id.as_str());
-    assert_eq!(entry["moderator"]["display_name"], "Desk Editor");
-    assert_eq!(entry["target"], json!({"type": "comment", "id": id}));
-    assert!(entry["id"].is_string());
-    time(&entry["at"]);
+    assert_eq!(entry.action, "approve");
+    let by = entry.moderator.as_ref().expect("a moderator");
+    assert_eq!(by.id, moderator.id);
+    assert_eq!(by.display_name, "Desk Editor");
+    assert_eq!(entry.target, Target::comment(&id));
+    assert!(!entry.id.is_empty());
 }
 
 #[tokio::test]
@@ -41,7 +57,7 @@ async fn rejecting_needs_a_reason_from_the_list() {
     let app = TestApp::spawn().await;
     let moderator = app.moderator().await;
     let reader = app.reader().await;
-    let id = id_of(&held(&app, &reader, DEMO_ARTICLE, PHONE).await);
+    let id = app.held_comment(&reader, DEMO_ARTICLE, PHONE).await.id;
     let long_note = "n".repeat(501);
     let refused = [
         (json!({"action": "reject"}), "no reason"),
@@ -58,32 +74,28 @@ async fn rejecting_needs_a_reason_from_the_list() {
         (json!({}), "no action"),
     ];
     for (decision, why) in refused {
-        let response = decide(&app, &moderator, &id, decision).await;
+        let response = app.decide(&moderator, &id, &decision).await;
         assert_eq!(response.status(), 422, "{why}");
-        assert_problem(response, 422, "invalid_request").await;
+        problem(response, 422, "invalid_request").await;
     }
-    assert_eq!(queued(&queue(&app, &moderator, "").await), [id.as_str()]);
+    assert_eq!(queued_ids(&app.queue(&moderator, "").await), [id.as_str()]);
 
-    let rejected = decided(
-        &app,
-        &moderator,
-        &id,
-        json!({"action": "reject", "reason": "personal_information", "note": "a phone number"}),
-    )
-    .await;
+    let decision =
+        json!({"action": "reject", "reason": "personal_information", "note": "a phone number"});
+    let rejected = app.decided(&moderator, &id, &decision).await;
 
-    assert_eq!(rejected["status"], "rejected");
-    assert!(queued(&queue(&app, &moderator, "").await).is_empty());
-    let rejected_queue = queue(&app, &moderator, "?state=rejected").await;
-    assert_eq!(queued(&rejected_queue), [id.as_str()]);
-    assert_eq!(rejected_queue["items"][0]["comment"]["status"], "rejected");
-    assert_eq!(rejected_queue["items"][0]["author"]["rejected_count"], 1);
+    assert_eq!(rejected.status, "rejected");
+    assert!(app.queue(&moderator, "").await.items.is_empty());
+    let rejected_queue = app.queue(&moderator, "?state=rejected").await;
+    assert_eq!(queued_ids(&rejected_queue), [id.as_str()]);
+    assert_eq!(rejected_queue.items[0].comment.status, "rejected");
+    assert_eq!(rejected_queue.items[0].author.rejected_count, 1);
     assert_eq!(app.list(LIST).await["total"], 0);
-    let entry = &log_entries(&app, &moderator).await[0];
-    assert_eq!(entry["action"], "reject");
-    assert_eq!(entry["reason"], "personal_information");
-    assert_eq!(entry["note"], "a phone number");
-    assert_eq!(entry["target"], json!({"type": "comment", "id": id}));
+    let entry = &app.log(&moderator).await[0];
+    assert_eq!(entry.action, "reject");
+    assert_eq!(entry.reason.as_deref(), Some("personal_information"));
+    assert_eq!(entry.note.as_deref(), Some("a phone number"));
+    assert_eq!(entry.target, Target::comment(&id));
 }
 
 #[tokio::test]
@@ -91,35 +103,40 @@ async fn a_rejected_comment_leaves_the_listing_and_approval_brings_it_back() {
     let app = TestApp::spawn().await;
     let moderator = app.moderator().await;
     let author = app.reader().await;
-    let comment = app
-        .published(&author, DEMO_ARTICLE, "a sharp but fair view")
+    let id = app
+        .published_comment(&author, DEMO_ARTICLE, "a sharp but fair view")
+        .await
+        .id;
+    let other = app
+        .published_comment(&author, DEMO_ARTICLE, "another view")
         .await;
-    let other = app.published(&author, DEMO_ARTICLE, "another view").await;
-    let id = id_of(&comment);
 
-    let rejected = decided(
-        &app,
-        &moderator,
-        &id,
-        json!({"action": "reject", "reason": "abuse"}),
-    )
-    .await;
+    let reject = json!({"action": "reject", "reason": "abuse"});
+    let rejected = app.decided(&moderator, &id, &reject).await;
 
-    assert_eq!(rejected["status"], "rejected");
-    let list = app.list(LIST).await;
-    assert_eq!(list["total"], 1);
-    assert_eq!(listed_ids(&list), [id_of(&other)]);
-    assert_problem(app.get(&comment_path(&id)).await, 404, "comment_not_found").await;
+    assert_eq!(rejected.status, "rejected");
+    let list = app.threads(LIST).await;
+    assert_eq!(list.total, Some(1));
+    assert_eq!(list.ids(|t| &t.comment.id), [other.id]);
+    problem(app.get(&comment_path(&id)).await, 404, "comment_not_found").await;
 
     // Overturning a decision names the version it was made on (races.rs).
-    let overturn = json!({"action": "approve", "version": rejected["version"]});
-    let approved = decided(&app, &moderator, &id, overturn).await;
+    let overturn = json!({"action": "approve", "version": rejected.version});
+    let approved = app.decided(&moderator, &id, &overturn).await;
 
-    assert_eq!(approved["status"], "published");
-    let list = app.list(LIST).await;
-    assert_eq!(list["total"], 2);
-    assert!(listed_ids(&list).contains(&id), "back in the listing");
-    assert!(queued(&queue(&app, &moderator, "?state=rejected").await).is_empty());
+    assert_eq!(approved.status, "published");
+    let list = app.threads(LIST).await;
+    assert_eq!(list.total, Some(2));
+    assert!(
+        list.ids(|t| &t.comment.id).contains(&id),
+        "back in the listing"
+    );
+    assert!(
+        app.queue(&moderator, "?state=rejected")
+            .await
+            .items
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -129,35 +146,38 @@ async fn deleting_leaves_a_tombstone_only_under_replies() {
     let author = app.reader().await;
     let replier = app.reader().await;
     let top = app
-        .published(&author, DEMO_ARTICLE, "the original text")
+        .published_comment(&author, DEMO_ARTICLE, "the original text")
         .await;
     let reply = app
         .post_as(
             &replier,
             LIST,
-            &json!({"body": "a reply", "parent_id": id_of(&top)}),
+            &json!({"body": "a reply", "parent_id": top.id}),
         )
         .await;
     assert_eq!(reply.status(), 201);
-    let lone = app.published(&author, DEMO_ARTICLE, "a lone remark").await;
+    let lone = app
+        .published_comment(&author, DEMO_ARTICLE, "a lone remark")
+        .await;
 
-    let tombstone = decided(&app, &moderator, &id_of(&top), json!({"action": "delete"})).await;
-    let gone = decided(&app, &moderator, &id_of(&lone), json!({"action": "delete"})).await;
+    let delete = json!({"action": "delete"});
+    let tombstone = app.decided(&moderator, &top.id, &delete).await;
+    let gone = app.decided(&moderator, &lone.id, &delete).await;
 
-    assert_eq!(tombstone["status"], "deleted");
-    assert_eq!(tombstone["body"], "", "the text is gone");
-    assert_eq!(gone["status"], "deleted");
-    let list = app.list(LIST).await;
+    assert_eq!(tombstone.status, "deleted");
+    assert_eq!(tombstone.body, "", "the text is gone");
+    assert_eq!(gone.status, "deleted");
+    let list = app.threads(LIST).await;
     assert_eq!(
-        listed_ids(&list),
-        [id_of(&top)],
+        list.ids(|t| &t.comment.id),
+        [top.id],
         "only the comment with a reply stays"
     );
-    let shown = &list["comments"][0];
-    assert_eq!(shown["status"], "deleted");
-    assert_eq!(shown["body"], "");
-    assert_eq!(shown["replies"][0]["body"], "a reply");
-    assert_eq!(list["total"], 1, "the reply still counts");
+    let shown = &list.items[0];
+    assert_eq!(shown.comment.status, "deleted");
+    assert_eq!(shown.comment.body, "");
+    assert_eq!(shown.replies[0].body, "a reply");
+    assert_eq!(list.total, Some(1), "the reply still counts");
 }
 
 #[tokio::test]
@@ -165,23 +185,17 @@ async fn a_decision_that_changes_nothing_is_a_conflict_carrying_the_comment() {
     let app = TestApp::spawn().await;
     let moderator = app.moderator().await;
     let author = app.reader().await;
-    let published = app.published(&author, DEMO_ARTICLE, "left as it is").await;
-    let rejected = held(&app, &author, DEMO_ARTICLE, PHONE).await;
-    decided(
-        &app,
-        &moderator,
-        &id_of(&rejected),
-        json!({"action": "reject", "reason": "spam"}),
-    )
-    .await;
-    let deleted = app.published(&author, DEMO_ARTICLE, "soon gone").await;
-    decided(
-        &app,
-        &moderator,
-        &id_of(&deleted),
-        json!({"action": "delete"}),
-    )
-    .await;
+    let published = app
+        .published_comment(&author, DEMO_ARTICLE, "left as it is")
+        .await;
+    let rejected = app.held_comment(&author, DEMO_ARTICLE, PHONE).await;
+    let reject = json!({"action": "reject", "reason": "spam"});
+    app.decided(&moderator, &rejected.id, &reject).await;
+    let deleted = app
+        .published_comment(&author, DEMO_ARTICLE, "soon gone")
+        .await;
+    let delete = json!({"action": "delete"});
+    app.decided(&moderator, &deleted.id, &delete).await;
     let cases = [
         (
             &published,
@@ -204,23 +218,26 @@ async fn a_decision_that_changes_nothing_is_a_conflict_carrying_the_comment() {
     ];
 
     for (comment, decision, status, why) in cases {
-        let response = decide(&app, &moderator, &id_of(comment), decision).await;
+        let response = app.decide(&moderator, &comment.id, &decision).await;
         assert_eq!(response.status(), 409, "{why}");
-        let problem = assert_problem(response, 409, "already_decided").await;
-        assert_eq!(problem["comment"]["id"], comment["id"], "{why}");
-        assert_eq!(problem["comment"]["status"], status, "{why}");
+        let problem = problem(response, 409, "already_decided").await;
+        let current = problem.comment.expect("the comment as it is");
+        assert_eq!(current.id, comment.id, "{why}");
+        assert_eq!(current.status, status, "{why}");
     }
 
-    let unknown = decide(&app, &moderator, "424242", json!({"action": "approve"})).await;
-    assert_problem(unknown, 404, "comment_not_found").await;
-    let entries = log_entries(&app, &moderator).await;
+    let unknown = app
+        .decide(&moderator, "424242", &json!({"action": "approve"}))
+        .await;
+    problem(unknown, 404, "comment_not_found").await;
+    let entries = app.log(&moderator).await;
     assert_eq!(
-        decisions_on(&entries, &id_of(&published)).len(),
+        decided_on(&entries, &published.id).len(),
         0,
         "conflicts are not logged"
     );
-    assert_eq!(decisions_on(&entries, &id_of(&rejected)).len(), 1);
-    assert_eq!(decisions_on(&entries, &id_of(&deleted)).len(), 1);
+    assert_eq!(decided_on(&entries, &rejected.id).len(), 1);
+    assert_eq!(decided_on(&entries, &deleted.id).len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -231,9 +248,8 @@ async fn racing_decisions_have_one_winner_and_one_log_entry() {
     let reader = app.reader().await;
     let mut comments = Vec::new();
     for n in 0..10 {
-        comments.push(id_of(
-            &held(&app, &reader, DEMO_ARTICLE, &format!("{PHONE} #{n}")).await,
-        ));
+        let text = format!("{PHONE} #{n}");
+        comments.push(app.held_comment(&reader, DEMO_ARTICLE, &text).await.id);
     }
     // The same action from both: whichever lands second finds nothing left to
     // change, whatever the timing (see the report on approve-against-reject).
@@ -247,30 +263,28 @@ async fn racing_decisions_have_one_winner_and_one_log_entry() {
     ];
 
     for (n, id) in comments.iter().enumerate() {
-        let (a, b) = pairs[n % pairs.len()].clone();
-        let (one, two) = tokio::join!(
-            decide(&app, &first, id, a.clone()),
-            decide(&app, &second, id, b)
-        );
+        let (a, b) = &pairs[n % pairs.len()];
+        let (one, two) = tokio::join!(app.decide(&first, id, a), app.decide(&second, id, b));
         let (winner, loser) = if one.status() == 200 {
             (one, two)
         } else {
             (two, one)
         };
         assert_eq!(winner.status(), 200, "race {n} ({a}): one decision wins");
-        let won = json_body(winner).await["comment"]["status"].clone();
+        let won = parse::<CommentAnswer>(winner).await.comment.status;
         assert_eq!(loser.status(), 409, "race {n} ({a}): the other loses");
-        let problem = assert_problem(loser, 409, "already_decided").await;
+        let problem = problem(loser, 409, "already_decided").await;
         assert_eq!(
-            problem["comment"]["status"], won,
+            problem.comment.expect("the comment").status,
+            won,
             "race {n}: the loser sees the winner's result"
         );
     }
 
-    let entries = log_entries(&app, &first).await;
+    let entries = app.log(&first).await;
     for (n, id) in comments.iter().enumerate() {
         assert_eq!(
-            decisions_on(&entries, id).len(),
+            decided_on(&entries, id).len(),
             1,
             "race {n}: one decision logged"
         );

@@ -14,7 +14,10 @@ use comment_desk::auth::Role;
 use reqwest::{Method, Response};
 use serde_json::{Value, json};
 
-use crate::helpers::{DEMO_ARTICLE, TestApp, TestUser, assert_problem, json_body, listed_ids};
+use crate::helpers::{
+    CommentAnswer, DEMO_ARTICLE, Page, TestApp, TestUser, assert_problem, json_body, listed_ids,
+    parse, problem,
+};
 
 const LIST: &str = "/api/v1/articles/putin-north-korea-signal/comments";
 /// Held by the standards policy: a phone number.
@@ -135,12 +138,4 @@ async fn log_entries(app: &TestApp, moderator: &TestUser) -> Vec<Value> {
         }
     }
     panic!("the log never reached its last page")
-}
-
-fn decisions_on<'a>(entries: &'a [Value], comment_id: &str) -> Vec<&'a Value> {
-    entries
-        .iter()
-        .filter(|e| e["target"] == json!({"type": "comment", "id": comment_id}))
-        .filter(|e| DECISIONS.contains(&e["action"].as_str().unwrap_or_default()))
-        .collect()
 }

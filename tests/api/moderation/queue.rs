@@ -1,6 +1,12 @@
 //! The moderation queue: held comments with their reasons, author and parent; filters and paging.
 
 use super::*;
+use crate::helpers::{Comment, QueueItem};
+
+/// The comment ids of a queue page.
+fn queued_ids(page: &Page<QueueItem>) -> Vec<String> {
+    page.ids(|item| &item.comment.id)
+}
 
 #[tokio::test]
 async fn held_comments_wait_in_the_pending_queue_with_their_reasons_and_author() {
@@ -11,44 +17,47 @@ async fn held_comments_wait_in_the_pending_queue_with_their_reasons_and_author()
         .await;
     // Korean before the number, so byte offsets and code-point offsets differ.
     let phone_text = "제 번호 010-1234-5678 로 연락 주세요";
-    let phone = held(&app, &author, DEMO_ARTICLE, phone_text).await;
-    let suspect = held(&app, &author, DEMO_ARTICLE, "그 사람은 정말 멍청이다").await;
+    let phone = app.held_comment(&author, DEMO_ARTICLE, phone_text).await;
+    let suspect = app
+        .held_comment(&author, DEMO_ARTICLE, "그 사람은 정말 멍청이다")
+        .await;
 
     let page = queue(&app, &moderator, "").await;
     let explicit = queue(&app, &moderator, "?state=pending").await;
+    let typed = app.queue(&moderator, "").await;
 
     assert_eq!(page, explicit, "pending is the default state");
     assert_eq!(
-        queued(&page),
-        [id_of(&phone), id_of(&suspect)],
+        queued_ids(&typed),
+        [phone.id, suspect.id],
         "oldest first; the published comment is not queued"
     );
-    assert_eq!(page["next_cursor"], Value::Null);
-    let item = &page["items"][0];
-    assert_eq!(item["comment"]["status"], "pending");
-    assert_eq!(item["comment"]["body"], phone_text);
-    assert_eq!(item["comment"]["article_id"], DEMO_ARTICLE);
-    assert_eq!(item["parent"], Value::Null, "not a reply");
-    assert_eq!(item["reports"], json!([]));
-    assert_eq!(rules_of(&item["reasons"]), ["phone_number"]);
-    let reason = &item["reasons"][0];
-    assert!(reason["message"].is_string(), "{reason}");
-    let (start, end) = (
-        reason["start"].as_u64().unwrap() as usize,
-        reason["end"].as_u64().unwrap() as usize,
-    );
-    let span: String = phone_text.chars().skip(start).take(end - start).collect();
+    assert_eq!(typed.next_cursor, None);
+    let item = &typed.items[0];
+    assert_eq!(item.comment.status, "pending");
+    assert_eq!(item.comment.body, phone_text);
+    assert_eq!(item.comment.article_id, DEMO_ARTICLE);
+    assert!(item.parent.is_none(), "not a reply");
+    assert!(item.reports.is_empty());
+    assert_eq!(item.rules(), ["phone_number"]);
+    let reason = &item.reasons[0];
+    assert!(!reason.message.is_empty(), "{reason:?}");
+    let span: String = phone_text
+        .chars()
+        .skip(reason.start)
+        .take(reason.end - reason.start)
+        .collect();
     assert!(
         span.contains("1234-5678"),
         "start and end count code points: {span:?}"
     );
-    assert_eq!(rules_of(&page["items"][1]["reasons"]), ["suspect_term"]);
-    let who = &item["author"];
-    assert_eq!(who["id"], author.id.as_str());
-    assert_eq!(who["display_name"], "Test Reader");
-    assert_eq!(who["published_count"], 1);
-    assert_eq!(who["rejected_count"], 0);
-    assert_eq!(who["sanction"], Value::Null);
+    assert_eq!(typed.items[1].rules(), ["suspect_term"]);
+    let who = &item.author;
+    assert_eq!(who.id, author.id);
+    assert_eq!(who.display_name, "Test Reader");
+    assert_eq!(who.published_count, 1);
+    assert_eq!(who.rejected_count, 0);
+    assert!(who.sanction.is_none());
 }
 
 #[tokio::test]
@@ -58,26 +67,27 @@ async fn a_held_reply_is_queued_with_its_parent() {
     let author = app.reader().await;
     let replier = app.reader().await;
     let parent = app
-        .published(&author, DEMO_ARTICLE, "the treaty changes little")
+        .published_comment(&author, DEMO_ARTICLE, "the treaty changes little")
         .await;
 
     let reply = app
         .post_as(
             &replier,
             LIST,
-            &json!({"body": PHONE, "parent_id": id_of(&parent)}),
+            &json!({"body": PHONE, "parent_id": parent.id}),
         )
         .await;
 
     assert_eq!(reply.status(), 202);
-    let reply = json_body(reply).await["comment"].clone();
-    let page = queue(&app, &moderator, "").await;
-    assert_eq!(queued(&page), [id_of(&reply)]);
-    let item = &page["items"][0];
-    assert_eq!(item["comment"]["parent_id"], parent["id"]);
-    assert_eq!(item["parent"]["id"], parent["id"]);
-    assert_eq!(item["parent"]["body"], "the treaty changes little");
-    assert_eq!(item["parent"]["status"], "published");
+    let reply = parse::<CommentAnswer>(reply).await.comment;
+    let page = app.queue(&moderator, "").await;
+    assert_eq!(queued_ids(&page), [reply.id]);
+    let item = &page.items[0];
+    assert_eq!(item.comment.parent_id.as_ref(), Some(&parent.id));
+    let shown: &Comment = item.parent.as_ref().expect("the parent");
+    assert_eq!(shown.id, parent.id);
+    assert_eq!(shown.body, "the treaty changes little");
+    assert_eq!(shown.status, "published");
 }
 
 #[tokio::test]
@@ -89,18 +99,20 @@ async fn the_queue_filters_by_editorial_and_pages_oldest_first() {
         .await;
     let (mut on_demo, mut on_premod, mut everything) = (Vec::new(), Vec::new(), Vec::new());
     for n in 0..5 {
-        let id = id_of(&held(&app, &reader, DEMO_ARTICLE, &format!("{PHONE} #{n}")).await);
+        let text = format!("{PHONE} #{n}");
+        let id = app.held_comment(&reader, DEMO_ARTICLE, &text).await.id;
         on_demo.push(id.clone());
         everything.push(id);
         if n < 2 {
-            let id = id_of(&held(&app, &reader, "premod", &format!("a measured view #{n}")).await);
+            let text = format!("a measured view #{n}");
+            let id = app.held_comment(&reader, "premod", &text).await.id;
             on_premod.push(id.clone());
             everything.push(id);
         }
     }
 
-    let premod = queue(&app, &moderator, "?article_id=premod").await;
-    let all = queue(&app, &moderator, "").await;
+    let premod = app.queue(&moderator, "?article_id=premod").await;
+    let all = app.queue(&moderator, "").await;
     let mut paged = Vec::new();
     let mut cursor: Option<String> = None;
     let mut pages = 0;
@@ -109,21 +121,25 @@ async fn the_queue_filters_by_editorial_and_pages_oldest_first() {
         if let Some(c) = &cursor {
             query.push_str(&format!("&cursor={c}"));
         }
-        let page = queue(&app, &moderator, &query).await;
-        paged.extend(queued(&page));
+        let page = app.queue(&moderator, &query).await;
+        paged.extend(queued_ids(&page));
         pages += 1;
         assert!(pages <= 5, "paging ends");
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
             None => break,
         }
     }
 
-    assert_eq!(queued(&premod), on_premod);
-    for item in premod["items"].as_array().unwrap() {
-        assert_eq!(rules_of(&item["reasons"]), ["premoderation"], "{item}");
+    assert_eq!(queued_ids(&premod), on_premod);
+    for item in &premod.items {
+        assert_eq!(item.rules(), ["premoderation"], "{item:?}");
     }
-    assert_eq!(queued(&all), everything, "both editorials, oldest first");
+    assert_eq!(
+        queued_ids(&all),
+        everything,
+        "both editorials, oldest first"
+    );
     assert_eq!(pages, 3, "2 + 2 + 1");
     assert_eq!(paged, on_demo, "every held comment once, oldest first");
     let bad = [

@@ -1,35 +1,32 @@
 //! Sanctions: suspensions, bans, refused sanctions and sanctions on staff.
 
 use super::*;
+use crate::helpers::Target;
 
 #[tokio::test]
 async fn a_suspension_stops_posting_until_it_is_lifted() {
     let app = TestApp::spawn().await;
     let moderator = app.moderator().await;
     let reader = app.reader().await;
-    held(&app, &reader, DEMO_ARTICLE, PHONE).await;
+    app.held_comment(&reader, DEMO_ARTICLE, PHONE).await;
     let until = in_days(3);
 
-    let given = sanction(
-        &app,
-        &moderator,
-        &reader,
-        json!({"kind": "suspend", "until": until, "reason": "abuse"}),
-    )
-    .await;
+    let body = json!({"kind": "suspend", "until": until, "reason": "abuse"});
+    let given = app.sanctioned(&moderator, &reader, &body).await;
 
-    assert!(given["id"].is_string(), "{given}");
-    assert_eq!(given["user_id"], reader.id.as_str());
-    assert_eq!(given["kind"], "suspend");
-    assert_eq!(given["reason"], "abuse");
-    assert_eq!(time(&given["until"]), time(&json!(until)));
-    time(&given["created_at"]);
+    assert!(!given.id.is_empty(), "{given:?}");
+    assert_eq!(given.user_id, reader.id);
+    assert_eq!(given.kind, "suspend");
+    assert_eq!(given.reason, "abuse");
+    assert_eq!(given.until, Some(time(&json!(until))));
     let refused = app.comment(&reader, DEMO_ARTICLE, "while suspended").await;
-    assert_problem(refused, 403, "account_suspended").await;
-    let shown = &queue(&app, &moderator, "").await["items"][0]["author"]["sanction"];
-    assert_eq!(shown["kind"], "suspend", "the queue shows the sanction");
-    assert_eq!(shown["reason"], "abuse");
-    assert_eq!(time(&shown["until"]), time(&json!(until)));
+    let refusal = problem(refused, 403, "account_suspended").await;
+    assert_eq!(refusal.until, Some(time(&json!(until))));
+    let page = app.queue(&moderator, "").await;
+    let shown = page.items[0].author.sanction.as_ref().expect("a sanction");
+    assert_eq!(shown.kind, "suspend", "the queue shows the sanction");
+    assert_eq!(shown.reason, "abuse");
+    assert_eq!(shown.until, Some(time(&json!(until))));
 
     let lifted = app.delete_as(&moderator, &sanctions_path(&reader)).await;
 
@@ -41,11 +38,9 @@ async fn a_suspension_stops_posting_until_it_is_lifted() {
         201
     );
     let again = app.delete_as(&moderator, &sanctions_path(&reader)).await;
-    assert_problem(again, 404, "sanction_not_found").await;
-    assert_eq!(
-        queue(&app, &moderator, "").await["items"][0]["author"]["sanction"],
-        Value::Null
-    );
+    problem(again, 404, "sanction_not_found").await;
+    let page = app.queue(&moderator, "").await;
+    assert!(page.items[0].author.sanction.is_none());
 }
 
 #[tokio::test]
@@ -55,54 +50,56 @@ async fn a_ban_can_reject_the_accounts_pending_comments() {
     let banned = app.reader().await;
     let bystander = app.reader().await;
     let kept = app
-        .published(&banned, DEMO_ARTICLE, "a published view")
+        .published_comment(&banned, DEMO_ARTICLE, "a published view")
         .await;
-    let first = id_of(&held(&app, &banned, DEMO_ARTICLE, PHONE).await);
-    let second = id_of(&held(&app, &banned, DEMO_ARTICLE, "그 사람은 정말 멍청이다").await);
-    let theirs = id_of(
-        &held(
-            &app,
+    let first = app.held_comment(&banned, DEMO_ARTICLE, PHONE).await.id;
+    let second = app
+        .held_comment(&banned, DEMO_ARTICLE, "그 사람은 정말 멍청이다")
+        .await
+        .id;
+    let theirs = app
+        .held_comment(
             &bystander,
             DEMO_ARTICLE,
             "mail me at kim.reader@news.example",
         )
-        .await,
-    );
+        .await
+        .id;
 
-    let given = sanction(
-        &app,
-        &moderator,
-        &banned,
-        json!({"kind": "ban", "reason": "spam", "reject_pending": true}),
-    )
-    .await;
+    let body = json!({"kind": "ban", "reason": "spam", "reject_pending": true});
+    let given = app.sanctioned(&moderator, &banned, &body).await;
 
-    assert_eq!(given["kind"], "ban");
-    assert_eq!(given["until"], Value::Null);
+    assert_eq!(given.kind, "ban");
+    assert_eq!(given.until, None);
     let refused = app.comment(&banned, DEMO_ARTICLE, "after the ban").await;
-    assert_problem(refused, 403, "account_banned").await;
+    problem(refused, 403, "account_banned").await;
     assert_eq!(
-        queued(&queue(&app, &moderator, "").await),
+        app.queue(&moderator, "").await.ids(|i| &i.comment.id),
         [theirs],
         "only others' comments wait"
     );
-    let rejected = queue(&app, &moderator, "?state=rejected").await;
-    assert_eq!(queued(&rejected), [first, second]);
-    assert_eq!(rejected["items"][0]["author"]["sanction"]["kind"], "ban");
-    assert_eq!(rejected["items"][0]["author"]["rejected_count"], 2);
+    let rejected = app.queue(&moderator, "?state=rejected").await;
+    assert_eq!(rejected.ids(|i| &i.comment.id), [first, second]);
+    let record = &rejected.items[0].author;
     assert_eq!(
-        listed_ids(&app.list(LIST).await),
-        [id_of(&kept)],
+        record.sanction.as_ref().map(|s| s.kind.as_str()),
+        Some("ban")
+    );
+    assert_eq!(record.rejected_count, 2);
+    assert_eq!(
+        app.threads(LIST).await.ids(|t| &t.comment.id),
+        [kept.id],
         "published comments stay"
     );
-    let ban = log_entries(&app, &moderator)
+    let ban = app
+        .log(&moderator)
         .await
         .into_iter()
-        .find(|e| e["action"] == "ban")
+        .find(|e| e.action == "ban")
         .expect("the ban is logged");
-    assert_eq!(ban["target"], json!({"type": "user", "id": banned.id}));
-    assert_eq!(ban["reason"], "spam");
-    assert_eq!(ban["moderator"]["id"], moderator.id.as_str());
+    assert_eq!(ban.target, Target::user(&banned));
+    assert_eq!(ban.reason.as_deref(), Some("spam"));
+    assert_eq!(ban.moderator.map(|m| m.id), Some(moderator.id));
 }
 
 #[tokio::test]
@@ -160,7 +157,7 @@ async fn bad_sanctions_are_refused() {
     for (path, body, status, code, why) in cases {
         let response = app.post_as(&moderator, path, &body).await;
         assert_eq!(response.status(), status, "{why}");
-        assert_problem(response, status, code).await;
+        problem(response, status, code).await;
     }
 
     assert_eq!(
@@ -169,12 +166,8 @@ async fn bad_sanctions_are_refused() {
             .status(),
         201
     );
-    assert_problem(
-        app.delete_as(&moderator, &path).await,
-        404,
-        "sanction_not_found",
-    )
-    .await;
+    let none = app.delete_as(&moderator, &path).await;
+    problem(none, 404, "sanction_not_found").await;
 }
 
 #[tokio::test]
@@ -190,10 +183,10 @@ async fn moderators_cannot_sanction_staff_but_admins_can() {
             .post_as(&moderator, &sanctions_path(target), &body)
             .await;
         assert_eq!(response.status(), 403, "a moderator sanctioning {why}");
-        assert_problem(response, 403, "forbidden").await;
+        problem(response, 403, "forbidden").await;
     }
-    let given = sanction(&app, &admin, &colleague, body.clone()).await;
-    assert_eq!(given["user_id"], colleague.id.as_str());
+    let given = app.sanctioned(&admin, &colleague, &body).await;
+    assert_eq!(given.user_id, colleague.id);
     assert_eq!(
         app.delete_as(&admin, &sanctions_path(&colleague))
             .await
