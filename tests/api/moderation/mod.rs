@@ -72,15 +72,6 @@ fn time(value: &Value) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-/// Posts a comment that the policy must hold, and returns it.
-async fn held(app: &TestApp, user: &TestUser, article: &str, body: &str) -> Value {
-    let response = app.comment(user, article, body).await;
-    assert_eq!(response.status(), 202, "held {body:?}");
-    let comment = json_body(response).await["comment"].clone();
-    assert_eq!(comment["status"], "pending");
-    comment
-}
-
 async fn queue(app: &TestApp, moderator: &TestUser, query: &str) -> Value {
     let response = app
         .get_as(moderator, &format!("/api/v1/moderation/queue{query}"))
@@ -109,14 +100,6 @@ async fn report(app: &TestApp, reader: &TestUser, id: &str, reason: &str) -> Res
 
 async fn patch_as(app: &TestApp, user: &TestUser, id: &str, body: &str) -> Response {
     app.edit_as(user, id, body).await
-}
-
-async fn sanction(app: &TestApp, moderator: &TestUser, user: &TestUser, body: Value) -> Value {
-    let response = app.post_as(moderator, &sanctions_path(user), &body).await;
-    let status = response.status();
-    let answer = json_body(response).await;
-    assert_eq!(status, 201, "{body}: {answer}");
-    answer["sanction"].clone()
 }
 
 /// The whole log, newest first, read page by page.
