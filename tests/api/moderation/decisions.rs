@@ -1,12 +1,7 @@
 //! Decisions on comments: approve, reject with a reason, delete, conflicts and races.
 
 use super::*;
-use crate::helpers::{LogEntry, QueueItem, Target};
-
-/// The comment ids of a queue page.
-fn queued_ids(page: &Page<QueueItem>) -> Vec<String> {
-    page.ids(|item| &item.comment.id)
-}
+use crate::helpers::{LogEntry, Target};
 
 /// The decisions the log holds on one comment.
 fn decided_on<'a>(entries: &'a [LogEntry], comment_id: &str) -> Vec<&'a LogEntry> {

@@ -9,10 +9,10 @@ async fn an_author_edits_a_comment_and_the_edit_is_checked_again() {
     let author = app.reader().await;
     let other = app.reader().await;
     let comment = app
-        .published(&author, DEMO_ARTICLE, "my first wording")
+        .published_comment(&author, DEMO_ARTICLE, "my first wording")
         .await;
-    let id = id_of(&comment);
-    assert_eq!(comment["edited_at"], Value::Null);
+    let id = comment.id;
+    assert_eq!(comment.edited_at, None);
 
     let anonymous = app
         .client
@@ -21,9 +21,9 @@ async fn an_author_edits_a_comment_and_the_edit_is_checked_again() {
         .send()
         .await
         .unwrap();
-    assert_problem(anonymous, 401, "unauthenticated").await;
+    problem(anonymous, 401, "unauthenticated").await;
     let theirs = patch_as(&app, &other, &id, "not mine either").await;
-    assert_problem(theirs, 403, "forbidden").await;
+    problem(theirs, 403, "forbidden").await;
     let same = patch_as(&app, &author, &id, "my first wording").await;
     assert_eq!(
         same.status(),
@@ -33,44 +33,49 @@ async fn an_author_edits_a_comment_and_the_edit_is_checked_again() {
 
     let edited = patch_as(&app, &author, &id, "my second wording").await;
     assert_eq!(edited.status(), 200);
-    let edited = json_body(edited).await["comment"].clone();
-    assert_eq!(edited["body"], "my second wording");
-    assert_eq!(edited["status"], "published");
-    time(&edited["edited_at"]);
+    let edited = parse::<CommentAnswer>(edited).await.comment;
+    assert_eq!(edited.body, "my second wording");
+    assert_eq!(edited.status, "published");
+    assert!(edited.edited_at.is_some(), "{edited:?}");
     assert_eq!(
         app.list(LIST).await["comments"][0]["body"],
         "my second wording"
     );
 
     let banned = patch_as(&app, &author, &id, "씨발 이게 뭐냐").await;
-    let problem = assert_problem(banned, 422, "policy_violation").await;
-    assert_eq!(rules_of(&problem["violations"]), ["banned_term"]);
+    let refusal = problem(banned, 422, "policy_violation").await;
+    assert_eq!(refusal.rules(), ["banned_term"]);
     let stored = app.list(&comment_path(&id)).await;
     assert_eq!(stored["comment"]["body"], "my second wording", "unchanged");
 
     let with_phone = patch_as(&app, &author, &id, "my second wording, 010-1234-5678").await;
     assert_eq!(with_phone.status(), 200);
-    assert_eq!(json_body(with_phone).await["comment"]["status"], "pending");
+    let held = parse::<CommentAnswer>(with_phone).await.comment;
+    assert_eq!(held.status, "pending");
     assert_eq!(
         app.list(LIST).await["total"],
         0,
         "held again, out of the listing"
     );
-    let item = &queue(&app, &moderator, "").await["items"][0];
-    assert_eq!(item["comment"]["id"], id.as_str());
-    assert_eq!(rules_of(&item["reasons"]), ["phone_number"]);
+    let page = app.queue(&moderator, "").await;
+    let item = &page.items[0];
+    assert_eq!(item.comment.id, id);
+    assert_eq!(item.rules(), ["phone_number"]);
 }
 
 #[tokio::test]
 async fn an_edit_after_the_window_is_refused() {
     let app = TestApp::spawn_with(|s| s.edit_window = std::time::Duration::from_secs(1)).await;
     let author = app.reader().await;
-    let id = id_of(&app.published(&author, DEMO_ARTICLE, "said in haste").await);
+    let id = app
+        .published_comment(&author, DEMO_ARTICLE, "said in haste")
+        .await
+        .id;
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
 
     let late = patch_as(&app, &author, &id, "said at leisure").await;
 
-    assert_problem(late, 403, "edit_window_closed").await;
+    problem(late, 403, "edit_window_closed").await;
     assert_eq!(
         app.list(&comment_path(&id)).await["comment"]["body"],
         "said in haste"

@@ -15,8 +15,8 @@ use reqwest::{Method, Response};
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    CommentAnswer, DEMO_ARTICLE, Page, TestApp, TestUser, assert_problem, json_body, listed_ids,
-    parse, problem,
+    CommentAnswer, DEMO_ARTICLE, Page, QueueItem, TestApp, TestUser, assert_problem, json_body,
+    listed_ids, parse, problem,
 };
 
 const LIST: &str = "/api/v1/articles/putin-north-korea-signal/comments";
@@ -24,26 +24,9 @@ const LIST: &str = "/api/v1/articles/putin-north-korea-signal/comments";
 const PHONE: &str = "call me on 010-1234-5678";
 const DECISIONS: [&str; 3] = ["approve", "reject", "delete"];
 
-fn id_of(value: &Value) -> String {
-    value["id"].as_str().expect("a string id").to_owned()
-}
-
-fn rules_of(list: &Value) -> Vec<&str> {
-    list.as_array()
-        .expect("a list of rules")
-        .iter()
-        .map(|r| r["rule"].as_str().unwrap())
-        .collect()
-}
-
 /// The comment ids of a queue page.
-fn queued(page: &Value) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .map(|item| id_of(&item["comment"]))
-        .collect()
+fn queued_ids(page: &Page<QueueItem>) -> Vec<String> {
+    page.ids(|item| &item.comment.id)
 }
 
 fn comment_path(id: &str) -> String {
@@ -72,25 +55,13 @@ fn time(value: &Value) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
+/// A queue page as raw JSON, to compare whole pages.
 async fn queue(app: &TestApp, moderator: &TestUser, query: &str) -> Value {
     let response = app
         .get_as(moderator, &format!("/api/v1/moderation/queue{query}"))
         .await;
     assert_eq!(response.status(), 200, "queue{query}");
     json_body(response).await
-}
-
-async fn decide(app: &TestApp, moderator: &TestUser, id: &str, decision: Value) -> Response {
-    app.decide(moderator, id, &decision).await
-}
-
-/// A decision that must succeed; returns the comment it answers with.
-async fn decided(app: &TestApp, moderator: &TestUser, id: &str, decision: Value) -> Value {
-    let response = decide(app, moderator, id, decision.clone()).await;
-    let status = response.status();
-    let body = json_body(response).await;
-    assert_eq!(status, 200, "{decision} on {id}: {body}");
-    body["comment"].clone()
 }
 
 async fn report(app: &TestApp, reader: &TestUser, id: &str, reason: &str) -> Response {
@@ -100,25 +71,4 @@ async fn report(app: &TestApp, reader: &TestUser, id: &str, reason: &str) -> Res
 
 async fn patch_as(app: &TestApp, user: &TestUser, id: &str, body: &str) -> Response {
     app.edit_as(user, id, body).await
-}
-
-/// The whole log, newest first, read page by page.
-async fn log_entries(app: &TestApp, moderator: &TestUser) -> Vec<Value> {
-    let mut entries = Vec::new();
-    let mut cursor: Option<String> = None;
-    for _ in 0..50 {
-        let mut path = "/api/v1/moderation/log?limit=100".to_owned();
-        if let Some(c) = &cursor {
-            path.push_str(&format!("&cursor={c}"));
-        }
-        let response = app.get_as(moderator, &path).await;
-        assert_eq!(response.status(), 200, "GET {path}");
-        let page = json_body(response).await;
-        entries.extend(page["entries"].as_array().expect("entries").iter().cloned());
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => return entries,
-        }
-    }
-    panic!("the log never reached its last page")
 }

@@ -1,12 +1,7 @@
 //! The moderation queue: held comments with their reasons, author and parent; filters and paging.
 
 use super::*;
-use crate::helpers::{Comment, QueueItem};
-
-/// The comment ids of a queue page.
-fn queued_ids(page: &Page<QueueItem>) -> Vec<String> {
-    page.ids(|item| &item.comment.id)
-}
+use crate::helpers::Comment;
 
 #[tokio::test]
 async fn held_comments_wait_in_the_pending_queue_with_their_reasons_and_author() {

@@ -8,7 +8,7 @@ async fn three_readers_reporting_queue_a_comment_with_their_reports() {
     let moderator = app.moderator().await;
     let author = app.reader().await;
     let text = "the sanctions are theatre";
-    let id = id_of(&app.published(&author, DEMO_ARTICLE, text).await);
+    let id = app.published_comment(&author, DEMO_ARTICLE, text).await.id;
     let reporters = [app.reader().await, app.reader().await, app.reader().await];
     let reasons = ["spam", "abuse", "off_topic"];
 
@@ -21,7 +21,7 @@ async fn three_readers_reporting_queue_a_comment_with_their_reports() {
             )
             .await;
         assert_eq!(response.status(), 202, "report {n}");
-        let reported = queued(&queue(&app, &moderator, "?state=reported").await);
+        let reported = queued_ids(&app.queue(&moderator, "?state=reported").await);
         if n < 2 {
             assert!(
                 reported.is_empty(),
@@ -33,26 +33,20 @@ async fn three_readers_reporting_queue_a_comment_with_their_reports() {
         }
     }
     let again = report(&app, &reporters[0], &id, "hate").await;
-    assert_problem(again, 409, "already_reported").await;
+    problem(again, 409, "already_reported").await;
 
-    let page = queue(&app, &moderator, "?state=reported").await;
-    let item = &page["items"][0];
-    assert_eq!(item["comment"]["status"], "published");
-    let mut filed: Vec<(String, String, String)> = item["reports"]
-        .as_array()
-        .unwrap()
+    let page = app.queue(&moderator, "?state=reported").await;
+    let item = &page.items[0];
+    assert_eq!(item.comment.status, "published");
+    let mut filed: Vec<(String, String, String)> = item
+        .reports
         .iter()
         .map(|r| {
-            assert!(r["id"].is_string(), "{r}");
-            assert_eq!(r["body"], text, "the text reported");
-            assert_eq!(r["reporter"]["display_name"], "Test Reader");
-            time(&r["created_at"]);
-            let field = |name: &str| r[name].as_str().unwrap_or_default().to_owned();
-            (
-                r["reporter"]["id"].as_str().unwrap().to_owned(),
-                field("reason"),
-                field("note"),
-            )
+            assert!(!r.id.is_empty(), "{r:?}");
+            assert_eq!(r.body, text, "the text reported");
+            assert_eq!(r.reporter.display_name, "Test Reader");
+            let note = r.note.clone().unwrap_or_default();
+            (r.reporter.id.clone(), r.reason.clone(), note)
         })
         .collect();
     filed.sort();
@@ -68,12 +62,12 @@ async fn three_readers_reporting_queue_a_comment_with_their_reports() {
         "three reports; the repeated one is not counted"
     );
     assert_eq!(
-        app.list(LIST).await["total"],
-        1,
+        app.threads(LIST).await.total,
+        Some(1),
         "three reports do not hide it"
     );
     assert!(
-        queued(&queue(&app, &moderator, "").await).is_empty(),
+        app.queue(&moderator, "").await.items.is_empty(),
         "not pending"
     );
 }
@@ -83,12 +77,15 @@ async fn reporting_errors_follow_the_contract() {
     let app = TestApp::spawn().await;
     let author = app.reader().await;
     let reader = app.reader().await;
-    let id = id_of(&app.published(&author, DEMO_ARTICLE, "report me").await);
+    let id = app
+        .published_comment(&author, DEMO_ARTICLE, "report me")
+        .await
+        .id;
 
     let anonymous = app
         .post_json(&reports_path(&id), &json!({"reason": "spam"}))
         .await;
-    assert_problem(anonymous, 401, "unauthenticated").await;
+    problem(anonymous, 401, "unauthenticated").await;
     let cases = [
         (
             reports_path(&id),
@@ -115,7 +112,7 @@ async fn reporting_errors_follow_the_contract() {
     for (path, body, status, code, why) in cases {
         let response = app.post_as(&reader, &path, &body).await;
         assert_eq!(response.status(), status, "{why}");
-        assert_problem(response, status, code).await;
+        problem(response, status, code).await;
     }
 
     let first = app
@@ -128,7 +125,7 @@ async fn reporting_errors_follow_the_contract() {
     let second = report(&app, &reader, &id, "spam").await;
 
     assert_eq!(first.status(), 202);
-    assert_problem(second, 409, "already_reported").await;
+    problem(second, 409, "already_reported").await;
 }
 
 #[tokio::test]
@@ -136,10 +133,10 @@ async fn five_reports_hide_a_comment_until_a_moderator_approves_it() {
     let app = TestApp::spawn().await;
     let moderator = app.moderator().await;
     let author = app.reader().await;
-    let id = id_of(
-        &app.published(&author, DEMO_ARTICLE, "an unpopular view")
-            .await,
-    );
+    let id = app
+        .published_comment(&author, DEMO_ARTICLE, "an unpopular view")
+        .await
+        .id;
     for n in 0..4 {
         let reporter = app.reader().await;
         assert_eq!(
@@ -149,8 +146,8 @@ async fn five_reports_hide_a_comment_until_a_moderator_approves_it() {
         );
     }
     assert_eq!(
-        app.list(LIST).await["total"],
-        1,
+        app.threads(LIST).await.total,
+        Some(1),
         "four reports do not hide it"
     );
     assert_eq!(app.get(&comment_path(&id)).await.status(), 200);
@@ -158,30 +155,34 @@ async fn five_reports_hide_a_comment_until_a_moderator_approves_it() {
     let fifth = app.reader().await;
     assert_eq!(report(&app, &fifth, &id, "abuse").await.status(), 202);
 
-    let list = app.list(LIST).await;
-    assert_eq!(list["total"], 0, "hidden at five");
-    assert!(listed_ids(&list).is_empty());
-    assert_problem(app.get(&comment_path(&id)).await, 404, "comment_not_found").await;
-    let reported = queue(&app, &moderator, "?state=reported").await;
-    assert_eq!(queued(&reported), [id.as_str()]);
-    assert_eq!(reported["items"][0]["reports"].as_array().unwrap().len(), 5);
+    let list = app.threads(LIST).await;
+    assert_eq!(list.total, Some(0), "hidden at five");
+    assert!(list.items.is_empty());
+    problem(app.get(&comment_path(&id)).await, 404, "comment_not_found").await;
+    let reported = app.queue(&moderator, "?state=reported").await;
+    assert_eq!(queued_ids(&reported), [id.as_str()]);
+    assert_eq!(reported.items[0].reports.len(), 5);
 
-    let approved = decided(&app, &moderator, &id, json!({"action": "approve"})).await;
+    let approve = json!({"action": "approve"});
+    let approved = app.decided(&moderator, &id, &approve).await;
 
-    assert_eq!(approved["status"], "published");
+    assert_eq!(approved.status, "published");
     assert_eq!(
-        listed_ids(&app.list(LIST).await),
+        app.threads(LIST).await.ids(|t| &t.comment.id),
         [id.as_str()],
         "back at once"
     );
     assert_eq!(app.get(&comment_path(&id)).await.status(), 200);
     assert!(
-        queued(&queue(&app, &moderator, "?state=reported").await).is_empty(),
+        app.queue(&moderator, "?state=reported")
+            .await
+            .items
+            .is_empty(),
         "the reports were resolved"
     );
-    let again = decide(&app, &moderator, &id, json!({"action": "approve"})).await;
-    let problem = assert_problem(again, 409, "already_decided").await;
-    assert_eq!(problem["comment"]["status"], "published");
+    let again = app.decide(&moderator, &id, &approve).await;
+    let problem = problem(again, 409, "already_decided").await;
+    assert_eq!(problem.comment.expect("the comment").status, "published");
 }
 
 #[tokio::test]
@@ -194,34 +195,34 @@ async fn report_thresholds_are_configuration_and_a_rejection_keeps_the_comment_o
     let moderator = app.moderator().await;
     let author = app.reader().await;
     let (first, second) = (app.reader().await, app.reader().await);
-    let id = id_of(
-        &app.published(&author, DEMO_ARTICLE, "a contested claim")
-            .await,
-    );
+    let id = app
+        .published_comment(&author, DEMO_ARTICLE, "a contested claim")
+        .await
+        .id;
 
     assert_eq!(report(&app, &first, &id, "hate").await.status(), 202);
     assert_eq!(
-        queued(&queue(&app, &moderator, "?state=reported").await),
+        queued_ids(&app.queue(&moderator, "?state=reported").await),
         [id.as_str()]
     );
-    assert_eq!(app.list(LIST).await["total"], 1, "queued, not hidden");
+    assert_eq!(app.threads(LIST).await.total, Some(1), "queued, not hidden");
     assert_eq!(report(&app, &second, &id, "hate").await.status(), 202);
-    assert_eq!(app.list(LIST).await["total"], 0, "hidden at two");
+    assert_eq!(app.threads(LIST).await.total, Some(0), "hidden at two");
 
-    let rejected = decided(
-        &app,
-        &moderator,
-        &id,
-        json!({"action": "reject", "reason": "hate"}),
-    )
-    .await;
+    let reject = json!({"action": "reject", "reason": "hate"});
+    let rejected = app.decided(&moderator, &id, &reject).await;
 
-    assert_eq!(rejected["status"], "rejected");
-    assert_eq!(app.list(LIST).await["total"], 0, "kept out");
-    assert_problem(app.get(&comment_path(&id)).await, 404, "comment_not_found").await;
-    assert!(queued(&queue(&app, &moderator, "?state=reported").await).is_empty());
+    assert_eq!(rejected.status, "rejected");
+    assert_eq!(app.threads(LIST).await.total, Some(0), "kept out");
+    problem(app.get(&comment_path(&id)).await, 404, "comment_not_found").await;
+    assert!(
+        app.queue(&moderator, "?state=reported")
+            .await
+            .items
+            .is_empty()
+    );
     assert_eq!(
-        queued(&queue(&app, &moderator, "?state=rejected").await),
+        queued_ids(&app.queue(&moderator, "?state=rejected").await),
         [id.as_str()]
     );
 }
@@ -232,16 +233,17 @@ async fn a_report_keeps_the_text_it_was_filed_against() {
     let moderator = app.moderator().await;
     let author = app.reader().await;
     let reader = app.reader().await;
-    let id = id_of(
-        &app.published(&author, DEMO_ARTICLE, "the first wording")
-            .await,
-    );
+    let id = app
+        .published_comment(&author, DEMO_ARTICLE, "the first wording")
+        .await
+        .id;
     assert_eq!(report(&app, &reader, &id, "off_topic").await.status(), 202);
 
-    let edited = patch_as(&app, &author, &id, "a second wording").await;
+    let edited = app.edit_as(&author, &id, "a second wording").await;
 
     assert_eq!(edited.status(), 200);
-    let item = &queue(&app, &moderator, "?state=reported").await["items"][0];
-    assert_eq!(item["comment"]["body"], "a second wording");
-    assert_eq!(item["reports"][0]["body"], "the first wording");
+    let page = app.queue(&moderator, "?state=reported").await;
+    let item = &page.items[0];
+    assert_eq!(item.comment.body, "a second wording");
+    assert_eq!(item.reports[0].body, "the first wording");
 }

@@ -1,14 +1,17 @@
 //! Who may call the moderation endpoints, and roles that only an admin changes.
 
 use super::*;
+use crate::helpers::Target;
 
 #[tokio::test]
 async fn every_moderation_endpoint_refuses_readers_and_anonymous_callers() {
     let app = TestApp::spawn().await;
     let reader = app.reader().await;
     let author = app.reader().await;
-    let comment = app.published(&author, DEMO_ARTICLE, "a fair point").await;
-    let decision = format!("/api/v1/moderation/comments/{}/decision", id_of(&comment));
+    let comment = app
+        .published_comment(&author, DEMO_ARTICLE, "a fair point")
+        .await;
+    let decision = format!("/api/v1/moderation/comments/{}/decision", comment.id);
     let endpoints = [
         (
             Method::GET,
@@ -67,10 +70,10 @@ async fn every_moderation_endpoint_refuses_readers_and_anonymous_callers() {
         };
         let anonymous = request(None).await.unwrap();
         assert_eq!(anonymous.status(), 401, "anonymous: {what}");
-        assert_problem(anonymous, 401, "unauthenticated").await;
+        problem(anonymous, 401, "unauthenticated").await;
         let as_reader = request(Some(&reader.token)).await.unwrap();
         assert_eq!(as_reader.status(), 403, "reader: {what}");
-        assert_problem(as_reader, 403, "forbidden").await;
+        problem(as_reader, 403, "forbidden").await;
     }
 
     assert_eq!(app.list(LIST).await["total"], 1, "the comment is untouched");
@@ -97,12 +100,12 @@ async fn only_an_admin_changes_roles_and_the_change_applies_at_once() {
     for (caller, why) in refused {
         let response = app.put_as(caller, &path, &promote).await;
         assert_eq!(response.status(), 403, "{why}");
-        assert_problem(response, 403, "forbidden").await;
+        problem(response, 403, "forbidden").await;
     }
     let bad = app.put_as(&admin, &path, &json!({"role": "owner"})).await;
-    assert_problem(bad, 422, "invalid_request").await;
+    problem(bad, 422, "invalid_request").await;
     let before = app.get_as(&reader, "/api/v1/moderation/queue").await;
-    assert_problem(before, 403, "forbidden").await;
+    problem(before, 403, "forbidden").await;
 
     let promoted = app.put_as(&admin, &path, &promote).await;
 
@@ -112,14 +115,15 @@ async fn only_an_admin_changes_roles_and_the_change_applies_at_once() {
     assert_eq!(user["role"], "moderator");
     let after = app.get_as(&reader, "/api/v1/moderation/queue").await;
     assert_eq!(after.status(), 200, "the same token, the new role");
-    let entry = &log_entries(&app, &admin).await[0];
-    assert_eq!(entry["action"], "role_changed");
-    assert_eq!(entry["target"], json!({"type": "user", "id": reader.id}));
-    assert_eq!(entry["reason"], "moderator");
-    assert_eq!(entry["moderator"]["id"], admin.id.as_str());
+    let entry = &app.log(&admin).await[0];
+    assert_eq!(entry.action, "role_changed");
+    assert_eq!(entry.target, Target::user(&reader));
+    assert_eq!(entry.reason.as_deref(), Some("moderator"));
+    let by = entry.moderator.as_ref().map(|m| m.id.as_str());
+    assert_eq!(by, Some(admin.id.as_str()));
 
     let demoted = app.put_as(&admin, &path, &json!({"role": "reader"})).await;
     assert_eq!(demoted.status(), 200);
     let again = app.get_as(&reader, "/api/v1/moderation/queue").await;
-    assert_problem(again, 403, "forbidden").await;
+    problem(again, 403, "forbidden").await;
 }
