@@ -401,14 +401,14 @@ mod views {
         Option::<T>::deserialize(deserializer)
     }
 
-    #[derive(Debug, Clone, Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Deserialize)]
     pub struct Author {
         pub id: String,
         pub display_name: String,
     }
 
     /// `comment`: what every endpoint that answers with a comment shows.
-    #[derive(Debug, Clone, Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Deserialize)]
     pub struct Comment {
         pub id: String,
         pub article_id: String,
