@@ -19,7 +19,7 @@ use crate::domain::message::Violation;
 use crate::domain::moderation::{DecidedOn, DecisionAction};
 use crate::domain::paging::Paging;
 use crate::domain::post_error::PostError;
-use crate::policy::{Action, Finding, LivePolicy, Policy, verdict};
+use crate::policy::{Action, Finding, LivePolicy, Policy, RuleCode, verdict};
 use crate::rate_limit::{RateLimiter, Throttle};
 use crate::storage::{
     CommentEdit, CommentInsert, CommentPage, DecisionWrite, Edited, Inserted, PageQuery, Refusal,
@@ -165,7 +165,7 @@ impl Comments {
         };
         // A refused repeat is found as the comment is stored, so that two
         // identical posts sent at once cannot both pass.
-        let repeats_at_insert = policy.whole("duplicate").action == Action::Refuse;
+        let repeats_at_insert = policy.whole(RuleCode::Duplicate).action == Action::Refuse;
         let repeats = if repeats_at_insert {
             Repeats::AtInsert
         } else {
@@ -204,14 +204,14 @@ impl Comments {
         let comment = match inserted {
             Inserted::Stored(comment) => comment,
             Inserted::Repeat => {
-                let repeat = [policy.whole("duplicate")];
+                let repeat = [policy.whole(RuleCode::Duplicate)];
                 return Err(self
                     .refuse(&policy, author, &article, None, &repeat)
                     .await?);
             }
             Inserted::Closed => return Err(PostError::CommentClosed),
         };
-        let codes: Vec<&str> = reasons.iter().map(|r| r.code).collect();
+        let codes: Vec<&str> = reasons.iter().map(|r| r.code.as_str()).collect();
         tracing::info!(comment_id = comment.id, article_id = %article.id, user_id = author.id,
             status = status.as_str(), reasons = ?codes, "comment posted");
         Ok(Posted {
@@ -244,16 +244,16 @@ impl Comments {
                     )
                     .await?
             {
-                findings.push(policy.whole("duplicate"));
+                findings.push(policy.whole(RuleCode::Duplicate));
             }
             let hold_first = i64::from(policy.new_commenter_hold);
             if !staff && hold_first > 0 && self.store.published_count(author.id).await? < hold_first
             {
-                findings.push(policy.whole("new_commenter"));
+                findings.push(policy.whole(RuleCode::NewCommenter));
             }
         }
         if article.is_some_and(|a| a.premoderation) && !staff {
-            findings.push(policy.whole("premoderation"));
+            findings.push(policy.whole(RuleCode::Premoderation));
         }
         findings.retain(|f| f.action != Action::Publish);
         Ok(findings)
@@ -378,7 +378,7 @@ impl Comments {
             .iter()
             .filter(|f| f.action == Action::Refuse)
             .collect();
-        let codes: Vec<&str> = refused.iter().map(|f| f.code).collect();
+        let codes: Vec<&str> = refused.iter().map(|f| f.code.as_str()).collect();
         self.store
             .record_refusal(Refusal {
                 account_id: author.id,

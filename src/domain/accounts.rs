@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use validator::ValidateEmail;
 
 use crate::domain::message::Violation;
-use crate::domain::policy::Finding;
+use crate::domain::policy::{Finding, RuleCode};
 use crate::domain::refusal::{Details, INTERNAL, Refusal};
 use crate::text;
 
@@ -191,15 +191,15 @@ pub fn skeleton(name: &str) -> String {
 pub fn refused_name(finding: &Finding) -> AccountError {
     let quoted = &finding.matched;
     let (en, ko) = match finding.code {
-        "banned_term" | "suspect_term" if !quoted.is_empty() => (
+        RuleCode::BannedTerm | RuleCode::SuspectTerm if !quoted.is_empty() => (
             format!("The name contains \u{201C}{quoted}\u{201D}, which names may not contain."),
             format!("이름에 쓸 수 없는 표현이 있습니다: \u{201C}{quoted}\u{201D}"),
         ),
-        "link" => (
+        RuleCode::Link => (
             "The name must not contain a link.".to_owned(),
             "이름에 링크를 넣을 수 없습니다.".to_owned(),
         ),
-        "resident_registration_number" | "phone_number" | "email_address" => (
+        RuleCode::ResidentRegistrationNumber | RuleCode::PhoneNumber | RuleCode::EmailAddress => (
             "The name must not contain personal information such as a phone number or an email address."
                 .to_owned(),
             "이름에 전화번호나 이메일 주소 같은 개인정보를 넣을 수 없습니다.".to_owned(),
@@ -209,7 +209,7 @@ pub fn refused_name(finding: &Finding) -> AccountError {
             "이름이 뉴스룸의 기준에 맞지 않습니다. 다른 이름을 써 주세요.".to_owned(),
         ),
     };
-    AccountError::InvalidDisplayName(Violation::new(finding.code, en, ko))
+    AccountError::InvalidDisplayName(Violation::new(finding.code.as_str(), en, ko))
 }
 
 /// A reader's name that looks like a moderator's or an admin's.

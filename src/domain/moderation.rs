@@ -11,6 +11,15 @@ use crate::domain::comments::Comment;
 use crate::domain::message::Violation;
 use crate::domain::refusal::{Details, INTERNAL, Refusal};
 
+/// The longest note on a decision or report, and the longest sanction
+/// reason, in code points after the text rule.
+pub const NOTE_MAX: usize = 500;
+
+/// The longest note a request may carry before the text rule: the rule can
+/// shorten text (decomposed Hangul composes, invisible characters go), so the
+/// limit proper is checked after it, against `NOTE_MAX`.
+pub const NOTE_RAW_MAX: u64 = 4 * NOTE_MAX as u64;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SanctionKind {
@@ -151,12 +160,87 @@ impl Target {
     }
 }
 
+/// What a line of the moderation log records. The names are stored and
+/// shown in `GET /moderation/log`, so they never change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogAction {
+    Hold,
+    Refuse,
+    Hide,
+    Approve,
+    Reject,
+    Delete,
+    Suspend,
+    Ban,
+    Lift,
+    RoleChanged,
+    ArticleCreated,
+    ArticleUpdated,
+}
+
+impl LogAction {
+    pub const ALL: [LogAction; 12] = [
+        LogAction::Hold,
+        LogAction::Refuse,
+        LogAction::Hide,
+        LogAction::Approve,
+        LogAction::Reject,
+        LogAction::Delete,
+        LogAction::Suspend,
+        LogAction::Ban,
+        LogAction::Lift,
+        LogAction::RoleChanged,
+        LogAction::ArticleCreated,
+        LogAction::ArticleUpdated,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogAction::Hold => "hold",
+            LogAction::Refuse => "refuse",
+            LogAction::Hide => "hide",
+            LogAction::Approve => "approve",
+            LogAction::Reject => "reject",
+            LogAction::Delete => "delete",
+            LogAction::Suspend => "suspend",
+            LogAction::Ban => "ban",
+            LogAction::Lift => "lift",
+            LogAction::RoleChanged => "role_changed",
+            LogAction::ArticleCreated => "article_created",
+            LogAction::ArticleUpdated => "article_updated",
+        }
+    }
+
+    pub fn parse(action: &str) -> Option<LogAction> {
+        LogAction::ALL.into_iter().find(|a| a.as_str() == action)
+    }
+}
+
+impl From<DecisionAction> for LogAction {
+    fn from(action: DecisionAction) -> Self {
+        match action {
+            DecisionAction::Approve => LogAction::Approve,
+            DecisionAction::Reject => LogAction::Reject,
+            DecisionAction::Delete => LogAction::Delete,
+        }
+    }
+}
+
+impl From<SanctionKind> for LogAction {
+    fn from(kind: SanctionKind) -> Self {
+        match kind {
+            SanctionKind::Suspend => LogAction::Suspend,
+            SanctionKind::Ban => LogAction::Ban,
+        }
+    }
+}
+
 /// One line of the log, as it is written.
 #[derive(Debug, Clone)]
 pub struct LogLine<'a> {
     /// `None`: the standards policy acted on its own.
     pub actor: Option<i64>,
-    pub action: &'a str,
+    pub action: LogAction,
     pub target: Target,
     pub reason: Option<&'a str>,
     pub note: Option<&'a str>,
@@ -169,6 +253,7 @@ pub struct LogEntry {
     pub id: i64,
     pub at: DateTime<Utc>,
     pub actor: Option<(i64, String)>,
+    /// As stored: a line written before an action was renamed still reads.
     pub action: String,
     pub target_type: String,
     pub target_id: String,
@@ -285,6 +370,37 @@ impl Refusal for ModerationError {
             ModerationError::Invalid(v) => Details::violations(std::slice::from_ref(v)),
             ModerationError::RateLimited { retry_after } => Details::retry_after(*retry_after),
             _ => Details::default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_log_action_round_trips() {
+        for action in LogAction::ALL {
+            assert_eq!(
+                LogAction::parse(action.as_str()),
+                Some(action),
+                "{action:?}"
+            );
+        }
+        assert_eq!(LogAction::parse("role changed"), None);
+    }
+
+    #[test]
+    fn decisions_and_sanctions_log_under_their_own_names() {
+        for action in [
+            DecisionAction::Approve,
+            DecisionAction::Reject,
+            DecisionAction::Delete,
+        ] {
+            assert_eq!(LogAction::from(action).as_str(), action.as_str());
+        }
+        for kind in [SanctionKind::Suspend, SanctionKind::Ban] {
+            assert_eq!(LogAction::from(kind).as_str(), kind.as_str());
         }
     }
 }

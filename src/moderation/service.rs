@@ -12,11 +12,11 @@ use crate::domain::comments::parse_comment_id;
 use crate::domain::comments::{Comment, Status};
 use crate::domain::message::Violation;
 use crate::domain::moderation::{
-    AuthorRecord, Barred, DecidedOn, DecisionAction, LogEntry, ModerationError, QueueState, Reason,
-    Report, Sanction, SanctionKind,
+    AuthorRecord, Barred, DecidedOn, DecisionAction, LogEntry, ModerationError, NOTE_MAX,
+    QueueState, Reason, Report, Sanction, SanctionKind,
 };
 use crate::domain::paging::Paging;
-use crate::policy::{Finding, LivePolicy, Policy};
+use crate::policy::{Finding, LivePolicy, Policy, RuleCode};
 use crate::rate_limit::Throttle;
 use crate::storage::{
     CommentPage, Decided, DecisionWrite, QueueEntry, QueueQuery, ReportInsert, ReporterRecord,
@@ -106,10 +106,10 @@ fn queue_item(entry: QueueEntry, policy: &Policy) -> QueueItem {
     let reasons = reasons
         .into_iter()
         .map(|(code, start, end)| {
-            let rule = policy.rules().iter().find(|r| r.code == code);
+            let code = RuleCode::parse(&code).unwrap_or(RuleCode::Premoderation);
             let finding = Finding {
-                code: rule.map_or("premoderation", |r| r.code),
-                action: rule.map_or(crate::policy::Action::Hold, |r| r.action),
+                code,
+                action: policy.rule(code).action,
                 start: start as usize,
                 end: end as usize,
                 matched: comment
@@ -132,9 +132,7 @@ fn queue_item(entry: QueueEntry, policy: &Policy) -> QueueItem {
     }
 }
 
-pub const NOTE_MAX: usize = 500;
-
-/// A moderator's or reader's note: the text rule, at most 500 characters.
+/// A moderator's or reader's note: the text rule, at most `NOTE_MAX` characters.
 pub fn parse_note(raw: Option<&str>) -> Result<Option<String>, ModerationError> {
     let Some(raw) = raw else { return Ok(None) };
     let note = crate::text::clean(raw).map_err(|_| {
@@ -147,8 +145,8 @@ pub fn parse_note(raw: Option<&str>) -> Result<Option<String>, ModerationError> 
     if crate::text::length(&note) > NOTE_MAX {
         return Err(ModerationError::invalid(
             "note",
-            "The note has more than 500 characters.",
-            "메모는 500자까지 쓸 수 있습니다.",
+            &format!("The note has more than {NOTE_MAX} characters."),
+            &format!("메모는 {NOTE_MAX}자까지 쓸 수 있습니다."),
         ));
     }
     Ok((!note.is_empty()).then_some(note))

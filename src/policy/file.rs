@@ -14,7 +14,7 @@ use toml::Spanned;
 
 use crate::domain::message::Text;
 use crate::policy::terms::TermList;
-use crate::policy::{Action, FloodLimit, Policy, RULE_CODES, Rule};
+use crate::policy::{Action, FloodLimit, Policy, Rule, RuleCode};
 
 pub const BUILT_IN: &str = include_str!("default.toml");
 
@@ -177,60 +177,74 @@ fn rules(
     base: &BTreeMap<Spanned<String>, RuleFile>,
     file: &BTreeMap<Spanned<String>, RuleFile>,
     source: &Source<'_>,
-) -> Result<Vec<Rule>, PolicyError> {
+) -> Result<[Rule; RuleCode::ALL.len()], PolicyError> {
     for code in file.keys() {
-        if !RULE_CODES.contains(&code.get_ref().as_str()) {
+        if RuleCode::parse(code.get_ref()).is_none() {
+            let known: Vec<&str> = RuleCode::ALL.iter().map(|c| c.as_str()).collect();
             return Err(source.error(
                 code.span(),
                 format!("rules.{}", code.get_ref()),
-                format!("unknown rule; the rules are {}", RULE_CODES.join(", ")),
+                format!("unknown rule; the rules are {}", known.join(", ")),
             ));
         }
     }
-    let find = |map: &BTreeMap<Spanned<String>, RuleFile>, code: &str| {
+    let mut rules = Vec::with_capacity(RuleCode::ALL.len());
+    for code in RuleCode::ALL {
+        rules.push(rule(code, base, file, source)?);
+    }
+    Ok(rules
+        .try_into()
+        .unwrap_or_else(|_| unreachable!("one rule per code")))
+}
+
+/// A rule as the newsroom's file sets it, each field the file leaves out
+/// taken from the built-in rule.
+fn rule(
+    code: RuleCode,
+    base: &BTreeMap<Spanned<String>, RuleFile>,
+    file: &BTreeMap<Spanned<String>, RuleFile>,
+    source: &Source<'_>,
+) -> Result<Rule, PolicyError> {
+    let find = |map: &BTreeMap<Spanned<String>, RuleFile>| {
         map.iter()
-            .find(|(k, _)| k.get_ref() == code)
+            .find(|(k, _)| k.get_ref() == code.as_str())
             .map(|(_, v)| v.clone())
     };
-    RULE_CODES
-        .iter()
-        .map(|&code| {
-            let built_in = find(base, code).unwrap_or_default();
-            let chosen = find(file, code).unwrap_or_default();
-            let field = |name: &str| format!("rules.{code}.{name}");
-            let action = match (&chosen.action, &built_in.action) {
-                (Some(a), _) => parse_action(a, &field("action"), source)?,
-                (None, Some(a)) => parse_action(a, &field("action"), source)?,
-                (None, None) => Action::Hold,
-            };
-            let fixed = match code {
-                "resident_registration_number" => Some((
-                    Action::Refuse,
-                    "refuse: resident registration numbers are never stored",
-                )),
-                "premoderation" => Some((Action::Hold, "hold: premoderation is set per editorial")),
-                _ => None,
-            };
-            if let Some((required, why)) = fixed
-                && action != required
-            {
-                let span = chosen.action.as_ref().map_or(0..0, |a| a.span());
-                return Err(source.error(span, field("action"), format!("must be {why}")));
-            }
-            let text = |mine: &Option<Localized>, theirs: &Option<Localized>| {
-                mine.clone()
-                    .or_else(|| theirs.clone())
-                    .map_or_else(|| Text::new(code, code), |l| Text::new(l.en, l.ko))
-            };
-            Ok(Rule {
-                code,
-                action,
-                title: text(&chosen.title, &built_in.title),
-                description: text(&chosen.description, &built_in.description),
-                message: text(&chosen.message, &built_in.message),
-            })
-        })
-        .collect()
+    let built_in = find(base).unwrap_or_default();
+    let chosen = find(file).unwrap_or_default();
+    let field = |name: &str| format!("rules.{}.{name}", code.as_str());
+    let action = match (&chosen.action, &built_in.action) {
+        (Some(a), _) => parse_action(a, &field("action"), source)?,
+        (None, Some(a)) => parse_action(a, &field("action"), source)?,
+        (None, None) => Action::Hold,
+    };
+    let fixed = match code {
+        RuleCode::ResidentRegistrationNumber => Some((
+            Action::Refuse,
+            "refuse: resident registration numbers are never stored",
+        )),
+        RuleCode::Premoderation => Some((Action::Hold, "hold: premoderation is set per editorial")),
+        _ => None,
+    };
+    if let Some((required, why)) = fixed
+        && action != required
+    {
+        let span = chosen.action.as_ref().map_or(0..0, |a| a.span());
+        return Err(source.error(span, field("action"), format!("must be {why}")));
+    }
+    let text = |mine: &Option<Localized>, theirs: &Option<Localized>| {
+        mine.clone().or_else(|| theirs.clone()).map_or_else(
+            || Text::new(code.as_str(), code.as_str()),
+            |l| Text::new(l.en, l.ko),
+        )
+    };
+    Ok(Rule {
+        code,
+        action,
+        title: text(&chosen.title, &built_in.title),
+        description: text(&chosen.description, &built_in.description),
+        message: text(&chosen.message, &built_in.message),
+    })
 }
 
 fn parse_action(
@@ -362,7 +376,7 @@ mod tests {
     #[test]
     fn the_built_in_policy_loads() {
         let policy = built_in().unwrap();
-        assert_eq!(policy.rules.len(), RULE_CODES.len());
+        assert_eq!(policy.rules.len(), RuleCode::ALL.len());
         assert!(policy.text.ko.contains("운영 원칙"));
         assert_eq!(policy.repeat_window, Duration::from_secs(24 * 3600));
     }
@@ -388,14 +402,45 @@ mod tests {
     fn a_file_replaces_sections_and_single_rule_fields() {
         let text = "[terms]\nbanned = [\"darn\"]\n\n[rules.link]\naction = \"refuse\"\n";
         let policy = from_file("newsroom.toml", text).unwrap();
-        assert_eq!(policy.rule("link").action, Action::Refuse);
+        assert_eq!(policy.rule(RuleCode::Link).action, Action::Refuse);
         assert_eq!(
-            policy.rule("link").title.en,
+            policy.rule(RuleCode::Link).title.en,
             "Link",
             "kept from the built-in rule"
         );
         assert_eq!(policy.terms.len(), 1, "the terms section is replaced");
         assert_eq!(policy.flooding.len(), 2, "the flooding section is kept");
+    }
+
+    #[test]
+    fn a_rule_the_file_leaves_out_is_the_built_in_rule() {
+        let base = built_in().unwrap();
+        let text = "[rules.link]\naction = \"refuse\"\n";
+        let policy = from_file("newsroom.toml", text).unwrap();
+        for code in RuleCode::ALL {
+            let rule = policy.rule(code);
+            assert_eq!(rule.code, code);
+            if code != RuleCode::Link {
+                assert_eq!(rule.action, base.rule(code).action, "{code}");
+                assert_eq!(rule.message, base.rule(code).message, "{code}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_unknown_rule_is_a_start_up_error_naming_the_rules() {
+        let error = from_file("p.toml", "[rules.lnik]\naction = \"hold\"\n")
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(error.field, "rules.lnik");
+        assert!(
+            error.problem.contains("banned_term, suspect_term"),
+            "{error}"
+        );
+        assert!(
+            error.problem.ends_with("new_commenter, premoderation"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -11,8 +11,8 @@ use std::sync::LazyLock;
 use linkify::{LinkFinder, LinkKind};
 use regex::Regex;
 
-use crate::policy::Hit;
 use crate::policy::disguise::AddressView;
+use crate::policy::{Hit, RuleCode};
 
 /// Top-level domains that are also common file extensions: `report.md` or
 /// `archive.zip` without a scheme, `www.` or a path is a file name.
@@ -68,7 +68,7 @@ pub fn find_in(view: &AddressView, allowed_domains: &[String]) -> Vec<Hit> {
                 .iter()
                 .any(|d| is_within(&host, &d.to_lowercase()));
             (!allowed).then(|| Hit {
-                code: "link",
+                code: RuleCode::Link,
                 range: view.original(range),
                 shown: Some(host),
             })

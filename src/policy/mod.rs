@@ -20,25 +20,12 @@ use crate::domain::body::BodyError;
 use crate::domain::message::{Text, Violation};
 use crate::policy::terms::{TermKind, TermList};
 
-pub use crate::domain::policy::{Action, Finding, FloodLimit};
+pub use crate::domain::policy::{Action, Finding, FloodLimit, RuleCode};
 pub use live::LivePolicy;
-
-/// The rules a policy file configures, by their stable codes.
-pub const RULE_CODES: &[&str] = &[
-    "banned_term",
-    "suspect_term",
-    "resident_registration_number",
-    "phone_number",
-    "email_address",
-    "link",
-    "duplicate",
-    "new_commenter",
-    "premoderation",
-];
 
 #[derive(Debug, Clone)]
 pub struct Rule {
-    pub code: &'static str,
+    pub code: RuleCode,
     pub action: Action,
     pub title: Text,
     pub description: Text,
@@ -48,7 +35,8 @@ pub struct Rule {
 
 pub struct Policy {
     pub text: Text,
-    rules: Vec<Rule>,
+    /// One rule per code, in the order of `RuleCode::ALL`.
+    rules: [Rule; RuleCode::ALL.len()],
     terms: TermList,
     allowed_domains: Vec<String>,
     pub repeat_window: Duration,
@@ -58,18 +46,15 @@ pub struct Policy {
 
 /// A span of text found by a detector, in byte offsets.
 pub struct Hit {
-    pub code: &'static str,
+    pub code: RuleCode,
     pub range: std::ops::Range<usize>,
     /// Shown to the author in the message; `None` keeps the text out of answers.
     pub shown: Option<String>,
 }
 
 impl Policy {
-    pub fn rule(&self, code: &str) -> &Rule {
-        self.rules
-            .iter()
-            .find(|r| r.code == code)
-            .unwrap_or(&self.rules[0])
+    pub fn rule(&self, code: RuleCode) -> &Rule {
+        &self.rules[code.index()]
     }
 
     pub fn rules(&self) -> &[Rule] {
@@ -102,8 +87,8 @@ impl Policy {
             .into_iter()
             .map(|m| Hit {
                 code: match m.kind {
-                    TermKind::Banned => "banned_term",
-                    TermKind::Suspect => "suspect_term",
+                    TermKind::Banned => RuleCode::BannedTerm,
+                    TermKind::Suspect => RuleCode::SuspectTerm,
                 },
                 shown: Some(text[m.start..m.end].to_owned()),
                 range: m.start..m.end,
@@ -131,7 +116,7 @@ impl Policy {
     }
 
     /// A finding about the whole comment (a repeat, a new commenter).
-    pub fn whole(&self, code: &'static str) -> Finding {
+    pub fn whole(&self, code: RuleCode) -> Finding {
         Finding {
             code,
             action: self.rule(code).action,
@@ -146,7 +131,7 @@ impl Policy {
         let message = &self.rule(finding.code).message;
         let fill = |m: &str| m.replace("{match}", &finding.matched);
         Violation {
-            rule: finding.code.to_owned(),
+            rule: finding.code.as_str().to_owned(),
             message: Text::new(fill(&message.en), fill(&message.ko)),
         }
     }
@@ -161,8 +146,28 @@ pub fn verdict(findings: &[Finding]) -> Action {
         .unwrap_or(Action::Publish)
 }
 
+/// A rule as readers see it listed: the comment text rule's have codes of
+/// their own, outside the policy's.
+pub struct ListedRule {
+    pub code: &'static str,
+    pub action: Action,
+    pub title: Text,
+    pub description: Text,
+}
+
+impl From<&Rule> for ListedRule {
+    fn from(rule: &Rule) -> Self {
+        ListedRule {
+            code: rule.code.as_str(),
+            action: rule.action,
+            title: rule.title.clone(),
+            description: rule.description.clone(),
+        }
+    }
+}
+
 /// The rules of the comment text rule, as the policy lists them for readers.
-pub fn length_rules(max_length: usize) -> Vec<Rule> {
+pub fn length_rules(max_length: usize) -> Vec<ListedRule> {
     let examples = [
         BodyError::Empty,
         BodyError::TooLong {
@@ -192,12 +197,11 @@ pub fn length_rules(max_length: usize) -> Vec<Rule> {
     examples
         .iter()
         .zip(descriptions)
-        .map(|(error, description)| Rule {
+        .map(|(error, description)| ListedRule {
             code: error.code(),
             action: Action::Refuse,
             title: error.title(),
             description,
-            message: error.message(),
         })
         .collect()
 }
@@ -235,7 +239,7 @@ mod tests {
         "시민",
     ];
 
-    fn decision(text: &str) -> (Action, Vec<&'static str>) {
+    fn decision(text: &str) -> (Action, Vec<RuleCode>) {
         let findings = POLICY.scan(text);
         (
             verdict(&findings),
@@ -295,8 +299,11 @@ mod tests {
     fn findings_carry_code_point_spans_and_hide_numbers() {
         let text = "연락 010-1234-5678 그리고 900101-1234567";
         let findings = POLICY.scan(text);
-        let codes: Vec<&str> = findings.iter().map(|f| f.code).collect();
-        assert_eq!(codes, ["phone_number", "resident_registration_number"]);
+        let codes: Vec<RuleCode> = findings.iter().map(|f| f.code).collect();
+        assert_eq!(
+            codes,
+            [RuleCode::PhoneNumber, RuleCode::ResidentRegistrationNumber]
+        );
         let span: String = text
             .chars()
             .skip(findings[0].start)

@@ -11,8 +11,8 @@ use std::ops::Range;
 
 use linkify::{LinkFinder, LinkKind};
 
-use crate::policy::Hit;
 use crate::policy::disguise::{self, AddressView};
+use crate::policy::{Hit, RuleCode};
 
 /// Digits in a number are at most this many: longer runs are article numbers,
 /// and no number sought here has more.
@@ -188,7 +188,7 @@ fn find_in_number(groups: &[Group], hits: &mut Vec<Hit>) {
 
 /// The rule and number of groups of the longest run from the first group
 /// that reads as a resident registration number or a phone number.
-fn longest_match(groups: &[Group]) -> Option<(&'static str, usize)> {
+fn longest_match(groups: &[Group]) -> Option<(RuleCode, usize)> {
     let international = groups.first()?.join == Join::Plus;
     let mut digits = String::new();
     let mut found = None;
@@ -199,10 +199,10 @@ fn longest_match(groups: &[Group]) -> Option<(&'static str, usize)> {
         }
         // After a +, thirteen digits are a phone number ("+82 (0)10 1234 5678").
         if !international && is_resident_number(&digits) {
-            return Some(("resident_registration_number", index + 1));
+            return Some((RuleCode::ResidentRegistrationNumber, index + 1));
         }
         if is_phone_number(&digits, international) {
-            found = Some(("phone_number", index + 1));
+            found = Some((RuleCode::PhoneNumber, index + 1));
         }
     }
     found
@@ -253,7 +253,7 @@ fn emails(view: &AddressView) -> Vec<Hit> {
     finder
         .links(&view.text)
         .map(|link| Hit {
-            code: "email_address",
+            code: RuleCode::EmailAddress,
             range: view.original(link.start()..link.end()),
             shown: None,
         })
@@ -265,7 +265,7 @@ mod tests {
     use super::*;
 
     fn codes(text: &str) -> Vec<&'static str> {
-        find(text).into_iter().map(|h| h.code).collect()
+        find(text).into_iter().map(|h| h.code.as_str()).collect()
     }
 
     #[test]

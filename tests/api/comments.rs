@@ -3,7 +3,9 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{DEMO_ARTICLE, TestApp, assert_problem, json_body, listed_ids};
+use crate::helpers::{
+    CommentAnswer, DEMO_ARTICLE, TestApp, assert_problem, json_body, listed_ids, parse, problem,
+};
 
 const LIST: &str = "/api/v1/articles/putin-north-korea-signal/comments";
 
@@ -21,30 +23,26 @@ async fn a_reader_posts_and_everyone_sees_the_comment() {
         .await;
 
     assert_eq!(response.status(), 201);
-    let comment = json_body(response).await["comment"].clone();
+    let comment = parse::<CommentAnswer>(response).await.comment;
     assert_eq!(
-        comment["body"],
+        comment.body,
         "푸틴은 북한에\n잘못된 신호를 보내서는 안 된다"
     );
-    assert_eq!(comment["length"], 25);
-    assert_eq!(comment["status"], "published");
-    assert_eq!(comment["article_id"], DEMO_ARTICLE);
-    assert_eq!(comment["parent_id"], Value::Null);
-    assert_eq!(comment["author"]["id"], reader.id.as_str());
-    assert_eq!(comment["edited_at"], Value::Null);
-    let list = app.list(LIST).await;
-    assert_eq!(list["total"], 1);
-    assert_eq!(list["next_cursor"], Value::Null);
-    assert_eq!(list["comments"][0]["body"], comment["body"]);
+    assert_eq!(comment.length, 25);
+    assert_eq!(comment.status, "published");
+    assert_eq!(comment.article_id, DEMO_ARTICLE);
+    assert_eq!(comment.parent_id, None);
+    assert_eq!(comment.author.id, reader.id);
+    assert_eq!(comment.edited_at, None);
+    let list = app.threads(LIST).await;
+    assert_eq!(list.total, Some(1));
+    assert_eq!(list.next_cursor, None);
+    assert_eq!(list.items[0].comment.body, comment.body);
     let article = app.list("/api/v1/articles/putin-north-korea-signal").await;
     assert_eq!(article["article"]["comment_count"], 1);
-    let fetched = app
-        .list(&format!(
-            "/api/v1/comments/{}",
-            comment["id"].as_str().unwrap()
-        ))
-        .await;
-    assert_eq!(fetched["comment"], comment);
+    let path = format!("/api/v1/comments/{}", comment.id);
+    let fetched = parse::<CommentAnswer>(app.get(&path).await).await;
+    assert_eq!(fetched.comment, comment);
 }
 
 #[tokio::test]
@@ -64,11 +62,8 @@ async fn posting_errors_follow_the_contract() {
     let empty = app.comment(&reader, DEMO_ARTICLE, " \u{200B}\n ").await;
     assert_problem(empty, 422, "comment_empty").await;
     let long = app.comment(&reader, DEMO_ARTICLE, &"가".repeat(251)).await;
-    let long = assert_problem(long, 422, "comment_too_long").await;
-    assert_eq!(
-        (long["length"].clone(), long["limit"].clone()),
-        (json!(251), json!(250))
-    );
+    let long = problem(long, 422, "comment_too_long").await;
+    assert_eq!((long.length, long.limit), (Some(251), Some(250)));
     let bidi = app.comment(&reader, DEMO_ARTICLE, "abc\u{202E}def").await;
     assert_problem(bidi, 422, "comment_invalid_characters").await;
     assert_eq!(app.list(LIST).await["total"], 0, "nothing was stored");
@@ -81,8 +76,8 @@ async fn the_limit_is_configuration() {
 
     let response = app.comment(&reader, DEMO_ARTICLE, "eleven char").await;
 
-    let body = assert_problem(response, 422, "comment_too_long").await;
-    assert_eq!(body["limit"], 10);
+    let refusal = problem(response, 422, "comment_too_long").await;
+    assert_eq!(refusal.limit, Some(10));
     assert_eq!(app.list("/api/v1/policy").await["max_length"], 10);
 }
 

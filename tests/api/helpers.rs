@@ -9,6 +9,8 @@ use comment_desk::policy::LivePolicy;
 use comment_desk::startup::Application;
 use comment_desk::storage::{self, Inspect};
 use reqwest::{Client, Response};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
@@ -252,6 +254,79 @@ impl TestApp {
         json_body(response).await
     }
 
+    /// Posts a comment that must be published and returns it, typed.
+    pub async fn published_comment(&self, user: &TestUser, article: &str, body: &str) -> Comment {
+        let response = self.comment(user, article, body).await;
+        assert_eq!(response.status(), 201, "post {body:?}");
+        parse::<CommentAnswer>(response).await.comment
+    }
+
+    /// Posts a comment that the policy must hold and returns it.
+    pub async fn held_comment(&self, user: &TestUser, article: &str, body: &str) -> Comment {
+        let response = self.comment(user, article, body).await;
+        assert_eq!(response.status(), 202, "held {body:?}");
+        let comment = parse::<CommentAnswer>(response).await.comment;
+        assert_eq!(comment.status, "pending");
+        comment
+    }
+
+    /// A page of the moderation queue; `query` starts with `?` or is empty.
+    pub async fn queue(&self, moderator: &TestUser, query: &str) -> Page<QueueItem> {
+        let response = self
+            .get_as(moderator, &format!("/api/v1/moderation/queue{query}"))
+            .await;
+        assert_eq!(response.status(), 200, "queue{query}");
+        parse(response).await
+    }
+
+    /// A page of an article's comments.
+    pub async fn threads(&self, path: &str) -> Page<Thread> {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        parse(response).await
+    }
+
+    /// A decision that must succeed; returns the comment it answers with.
+    pub async fn decided(&self, moderator: &TestUser, id: &str, decision: &Value) -> Comment {
+        let response = self.decide(moderator, id, decision).await;
+        assert_eq!(response.status(), 200, "{decision} on {id}");
+        parse::<CommentAnswer>(response).await.comment
+    }
+
+    /// A sanction that must be given; returns it.
+    pub async fn sanctioned(
+        &self,
+        moderator: &TestUser,
+        user: &TestUser,
+        body: &Value,
+    ) -> Sanction {
+        let path = format!("/api/v1/moderation/users/{}/sanctions", user.id);
+        let response = self.post_as(moderator, &path, body).await;
+        assert_eq!(response.status(), 201, "{body}");
+        parse::<SanctionAnswer>(response).await.sanction
+    }
+
+    /// The whole moderation log, newest first, read page by page.
+    pub async fn log(&self, moderator: &TestUser) -> Vec<LogEntry> {
+        let mut entries = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..50 {
+            let mut path = "/api/v1/moderation/log?limit=100".to_owned();
+            if let Some(c) = &cursor {
+                path.push_str(&format!("&cursor={c}"));
+            }
+            let response = self.get_as(moderator, &path).await;
+            assert_eq!(response.status(), 200, "GET {path}");
+            let page: Page<LogEntry> = parse(response).await;
+            entries.extend(page.items);
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => return entries,
+            }
+        }
+        panic!("the log never reached its last page")
+    }
+
     /// The store on the test's database file, to check what was stored.
     pub async fn store(&self) -> Arc<dyn Inspect> {
         storage::open_inspect(&self.database_url, Default::default())
@@ -303,6 +378,245 @@ pub async fn assert_problem(response: Response, status: u16, code: &str) -> Valu
         assert!(body[field].is_string(), "{field} missing in {body}");
     }
     body
+}
+
+// Typed views of the documented response bodies (../shared/spec/API.md).
+// Every field is required, a nullable one too (`required_nullable`), so a
+// missing field fails the test; fields the API adds later are ignored.
+pub use views::*;
+
+// The fields are there so that a missing one fails the test, read or not.
+#[allow(dead_code)]
+mod views {
+    use chrono::{DateTime, Utc};
+    use serde::Deserialize;
+
+    use super::TestUser;
+
+    /// Reads a JSON field that must be present but may be null.
+    fn required_nullable<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+        T: Deserialize<'de>,
+    {
+        Option::<T>::deserialize(deserializer)
+    }
+
+    #[derive(Debug, Clone, PartialEq, Deserialize)]
+    pub struct Author {
+        pub id: String,
+        pub display_name: String,
+    }
+
+    /// `comment`: what every endpoint that answers with a comment shows.
+    #[derive(Debug, Clone, PartialEq, Deserialize)]
+    pub struct Comment {
+        pub id: String,
+        pub article_id: String,
+        #[serde(deserialize_with = "required_nullable")]
+        pub parent_id: Option<String>,
+        pub author: Author,
+        pub body: String,
+        pub length: u64,
+        pub status: String,
+        pub created_at: DateTime<Utc>,
+        #[serde(deserialize_with = "required_nullable")]
+        pub edited_at: Option<DateTime<Utc>>,
+        pub version: i64,
+        pub reply_count: u64,
+    }
+
+    /// A top-level comment of an article's listing, with its replies.
+    #[derive(Debug, Clone, Deserialize)]
+    pub struct Thread {
+        #[serde(flatten)]
+        pub comment: Comment,
+        pub replies: Vec<Comment>,
+    }
+
+    /// One page of a list. The article listing names its items `comments`, the
+    /// log `entries`, the queue `items`; only the article listing has a `total`.
+    #[derive(Debug, Clone, Deserialize)]
+    pub struct Page<T> {
+        #[serde(alias = "comments", alias = "entries")]
+        pub items: Vec<T>,
+        #[serde(deserialize_with = "required_nullable")]
+        pub next_cursor: Option<String>,
+        #[serde(default)]
+        pub total: Option<u64>,
+    }
+
+    impl<T> Page<T> {
+        pub fn ids(&self, id: impl Fn(&T) -> &str) -> Vec<String> {
+            self.items.iter().map(|item| id(item).to_owned()).collect()
+        }
+    }
+
+    /// Why the policy held a comment; `start` and `end` count code points.
+    #[derive(Debug, Clone, Deserialize)]
+    pub struct Reason {
+        pub rule: String,
+        pub message: String,
+        pub start: usize,
+        pub end: usize,
+    }
+
+    #[derive(Debug, Clone, Deserialize)]
+    pub struct Report {
+        pub id: String,
+        pub reason: String,
+        #[serde(deserialize_with = "required_nullable")]
+        pub note: Option<String>,
+        pub reporter: Author,
+        /// The text the report was filed against.
+        pub body: String,
+        pub created_at: DateTime<Utc>,
+    }
+
+    /// A sanction as the queue shows it beside the author.
+    #[derive(Debug, Clone, Deserialize)]
+    pub struct SanctionBrief {
+        pub kind: String,
+        #[serde(deserialize_with = "required_nullable")]
+        pub until: Option<DateTime<Utc>>,
+        pub reason: String,
+    }
+
+    /// The author of a queued comment, with their record.
+    #[derive(Debug, Clone, Deserialize)]
+    pub struct AuthorRecord {
+        pub id: String,
+        pub display_name: String,
+        pub published_count: i64,
+        pub rejected_count: i64,
+        #[serde(deserialize_with = "required_nullable")]
+        pub sanction: Option<SanctionBrief>,
+    }
+
+    #[derive(Debug, Clone, Deserialize)]
+    pub struct QueueItem {
+        pub comment: Comment,
+        #[serde(deserialize_with = "required_nullable")]
+        pub parent: Option<Comment>,
+        pub reasons: Vec<Reason>,
+        pub reports: Vec<Report>,
+        pub author: AuthorRecord,
+    }
+
+    impl QueueItem {
+        pub fn rules(&self) -> Vec<&str> {
+            self.reasons.iter().map(|r| r.rule.as_str()).collect()
+        }
+    }
+
+    /// `sanction`, as given.
+    #[derive(Debug, Clone, Deserialize)]
+    pub struct Sanction {
+        pub id: String,
+        pub user_id: String,
+        pub kind: String,
+        #[serde(deserialize_with = "required_nullable")]
+        pub until: Option<DateTime<Utc>>,
+        pub reason: String,
+        pub created_at: DateTime<Utc>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Deserialize)]
+    pub struct Target {
+        #[serde(rename = "type")]
+        pub kind: String,
+        pub id: String,
+    }
+
+    impl Target {
+        pub fn comment(id: &str) -> Target {
+            Target {
+                kind: "comment".into(),
+                id: id.into(),
+            }
+        }
+
+        pub fn user(user: &TestUser) -> Target {
+            Target {
+                kind: "user".into(),
+                id: user.id.clone(),
+            }
+        }
+    }
+
+    /// An entry of the moderation log; `moderator` is null for the policy's own actions.
+    #[derive(Debug, Clone, Deserialize)]
+    pub struct LogEntry {
+        pub id: String,
+        pub at: DateTime<Utc>,
+        #[serde(deserialize_with = "required_nullable")]
+        pub moderator: Option<Author>,
+        pub action: String,
+        pub target: Target,
+        #[serde(deserialize_with = "required_nullable")]
+        pub reason: Option<String>,
+        #[serde(deserialize_with = "required_nullable")]
+        pub note: Option<String>,
+    }
+
+    #[derive(Debug, Clone, Deserialize)]
+    pub struct Violation {
+        pub rule: String,
+        pub message: String,
+    }
+
+    /// An RFC 9457 problem. The fields after `code` come with some codes only.
+    #[derive(Debug, Clone, Deserialize)]
+    pub struct Problem {
+        #[serde(rename = "type")]
+        pub kind: String,
+        pub title: String,
+        pub status: u16,
+        pub detail: String,
+        pub code: String,
+        #[serde(default)]
+        pub violations: Vec<Violation>,
+        /// With `already_decided`: the comment as it is now.
+        #[serde(default)]
+        pub comment: Option<Comment>,
+        /// With `comment_too_long`.
+        #[serde(default)]
+        pub length: Option<u64>,
+        #[serde(default)]
+        pub limit: Option<u64>,
+        /// With `account_suspended`.
+        #[serde(default)]
+        pub until: Option<DateTime<Utc>>,
+    }
+
+    impl Problem {
+        pub fn rules(&self) -> Vec<&str> {
+            self.violations.iter().map(|v| v.rule.as_str()).collect()
+        }
+    }
+}
+
+/// Reads a response body as `T`, naming the field that did not fit.
+pub async fn parse<T: DeserializeOwned>(response: Response) -> T {
+    let text = response.text().await.unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not the expected body ({e}): {text}"))
+}
+
+/// Asserts a problem+json answer with this status and code (as `assert_problem`), typed.
+pub async fn problem(response: Response, status: u16, code: &str) -> Problem {
+    let body = assert_problem(response, status, code).await;
+    serde_json::from_value(body.clone()).unwrap_or_else(|e| panic!("not a problem ({e}): {body}"))
+}
+
+/// `{comment}`: the answer of posting, editing, reading and deciding.
+#[derive(Debug, Deserialize)]
+pub struct CommentAnswer {
+    pub comment: Comment,
+}
+
+#[derive(Debug, Deserialize)]
+struct SanctionAnswer {
+    sanction: Sanction,
 }
 
 const BIN: &str = env!("CARGO_BIN_EXE_comment-desk");
@@ -380,4 +694,22 @@ fn listening_port(line: &str) -> Option<u16> {
     let rest = line.split("listening on http://127.0.0.1:").nth(1)?;
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
     digits.parse().ok()
+}
+
+#[test]
+fn a_typed_view_refuses_a_missing_field_and_ignores_an_extra_one() {
+    let comment = json!({
+        "id": "1", "article_id": "a", "parent_id": null,
+        "author": {"id": "2", "display_name": "Test Reader"},
+        "body": "hi", "length": 2, "status": "published",
+        "created_at": "2026-01-01T00:00:00Z", "edited_at": null,
+        "version": 1, "reply_count": 0, "likes": 0,
+    });
+    assert!(serde_json::from_value::<Comment>(comment.clone()).is_ok());
+    for field in ["parent_id", "edited_at", "version"] {
+        let mut missing = comment.clone();
+        missing.as_object_mut().unwrap().remove(field);
+        let parsed = serde_json::from_value::<Comment>(missing);
+        assert!(parsed.is_err(), "{field} missing was accepted");
+    }
 }

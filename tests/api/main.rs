@@ -22,6 +22,7 @@ mod policy;
 mod races;
 mod reports;
 mod secrets;
+mod snapshots;
 mod staff;
 mod text_rule;
 mod threads;

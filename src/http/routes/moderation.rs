@@ -10,7 +10,7 @@ use validator::Validate;
 use crate::domain::accounts::Role;
 use crate::domain::articles::ArticleId;
 use crate::domain::moderation::{
-    DecisionAction, LogEntry, QueueState, Reason, Sanction, SanctionKind,
+    DecisionAction, LogEntry, NOTE_RAW_MAX, QueueState, Reason, Sanction, SanctionKind,
 };
 use crate::http::error::{ApiError, ApiResult, ProblemDoc};
 use crate::http::extract::{ActiveUser, Admin, Moderator};
@@ -182,7 +182,7 @@ pub struct DecisionRequest {
     pub version: Option<i64>,
     /// Required to reject.
     pub reason: Option<Reason>,
-    #[validate(length(max = 2000))]
+    #[validate(length(max = NOTE_RAW_MAX))]
     pub note: Option<String>,
 }
 
@@ -227,7 +227,7 @@ pub async fn decide(
 #[derive(Deserialize, Validate, ToSchema)]
 pub struct ReportRequest {
     pub reason: Reason,
-    #[validate(length(max = 2000))]
+    #[validate(length(max = NOTE_RAW_MAX))]
     pub note: Option<String>,
 }
 
@@ -258,7 +258,7 @@ pub struct SanctionRequest {
     pub kind: SanctionKind,
     /// The end of a suspension; a ban has none.
     pub until: Option<DateTime<Utc>>,
-    #[validate(length(max = 2000))]
+    #[validate(length(max = NOTE_RAW_MAX))]
     pub reason: String,
     /// With a ban: reject the account's pending comments too.
     pub reject_pending: Option<bool>,

@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::http::state::AppState;
-use crate::policy::{Action, length_rules};
+use crate::policy::{Action, ListedRule, length_rules};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/policy").get(get_policy));
@@ -34,10 +34,10 @@ pub async fn get_policy(state: web::Data<AppState>, req: HttpRequest) -> web::Js
     let lang = crate::http::lang::of(&req);
     let max_length = state.comments.max_length();
     let policy = state.policy.get();
-    let length = length_rules(max_length);
-    let rules = length
-        .iter()
-        .chain(policy.rules())
+    let listed = policy.rules().iter().map(ListedRule::from);
+    let rules = length_rules(max_length)
+        .into_iter()
+        .chain(listed)
         .map(|r| RuleView {
             code: r.code.to_owned(),
             action: r.action,

@@ -8,7 +8,7 @@ use super::SqliteStore;
 use super::log::append_log;
 use super::shared::{from_millis, to_millis};
 use crate::domain::articles::{Article, ArticleChanges};
-use crate::domain::moderation::{LogLine, Target};
+use crate::domain::moderation::{LogAction, LogLine, Target};
 use crate::storage::articles::ArticleStore;
 
 #[derive(sqlx::FromRow)]
@@ -113,9 +113,9 @@ impl ArticleStore for SqliteStore {
             .with_context(|| format!("cannot write article {id}"))?;
         if let Some(actor) = actor {
             let action = if existed.is_none() {
-                "article_created"
+                LogAction::ArticleCreated
             } else {
-                "article_updated"
+                LogAction::ArticleUpdated
             };
             let note = article_settings(&row);
             append_log(

@@ -499,7 +499,7 @@ mod tests {
         let mut held = post(article, author.id, "held one");
         held.status = Status::Pending;
         held.reasons = vec![crate::policy::Finding {
-            code: "link",
+            code: crate::policy::RuleCode::Link,
             action: crate::policy::Action::Hold,
             start: 0,
             end: 4,

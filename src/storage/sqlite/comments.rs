@@ -13,8 +13,8 @@ use super::shared::{
     COMMENT_COLUMNS, CommentRow, FROM_COMMENTS, from_millis, load_comment, split_page, to_millis,
 };
 use crate::domain::comments::{Comment, Order, Status, Thread};
-use crate::domain::moderation::{LogLine, Target};
-use crate::domain::policy::Finding;
+use crate::domain::moderation::{LogAction, LogLine, Target};
+use crate::domain::policy::{Action, Finding};
 use crate::storage::comments::{
     CommentEdit, CommentInsert, CommentPage, CommentStore, Edited, Inserted, PageQuery,
     REPLIES_PER_THREAD, ReplyQuery,
@@ -336,19 +336,19 @@ pub(super) async fn record_hold(tx: &mut SqliteConnection, hold: &Hold<'_>) -> s
             "INSERT INTO comment_reasons (comment_id, code, start, end) VALUES (?, ?, ?, ?)",
         )
         .bind(hold.comment_id)
-        .bind(reason.code)
+        .bind(reason.code.as_str())
         .bind(reason.start as i64)
         .bind(reason.end as i64)
         .execute(&mut *tx)
         .await?;
     }
-    let codes: Vec<&str> = hold.reasons.iter().map(|r| r.code).collect();
+    let codes: Vec<&str> = hold.reasons.iter().map(|r| r.code.as_str()).collect();
     let codes = codes.join(",");
     let decision = Decision {
         account_id: hold.author_id,
         article_id: hold.article_id,
         comment_id: Some(hold.comment_id),
-        action: "hold",
+        action: Action::Hold,
         codes: &codes,
         now: hold.now,
     };
@@ -359,7 +359,7 @@ pub(super) async fn record_hold(tx: &mut SqliteConnection, hold: &Hold<'_>) -> s
             tx,
             &LogLine {
                 actor: None,
-                action: "hold",
+                action: LogAction::Hold,
                 target: Target::Comment(hold.comment_id),
                 reason: Some(&codes),
                 note: None,

@@ -13,7 +13,7 @@ pub(super) async fn append_log(tx: &mut SqliteConnection, line: &LogLine<'_>) ->
     )
     .bind(to_millis(line.at))
     .bind(line.actor)
-    .bind(line.action)
+    .bind(line.action.as_str())
     .bind(line.target.kind())
     .bind(line.target.id())
     .bind(line.reason)

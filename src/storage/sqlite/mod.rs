@@ -204,7 +204,7 @@ mod tests {
         let (_dir, store) = temp_store().await;
         let line = crate::domain::moderation::LogLine {
             actor: None,
-            action: "hold",
+            action: crate::domain::moderation::LogAction::Hold,
             target: crate::domain::moderation::Target::Comment(1),
             reason: Some("link"),
             note: None,

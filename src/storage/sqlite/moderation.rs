@@ -20,8 +20,8 @@ use super::shared::{
 use crate::domain::accounts::{Role, User};
 use crate::domain::comments::{Comment, Status};
 use crate::domain::moderation::{
-    AuthorRecord, DecidedOn, DecisionAction, LogEntry, LogLine, QueueState, Report, Sanction,
-    SanctionKind, Target,
+    AuthorRecord, DecidedOn, DecisionAction, LogAction, LogEntry, LogLine, QueueState, Report,
+    Sanction, SanctionKind, Target,
 };
 use crate::storage::comments::CommentPage;
 use crate::storage::moderation::{
@@ -172,7 +172,7 @@ impl ModerationStore for SqliteStore {
             &mut tx,
             &LogLine {
                 actor: Some(moderator_id),
-                action: action.as_str(),
+                action: action.into(),
                 target: Target::Comment(id),
                 reason,
                 note,
@@ -261,7 +261,7 @@ impl ModerationStore for SqliteStore {
                 &mut tx,
                 &LogLine {
                     actor: None,
-                    action: "hide",
+                    action: LogAction::Hide,
                     target: Target::Comment(c.id),
                     reason: Some("reports"),
                     note: None,
@@ -310,7 +310,7 @@ impl ModerationStore for SqliteStore {
             &mut tx,
             &LogLine {
                 actor: new.moderator_id,
-                action: new.kind.as_str(),
+                action: new.kind.into(),
                 target: Target::User(new.account_id),
                 reason: Some(new.reason),
                 note: None,
@@ -362,7 +362,7 @@ impl ModerationStore for SqliteStore {
             &mut tx,
             &LogLine {
                 actor: Some(moderator_id),
-                action: "lift",
+                action: LogAction::Lift,
                 target: Target::User(account_id),
                 reason: None,
                 note: None,
@@ -418,7 +418,7 @@ impl ModerationStore for SqliteStore {
             &mut tx,
             &LogLine {
                 actor: Some(admin_id),
-                action: "role_changed",
+                action: LogAction::RoleChanged,
                 target: Target::User(account_id),
                 reason: Some(role.as_str()),
                 note: None,
@@ -704,7 +704,7 @@ async fn reject_pending_of(
             tx,
             &LogLine {
                 actor: moderator_id,
-                action: "reject",
+                action: LogAction::Reject,
                 target: Target::Comment(id),
                 reason: Some("other"),
                 note: Some("account banned"),
@@ -719,7 +719,7 @@ async fn reject_pending_of(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::policy::{Action, Finding};
+    use crate::domain::policy::{Action, Finding, RuleCode};
     use crate::storage::accounts::{AccountInsert, AccountStore};
     use crate::storage::comments::{CommentInsert, CommentStore, Inserted};
     use crate::storage::policy::PolicyStore;
@@ -740,7 +740,7 @@ mod tests {
     async fn post(store: &SqliteStore, author: &User, parent: Option<i64>, held: bool) -> i64 {
         let body = format!("글 {} {parent:?} {held}", rand::random::<u64>());
         let reasons = held.then(|| Finding {
-            code: "link",
+            code: RuleCode::Link,
             action: Action::Hold,
             start: 0,
             end: 1,

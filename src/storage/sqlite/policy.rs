@@ -9,7 +9,8 @@ use sqlx::SqliteConnection;
 use super::SqliteStore;
 use super::log::append_log;
 use super::shared::{SanctionRow, to_millis};
-use crate::domain::moderation::{LogLine, Sanction, Target};
+use crate::domain::moderation::{LogAction, LogLine, Sanction, Target};
+use crate::domain::policy::Action;
 use crate::storage::policy::{PolicyStore, Refusal};
 
 #[async_trait]
@@ -66,7 +67,7 @@ impl PolicyStore for SqliteStore {
             account_id,
             article_id,
             comment_id,
-            action: "refuse",
+            action: Action::Refuse,
             codes: &codes,
             now,
         };
@@ -79,7 +80,7 @@ impl PolicyStore for SqliteStore {
                 &mut tx,
                 &LogLine {
                     actor: None,
-                    action: "refuse",
+                    action: LogAction::Refuse,
                     target: Target::User(account_id),
                     reason: Some(&codes),
                     note: Some(&note),
@@ -147,7 +148,7 @@ pub(super) struct Decision<'a> {
     pub article_id: &'a str,
     /// The held comment, or the comment whose edit was refused.
     pub comment_id: Option<i64>,
-    pub action: &'a str,
+    pub action: Action,
     pub codes: &'a str,
     pub now: DateTime<Utc>,
 }
@@ -171,7 +172,7 @@ pub(super) async fn record_decision(
     .bind(d.account_id)
     .bind(d.article_id)
     .bind(d.comment_id)
-    .bind(d.action)
+    .bind(d.action.as_str())
     .bind(d.codes)
     .bind(to_millis(d.now))
     .fetch_one(tx)
