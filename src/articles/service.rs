@@ -88,7 +88,7 @@ impl Articles {
             .await?;
         tracing::info!(
             article_id = id.as_str(),
-            moderator_id = moderator.id,
+            moderator_id = moderator.id.get(),
             created,
             "article saved"
         );

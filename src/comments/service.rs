@@ -14,7 +14,8 @@ use crate::config::Settings;
 use crate::domain::accounts::User;
 use crate::domain::articles::{Article, ArticleId};
 use crate::domain::body::{CommentBody, Measured};
-use crate::domain::comments::{Comment, Order, Status, Thread, parse_comment_id};
+use crate::domain::comments::{Comment, Order, Status, Thread};
+use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::message::Violation;
 use crate::domain::moderation::{DecidedOn, DecisionAction};
 use crate::domain::paging::Paging;
@@ -32,7 +33,7 @@ pub struct Comments {
     max_length: usize,
     edit_window: std::time::Duration,
     policy: Arc<LivePolicy>,
-    flood: Arc<RateLimiter>,
+    flood: Arc<RateLimiter<AccountId>>,
     /// Dry runs per client address.
     dry_runs: Arc<Throttle<IpAddr>>,
     /// First pages as anonymous readers see them, ready to send.
@@ -58,7 +59,7 @@ pub struct DryRun {
 #[derive(Debug, Clone, Copy)]
 enum Repeats {
     /// Ask the store now; `except` is the comment being edited, no repeat of itself.
-    Check { except: Option<i64> },
+    Check { except: Option<CommentId> },
     /// The store refuses the repeat as it inserts the comment.
     AtInsert,
 }
@@ -212,7 +213,7 @@ impl Comments {
             Inserted::Closed => return Err(PostError::CommentClosed),
         };
         let codes: Vec<&str> = reasons.iter().map(|r| r.code.as_str()).collect();
-        tracing::info!(comment_id = comment.id, article_id = %article.id, user_id = author.id,
+        tracing::info!(comment_id = comment.id.get(), article_id = %article.id, user_id = author.id.get(),
             status = status.as_str(), reasons = ?codes, "comment posted");
         Ok(Posted {
             comment,
@@ -326,8 +327,8 @@ impl Comments {
             Edited::Gone => return Err(PostError::CommentNotFound),
         };
         tracing::info!(
-            comment_id = edited.id,
-            user_id = author.id,
+            comment_id = edited.id.get(),
+            user_id = author.id.get(),
             status = status.as_str(),
             "comment edited"
         );
@@ -344,7 +345,7 @@ impl Comments {
         policy: &Policy,
         author: &User,
         article: &Article,
-        edited: Option<i64>,
+        edited: Option<CommentId>,
         findings: Vec<Finding>,
     ) -> Result<(Status, Vec<Finding>), PostError> {
         let status = match verdict(&findings) {
@@ -371,7 +372,7 @@ impl Comments {
         policy: &Policy,
         author: &User,
         article: &Article,
-        edited: Option<i64>,
+        edited: Option<CommentId>,
         findings: &[Finding],
     ) -> Result<PostError, PostError> {
         let refused: Vec<&Finding> = findings
@@ -388,7 +389,7 @@ impl Comments {
                 now: Utc::now(),
             })
             .await?;
-        tracing::info!(article_id = %article.id, user_id = author.id, rules = ?codes, "comment refused");
+        tracing::info!(article_id = %article.id, user_id = author.id.get(), rules = ?codes, "comment refused");
         Ok(PostError::PolicyViolation(
             refused.into_iter().map(|f| policy.violation(f)).collect(),
         ))
@@ -425,8 +426,12 @@ impl Comments {
     /// is not a comment of this article is `invalid_parent`; one that is, but
     /// is closed (not published, or hidden by reports), or sits in a closed
     /// thread, is `comment_closed`. The writer checks both again as it stores.
-    async fn thread_of(&self, article: &Article, raw_id: &str) -> Result<(i64, i64), PostError> {
-        let parent = match parse_comment_id(raw_id) {
+    async fn thread_of(
+        &self,
+        article: &Article,
+        raw_id: &str,
+    ) -> Result<(CommentId, CommentId), PostError> {
+        let parent = match CommentId::parse(raw_id) {
             Some(id) => self.store.comment(id).await?,
             None => None,
         };
@@ -553,7 +558,7 @@ impl Comments {
 
     /// Any comment by id, whoever may see it.
     async fn find(&self, raw_id: &str) -> Result<Comment, PostError> {
-        let id = parse_comment_id(raw_id).ok_or(PostError::CommentNotFound)?;
+        let id = CommentId::parse(raw_id).ok_or(PostError::CommentNotFound)?;
         self.store
             .comment(id)
             .await?
@@ -587,8 +592,8 @@ impl Comments {
                 .await?;
         } else if self.store.delete_comment(comment.id, Utc::now()).await? {
             tracing::info!(
-                comment_id = comment.id,
-                user_id = caller.id,
+                comment_id = comment.id.get(),
+                user_id = caller.id.get(),
                 "comment deleted"
             );
         }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use validator::ValidateEmail;
 
+use crate::domain::ids::AccountId;
 use crate::domain::message::Violation;
 use crate::domain::policy::{Finding, RuleCode};
 use crate::domain::refusal::{Details, INTERNAL, Refusal};
@@ -15,7 +16,7 @@ use crate::text;
 /// A stored account as the rest of the code sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
-    pub id: i64,
+    pub id: AccountId,
     pub email: String,
     pub display_name: String,
     pub role: Role,

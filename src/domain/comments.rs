@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::ids::{AccountId, CommentId};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -34,10 +36,10 @@ impl Status {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Comment {
-    pub id: i64,
+    pub id: CommentId,
     pub article_id: String,
-    pub parent_id: Option<i64>,
-    pub author_id: i64,
+    pub parent_id: Option<CommentId>,
+    pub author_id: AccountId,
     pub author_name: String,
     pub body: String,
     pub length: i64,
@@ -54,7 +56,7 @@ pub struct Comment {
 impl Comment {
     /// Who may see it: published comments and tombstones with replies for all,
     /// everything else only for its author and moderators.
-    pub fn visible_to(&self, viewer_id: Option<i64>, viewer_moderates: bool) -> bool {
+    pub fn visible_to(&self, viewer_id: Option<AccountId>, viewer_moderates: bool) -> bool {
         let public = match self.status {
             Status::Published => !self.hidden,
             Status::Deleted => self.reply_count > 0,
@@ -77,9 +79,4 @@ pub struct Thread {
 pub enum Order {
     Newest,
     Oldest,
-}
-
-/// A comment id from a path or body: ids are opaque strings to clients.
-pub fn parse_comment_id(raw: &str) -> Option<i64> {
-    raw.parse::<i64>().ok().filter(|id| *id > 0)
 }

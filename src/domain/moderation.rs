@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::comments::Comment;
+use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::message::Violation;
 use crate::domain::refusal::{Details, INTERNAL, Refusal};
 
@@ -39,7 +40,7 @@ impl SanctionKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sanction {
     pub id: i64,
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub kind: SanctionKind,
     /// The end of a suspension; `None` for a ban.
     pub until: Option<DateTime<Utc>>,
@@ -115,10 +116,10 @@ pub enum QueueState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
     pub id: i64,
-    pub comment_id: i64,
+    pub comment_id: CommentId,
     pub reason: String,
     pub note: Option<String>,
-    pub reporter_id: i64,
+    pub reporter_id: AccountId,
     pub reporter_name: String,
     /// The text the report was filed against.
     pub body: String,
@@ -128,7 +129,7 @@ pub struct Report {
 /// An author's record as moderators see it beside a comment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthorRecord {
-    pub id: i64,
+    pub id: AccountId,
     pub display_name: String,
     pub published_count: i64,
     pub rejected_count: i64,
@@ -138,8 +139,8 @@ pub struct AuthorRecord {
 /// What an entry of the log is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
-    Comment(i64),
-    User(i64),
+    Comment(CommentId),
+    User(AccountId),
     Article(String),
 }
 
@@ -154,7 +155,8 @@ impl Target {
 
     pub fn id(&self) -> String {
         match self {
-            Target::Comment(id) | Target::User(id) => id.to_string(),
+            Target::Comment(id) => id.to_string(),
+            Target::User(id) => id.to_string(),
             Target::Article(id) => id.clone(),
         }
     }
@@ -239,7 +241,7 @@ impl From<SanctionKind> for LogAction {
 #[derive(Debug, Clone)]
 pub struct LogLine<'a> {
     /// `None`: the standards policy acted on its own.
-    pub actor: Option<i64>,
+    pub actor: Option<AccountId>,
     pub action: LogAction,
     pub target: Target,
     pub reason: Option<&'a str>,
@@ -252,7 +254,7 @@ pub struct LogLine<'a> {
 pub struct LogEntry {
     pub id: i64,
     pub at: DateTime<Utc>,
-    pub actor: Option<(i64, String)>,
+    pub actor: Option<(AccountId, String)>,
     /// As stored: a line written before an action was renamed still reads.
     pub action: String,
     pub target_type: String,

@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use crate::config::Settings;
 use crate::domain::accounts::{Role, User};
 use crate::domain::articles::ArticleId;
-use crate::domain::comments::parse_comment_id;
 use crate::domain::comments::{Comment, Status};
+use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::message::Violation;
 use crate::domain::moderation::{
     AuthorRecord, Barred, DecidedOn, DecisionAction, LogEntry, ModerationError, NOTE_MAX,
@@ -31,7 +31,7 @@ pub struct Moderation {
     reports_to_hide: i64,
     reports_min_account_age: chrono::Duration,
     /// Reports filed per account.
-    reports: Arc<Throttle<i64>>,
+    reports: Arc<Throttle<AccountId>>,
 }
 
 /// What one ordinary report counts: weights are in halves of a report, so
@@ -159,11 +159,8 @@ pub async fn barred(store: &dyn Store, user: &User) -> anyhow::Result<Option<Bar
     Ok(sanction.as_ref().map(Barred::by))
 }
 
-fn parse_user_id(raw: &str) -> Result<i64, ModerationError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(ModerationError::UserNotFound)
+fn parse_user_id(raw: &str) -> Result<AccountId, ModerationError> {
+    AccountId::parse(raw).ok_or(ModerationError::UserNotFound)
 }
 
 impl Moderation {
@@ -216,7 +213,7 @@ impl Moderation {
         reason: Option<Reason>,
         note: Option<&str>,
     ) -> Result<Comment, ModerationError> {
-        let id = parse_comment_id(raw_id).ok_or(ModerationError::CommentNotFound)?;
+        let id = CommentId::parse(raw_id).ok_or(ModerationError::CommentNotFound)?;
         if action == DecisionAction::Reject && reason.is_none() {
             return Err(ModerationError::invalid(
                 "reason",
@@ -240,8 +237,8 @@ impl Moderation {
         match decided {
             Decided::Done(comment) => {
                 tracing::info!(
-                    comment_id = id,
-                    moderator_id = moderator.id,
+                    comment_id = id.get(),
+                    moderator_id = moderator.id.get(),
                     action = action.as_str(),
                     "decided"
                 );
@@ -263,7 +260,7 @@ impl Moderation {
         self.reports
             .check(reader.id)
             .map_err(|retry_after| ModerationError::RateLimited { retry_after })?;
-        let id = parse_comment_id(raw_id).ok_or(ModerationError::CommentNotFound)?;
+        let id = CommentId::parse(raw_id).ok_or(ModerationError::CommentNotFound)?;
         let comment = self
             .store
             .comment(id)
@@ -301,8 +298,8 @@ impl Moderation {
             return Err(ModerationError::AlreadyReported);
         }
         tracing::info!(
-            comment_id = id,
-            user_id = reader.id,
+            comment_id = id.get(),
+            user_id = reader.id.get(),
             reason = reason.as_str(),
             weight,
             "comment reported"
@@ -361,8 +358,8 @@ impl Moderation {
             .await?
             .map_err(|_| ModerationError::LastAdmin)?;
         tracing::info!(
-            user_id = target.id,
-            moderator_id = moderator.id,
+            user_id = target.id.get(),
+            moderator_id = moderator.id.get(),
             kind = kind.as_str(),
             "sanctioned"
         );
@@ -425,8 +422,8 @@ impl Moderation {
             .ok_or(ModerationError::UserNotFound)?
             .map_err(|_| ModerationError::LastAdmin)?;
         tracing::info!(
-            user_id = id,
-            admin_id = admin.id,
+            user_id = id.get(),
+            admin_id = admin.id.get(),
             role = role.as_str(),
             "role changed"
         );

@@ -4,18 +4,19 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::domain::accounts::{Role, TokenHash, User};
+use crate::domain::ids::AccountId;
 
 #[async_trait]
 pub trait AccountStore: Send + Sync {
     /// `None` when the email is taken.
     async fn insert_account(&self, new: AccountInsert<'_>) -> anyhow::Result<Option<User>>;
 
-    async fn account(&self, id: i64) -> anyhow::Result<Option<User>>;
+    async fn account(&self, id: AccountId) -> anyhow::Result<Option<User>>;
 
     /// The account and its password hash, for login.
     async fn account_by_email(&self, email: &str) -> anyhow::Result<Option<(User, String)>>;
 
-    async fn set_password_hash(&self, account_id: i64, hash: &str) -> anyhow::Result<()>;
+    async fn set_password_hash(&self, account_id: AccountId, hash: &str) -> anyhow::Result<()>;
 
     /// The display names of moderators and admins.
     async fn staff_names(&self) -> anyhow::Result<Vec<String>>;
@@ -48,7 +49,7 @@ pub trait AccountStore: Send + Sync {
     /// Revokes every live session of the account but `keep`.
     async fn revoke_sessions_of(
         &self,
-        account_id: i64,
+        account_id: AccountId,
         keep: Option<TokenHash>,
         now: DateTime<Utc>,
     ) -> anyhow::Result<u64>;
@@ -64,7 +65,7 @@ pub struct AccountInsert<'a> {
 
 pub struct SessionInsert {
     pub hash: TokenHash,
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub now: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 
 use crate::domain::articles::{Article, ArticleChanges};
+use crate::domain::ids::AccountId;
 
 #[async_trait]
 pub trait ArticleStore: Send + Sync {
@@ -20,6 +21,6 @@ pub trait ArticleStore: Send + Sync {
         &self,
         id: &str,
         changes: &ArticleChanges,
-        actor: Option<i64>,
+        actor: Option<AccountId>,
     ) -> anyhow::Result<(Article, bool)>;
 }

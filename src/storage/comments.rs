@@ -5,11 +5,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::domain::comments::{Comment, Order, Status, Thread};
+use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::policy::Finding;
 
 #[async_trait]
 pub trait CommentStore: Send + Sync {
-    async fn comment(&self, id: i64) -> anyhow::Result<Option<Comment>>;
+    async fn comment(&self, id: CommentId) -> anyhow::Result<Option<Comment>>;
 
     /// Stores a new comment with the reasons it was held for, counted on its
     /// article and parent when published; answers once it is on disk.
@@ -18,19 +19,23 @@ pub trait CommentStore: Send + Sync {
     /// An author's edit: the new text and status, the counters, and the
     /// reasons if the edit is held, as one unit. A rejection or deletion that
     /// landed first wins.
-    async fn update_comment_text(&self, id: i64, edit: CommentEdit<'_>) -> anyhow::Result<Edited>;
+    async fn update_comment_text(
+        &self,
+        id: CommentId,
+        edit: CommentEdit<'_>,
+    ) -> anyhow::Result<Edited>;
 
     /// Blanks the body and marks the comment deleted; uncounts it if it was
     /// published. `false` when it was already deleted.
-    async fn delete_comment(&self, id: i64, now: DateTime<Utc>) -> anyhow::Result<bool>;
+    async fn delete_comment(&self, id: CommentId, now: DateTime<Utc>) -> anyhow::Result<bool>;
 
     /// Whether the viewer has comments on the article that only they are
     /// shown (pending, or hidden by reports); without any, their listing is
     /// the anonymous one.
-    async fn has_own_unlisted(&self, article_id: &str, viewer: i64) -> anyhow::Result<bool>;
+    async fn has_own_unlisted(&self, article_id: &str, viewer: AccountId) -> anyhow::Result<bool>;
 
     /// How many published comments on the article only this viewer is shown.
-    async fn own_hidden_count(&self, article_id: &str, viewer: i64) -> anyhow::Result<i64>;
+    async fn own_hidden_count(&self, article_id: &str, viewer: AccountId) -> anyhow::Result<i64>;
 
     /// A page of top-level comments, each with its first replies.
     async fn comment_page(&self, q: &PageQuery<'_>) -> anyhow::Result<CommentPage<Thread>>;
@@ -46,8 +51,8 @@ pub const REPLIES_PER_THREAD: i64 = 50;
 /// A new comment, owned, so it can wait in the group-commit queue.
 pub struct CommentInsert {
     pub article_id: String,
-    pub parent_id: Option<i64>,
-    pub author_id: i64,
+    pub parent_id: Option<CommentId>,
+    pub author_id: AccountId,
     /// Shown in the answer; the account row keeps the name.
     pub author_name: String,
     pub body: String,
@@ -63,7 +68,7 @@ pub struct CommentInsert {
     pub repeat_since: Option<DateTime<Utc>>,
     /// For a reply, the comment the reader answered: the thread's top-level
     /// comment or a reply under it. Both must still be open as it is stored.
-    pub answers: Option<i64>,
+    pub answers: Option<CommentId>,
 }
 
 /// What became of a new comment.
@@ -87,7 +92,7 @@ pub enum Edited {
 }
 
 pub struct CommentEdit<'a> {
-    pub author_id: i64,
+    pub author_id: AccountId,
     pub body: &'a str,
     pub length: usize,
     pub status: Status,
@@ -100,7 +105,7 @@ pub struct CommentEdit<'a> {
 #[derive(Debug, Clone)]
 pub struct PageQuery<'a> {
     pub article_id: &'a str,
-    pub viewer: Option<i64>,
+    pub viewer: Option<AccountId>,
     pub order: Order,
     pub after: Option<i64>,
     pub limit: usize,
@@ -109,8 +114,8 @@ pub struct PageQuery<'a> {
 /// One page of the replies of `parent_id`, seen by `viewer`.
 #[derive(Debug, Clone)]
 pub struct ReplyQuery {
-    pub parent_id: i64,
-    pub viewer: Option<i64>,
+    pub parent_id: CommentId,
+    pub viewer: Option<AccountId>,
     pub after: Option<i64>,
     pub limit: usize,
 }

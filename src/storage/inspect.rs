@@ -6,11 +6,12 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::store::Store;
 use crate::domain::comments::Status;
+use crate::domain::ids::AccountId;
 
 #[async_trait]
 pub trait Inspect: Store {
     /// Moves the account's registration back by `by`, as if it were older.
-    async fn backdate_account(&self, account_id: i64, by: Duration) -> anyhow::Result<()>;
+    async fn backdate_account(&self, account_id: AccountId, by: Duration) -> anyhow::Result<()>;
 
     /// The note of every report as stored, oldest first.
     async fn report_notes(&self) -> anyhow::Result<Vec<Option<String>>>;
@@ -19,7 +20,7 @@ pub trait Inspect: Store {
     async fn session_token_hashes(&self) -> anyhow::Result<Vec<Vec<u8>>>;
 
     /// The standards policy's decisions on the account's attempts, by action.
-    async fn policy_decisions(&self, account_id: i64) -> anyhow::Result<Vec<PolicyDecision>>;
+    async fn policy_decisions(&self, account_id: AccountId) -> anyhow::Result<Vec<PolicyDecision>>;
 
     /// How many comments have exactly this body.
     async fn comments_with_body(&self, body: &str) -> anyhow::Result<i64>;
@@ -28,13 +29,13 @@ pub trait Inspect: Store {
     async fn comments_with_status(&self, status: Status) -> anyhow::Result<i64>;
 
     /// How many of the account's sanctions were never lifted.
-    async fn unlifted_sanctions(&self, account_id: i64) -> anyhow::Result<i64>;
+    async fn unlifted_sanctions(&self, account_id: AccountId) -> anyhow::Result<i64>;
 
     /// Admins with no sanction in force at `now`.
     async fn active_admins(&self, now: DateTime<Utc>) -> anyhow::Result<i64>;
 
     /// Makes every admin but `keep` a moderator, without a log line.
-    async fn demote_admins_except(&self, keep: &[i64]) -> anyhow::Result<()>;
+    async fn demote_admins_except(&self, keep: &[AccountId]) -> anyhow::Result<()>;
 }
 
 /// One row of the standards policy's decisions.

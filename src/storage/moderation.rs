@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use super::comments::CommentPage;
 use crate::domain::accounts::{Role, User};
 use crate::domain::comments::Comment;
+use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::moderation::{
     AuthorRecord, DecidedOn, DecisionAction, LogEntry, LogLine, QueueState, Report, Sanction,
     SanctionKind,
@@ -28,7 +29,10 @@ pub trait ModerationStore: Send + Sync {
 
     /// The reporter's account age and what became of their past reports;
     /// `None` for an unknown account.
-    async fn reporter_record(&self, account_id: i64) -> anyhow::Result<Option<ReporterRecord>>;
+    async fn reporter_record(
+        &self,
+        account_id: AccountId,
+    ) -> anyhow::Result<Option<ReporterRecord>>;
 
     /// Files a report; `false` when this reader already reported the comment.
     /// When the weight of its open reports reaches the hide threshold the
@@ -45,8 +49,8 @@ pub trait ModerationStore: Send + Sync {
     /// Lifts every sanction in force; `false` when there was none.
     async fn lift_sanctions(
         &self,
-        account_id: i64,
-        moderator_id: i64,
+        account_id: AccountId,
+        moderator_id: AccountId,
         now: DateTime<Utc>,
     ) -> anyhow::Result<bool>;
 
@@ -106,18 +110,18 @@ pub struct LastAdmin;
 
 /// A moderator's decision on one comment.
 pub struct DecisionWrite<'a> {
-    pub comment_id: i64,
+    pub comment_id: CommentId,
     pub action: DecisionAction,
     pub on: DecidedOn,
-    pub moderator_id: i64,
+    pub moderator_id: AccountId,
     pub reason: Option<&'a str>,
     pub note: Option<&'a str>,
     pub now: DateTime<Utc>,
 }
 
 pub struct ReportInsert<'a> {
-    pub comment_id: i64,
-    pub reporter_id: i64,
+    pub comment_id: CommentId,
+    pub reporter_id: AccountId,
     pub reason: &'a str,
     pub note: Option<&'a str>,
     pub now: DateTime<Utc>,
@@ -139,11 +143,11 @@ pub struct ReporterRecord {
 }
 
 pub struct SanctionInsert<'a> {
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub kind: SanctionKind,
     pub until: Option<DateTime<Utc>>,
     pub reason: &'a str,
-    pub moderator_id: Option<i64>,
+    pub moderator_id: Option<AccountId>,
     /// With a ban: reject the account's pending comments too.
     pub reject_pending: bool,
     pub now: DateTime<Utc>,
@@ -151,8 +155,8 @@ pub struct SanctionInsert<'a> {
 
 /// An admin's change of an account's role.
 pub struct RoleChange {
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub role: Role,
-    pub admin_id: i64,
+    pub admin_id: AccountId,
     pub now: DateTime<Utc>,
 }

@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::moderation::Sanction;
 
 #[async_trait]
@@ -12,13 +13,13 @@ pub trait PolicyStore: Send + Sync {
     /// `since`, other than `except` (the comment being edited).
     async fn has_repeat(
         &self,
-        author_id: i64,
+        author_id: AccountId,
         fingerprint: &[u8],
         since: DateTime<Utc>,
-        except: Option<i64>,
+        except: Option<CommentId>,
     ) -> anyhow::Result<bool>;
 
-    async fn published_count(&self, author_id: i64) -> anyhow::Result<i64>;
+    async fn published_count(&self, author_id: AccountId) -> anyhow::Result<i64>;
 
     /// A refused attempt: the decision is kept and logged, the text is not.
     async fn record_refusal(&self, refusal: Refusal<'_>) -> anyhow::Result<()>;
@@ -26,19 +27,22 @@ pub trait PolicyStore: Send + Sync {
     /// The sanction in force on the account at `now`, if any.
     async fn sanction_in_force(
         &self,
-        account_id: i64,
+        account_id: AccountId,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Option<Sanction>>;
 
     /// The reasons a held comment carries: (code, start, end) in code points.
-    async fn comment_reasons(&self, comment_id: i64) -> anyhow::Result<Vec<(String, i64, i64)>>;
+    async fn comment_reasons(
+        &self,
+        comment_id: CommentId,
+    ) -> anyhow::Result<Vec<(String, i64, i64)>>;
 }
 
 pub struct Refusal<'a> {
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub article_id: &'a str,
     /// The comment an edit was refused for.
-    pub comment_id: Option<i64>,
+    pub comment_id: Option<CommentId>,
     pub codes: &'a [&'a str],
     pub now: DateTime<Utc>,
 }

@@ -1,6 +1,7 @@
 //! Comments: posting, the text rule over HTTP, replies, paging, visibility, deletion
 //! and the dry run.
 
+use comment_desk::domain::ids::CommentId;
 use serde_json::{Value, json};
 
 use crate::helpers::{
@@ -330,7 +331,7 @@ async fn a_deleted_comment_with_replies_stays_as_a_tombstone() {
     let stored = app
         .store()
         .await
-        .comment(top_id.parse::<i64>().unwrap())
+        .comment(CommentId::parse(top_id).unwrap())
         .await
         .unwrap()
         .unwrap()

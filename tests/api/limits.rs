@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use comment_desk::config::Settings;
+use comment_desk::domain::ids::AccountId;
 use comment_desk::domain::policy::FloodLimit;
 use reqwest::Response;
 use serde_json::json;
@@ -321,7 +322,7 @@ async fn repeated_refused_and_held_edits_leave_a_bounded_trail() {
     }
     let store = app.store().await;
     let decisions: Vec<(String, i64)> = store
-        .policy_decisions(author.id.parse::<i64>().unwrap())
+        .policy_decisions(AccountId::parse(&author.id).unwrap())
         .await
         .unwrap()
         .into_iter()

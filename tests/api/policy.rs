@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use chrono::{Duration, Utc};
+use comment_desk::domain::ids::{AccountId, CommentId};
 use comment_desk::domain::moderation::SanctionKind;
 use comment_desk::storage::SanctionInsert;
 use serde_json::{Value, json};
@@ -89,7 +90,7 @@ async fn banned_terms_are_refused_through_their_disguises() {
     let decisions = app
         .store()
         .await
-        .policy_decisions(reader.id.parse::<i64>().unwrap())
+        .policy_decisions(AccountId::parse(&reader.id).unwrap())
         .await
         .unwrap();
     let refusals = decisions
@@ -168,7 +169,7 @@ async fn suspect_terms_are_held_with_their_spans() {
     let body = json_body(response).await;
     assert_eq!(body["comment"]["status"], "pending");
     assert_eq!(rules_of(&body["reasons"]), ["suspect_term"]);
-    let id: i64 = body["comment"]["id"].as_str().unwrap().parse().unwrap();
+    let id = CommentId::parse(body["comment"]["id"].as_str().unwrap()).unwrap();
     let store = app.store().await;
     let reasons = store.comment_reasons(id).await.unwrap();
     let (code, start, end) = &reasons[0];
@@ -502,7 +503,7 @@ async fn suspended_and_banned_accounts_are_refused() {
     let banned = app.reader().await;
     let served = app.reader().await;
     let store = app.store().await;
-    let id = |u: &TestUser| u.id.parse::<i64>().unwrap();
+    let id = |u: &TestUser| AccountId::parse(&u.id).unwrap();
     let now = Utc::now();
     let sanction = |account: &TestUser, kind, until, created| SanctionInsert {
         account_id: id(account),

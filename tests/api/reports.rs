@@ -4,6 +4,7 @@
 //! past reports moderators upheld weigh more, of those dismissed less; and a
 //! report's note is stored with personal information masked.
 
+use comment_desk::domain::ids::AccountId;
 use std::time::Duration;
 
 use reqwest::Response;
@@ -44,7 +45,7 @@ async fn reported_queue(app: &TestApp, moderator: &TestUser) -> Vec<String> {
 async fn age(app: &TestApp, readers: &[TestUser]) {
     let store = app.store().await;
     for reader in readers {
-        let id = reader.id.parse::<i64>().unwrap();
+        let id = AccountId::parse(&reader.id).unwrap();
         store
             .backdate_account(id, chrono::Duration::hours(2))
             .await

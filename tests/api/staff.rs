@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use chrono::{Duration, SecondsFormat, Utc};
 use comment_desk::domain::accounts::Role;
+use comment_desk::domain::ids::AccountId;
 use reqwest::{Method, Response};
 use serde_json::{Value, json};
 
@@ -198,7 +199,7 @@ async fn a_sanctioned_account_may_only_read_log_out_and_secure_itself() {
             let still = app
                 .store()
                 .await
-                .unlifted_sanctions(colleague.id.parse::<i64>().unwrap())
+                .unlifted_sanctions(AccountId::parse(&colleague.id).unwrap())
                 .await
                 .unwrap();
             assert_eq!(
@@ -247,7 +248,7 @@ async fn two_admins_acting_against_each_other_at_once_leave_one() {
     for trial in 0..10 {
         let (one, two) = (app.staff(Role::Admin).await, app.staff(Role::Admin).await);
         // Only these two are admins in good standing.
-        let keep = [&one, &two].map(|u| u.id.parse::<i64>().unwrap());
+        let keep = [&one, &two].map(|u| AccountId::parse(&u.id).unwrap());
         app.store().await.demote_admins_except(&keep).await.unwrap();
         let (a, b) = if trial % 2 == 0 {
             let demote = json!({"role": "reader"});

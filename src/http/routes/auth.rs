@@ -106,7 +106,7 @@ pub async fn register(
         password: body.password,
     };
     let (user, session) = state.auth.register(form, client.0).await?;
-    tracing::info!(user_id = user.id, "account registered");
+    tracing::info!(user_id = user.id.get(), "account registered");
     Ok(session_response(
         actix_web::http::StatusCode::CREATED,
         &state,
@@ -130,7 +130,7 @@ pub async fn login(
         .auth
         .login(&body.email, Password::any(body.password), client.0)
         .await?;
-    tracing::info!(user_id = user.id, "logged in");
+    tracing::info!(user_id = user.id.get(), "logged in");
     Ok(session_response(
         actix_web::http::StatusCode::OK,
         &state,
@@ -146,7 +146,7 @@ pub async fn login(
 pub async fn logout(state: web::Data<AppState>, caller: MaybeUser) -> ApiResult<HttpResponse> {
     if let Some(caller) = caller.0 {
         state.auth.logout(caller.session).await?;
-        tracing::info!(user_id = caller.user.id, "logged out");
+        tracing::info!(user_id = caller.user.id.get(), "logged out");
     }
     Ok(HttpResponse::NoContent()
         .cookie(removal_cookie(state.settings.cookie_secure))
@@ -161,7 +161,7 @@ pub async fn logout_all(
     caller: CurrentUser,
 ) -> ApiResult<HttpResponse> {
     state.auth.logout_everywhere(&caller.user).await?;
-    tracing::info!(user_id = caller.user.id, "logged out everywhere");
+    tracing::info!(user_id = caller.user.id.get(), "logged out everywhere");
     Ok(HttpResponse::NoContent()
         .cookie(removal_cookie(state.settings.cookie_secure))
         .finish())
@@ -195,7 +195,7 @@ pub async fn change_password(
             body.new_password,
         )
         .await?;
-    tracing::info!(user_id = caller.user.id, "password changed");
+    tracing::info!(user_id = caller.user.id.get(), "password changed");
     Ok(HttpResponse::NoContent().insert_header(NO_STORE).finish())
 }
 

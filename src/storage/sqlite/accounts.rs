@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use super::shared::{AccountRow, is_unique_violation, to_millis};
 use super::{SqliteStore, sessions};
 use crate::domain::accounts::{TokenHash, User};
+use crate::domain::ids::AccountId;
 use crate::storage::accounts::{AccountInsert, AccountStore, LiveSession, SessionInsert};
 
 #[async_trait]
@@ -31,7 +32,7 @@ impl AccountStore for SqliteStore {
         }
     }
 
-    async fn account(&self, id: i64) -> anyhow::Result<Option<User>> {
+    async fn account(&self, id: AccountId) -> anyhow::Result<Option<User>> {
         let row = sqlx::query_as::<_, AccountRow>(
             "SELECT id, email, display_name, role FROM accounts WHERE id = ?",
         )
@@ -59,7 +60,7 @@ impl AccountStore for SqliteStore {
         Ok(row.map(|r| (r.account.into_user(), r.password_hash)))
     }
 
-    async fn set_password_hash(&self, account_id: i64, hash: &str) -> anyhow::Result<()> {
+    async fn set_password_hash(&self, account_id: AccountId, hash: &str) -> anyhow::Result<()> {
         sqlx::query("UPDATE accounts SET password_hash = ? WHERE id = ?")
             .bind(hash)
             .bind(account_id)
@@ -111,7 +112,7 @@ impl AccountStore for SqliteStore {
 
     async fn revoke_sessions_of(
         &self,
-        account_id: i64,
+        account_id: AccountId,
         keep: Option<TokenHash>,
         now: DateTime<Utc>,
     ) -> anyhow::Result<u64> {

@@ -8,6 +8,7 @@ use super::SqliteStore;
 use super::log::append_log;
 use super::shared::{from_millis, to_millis};
 use crate::domain::articles::{Article, ArticleChanges};
+use crate::domain::ids::AccountId;
 use crate::domain::moderation::{LogAction, LogLine, Target};
 use crate::storage::articles::ArticleStore;
 
@@ -79,7 +80,7 @@ impl ArticleStore for SqliteStore {
         &self,
         id: &str,
         changes: &ArticleChanges,
-        actor: Option<i64>,
+        actor: Option<AccountId>,
     ) -> anyhow::Result<(Article, bool)> {
         let now = to_millis(Utc::now());
         let mut tx = self.begin_write().await?;

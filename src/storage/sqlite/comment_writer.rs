@@ -19,6 +19,7 @@ use super::comments::{Hold, record_hold};
 use super::counters::{count_on_article, count_on_parent};
 use super::shared::to_millis;
 use crate::domain::comments::Status;
+use crate::domain::ids::CommentId;
 use crate::storage::comments::{CommentInsert, Inserted};
 
 /// Posts taken into one commit at most; more wait for the next.
@@ -82,7 +83,7 @@ async fn commit_batch(
     posts: Vec<CommentInsert>,
 ) -> Vec<anyhow::Result<Inserted>> {
     let count = posts.len();
-    let outcome: anyhow::Result<Vec<Result<anyhow::Result<i64>, Refused>>> = async {
+    let outcome: anyhow::Result<Vec<Result<anyhow::Result<CommentId>, Refused>>> = async {
         let mut conn = pool
             .acquire()
             .await
@@ -262,7 +263,7 @@ async fn find_repeats(
 async fn insert_all(
     tx: &mut SqliteConnection,
     posts: &[&CommentInsert],
-) -> anyhow::Result<Vec<anyhow::Result<i64>>> {
+) -> anyhow::Result<Vec<anyhow::Result<CommentId>>> {
     let plain: Vec<&CommentInsert> = posts
         .iter()
         .copied()
@@ -312,7 +313,7 @@ fn is_row_error(error: &sqlx::Error) -> bool {
 async fn insert_plain(
     tx: &mut SqliteConnection,
     posts: &[&CommentInsert],
-) -> sqlx::Result<Vec<i64>> {
+) -> sqlx::Result<Vec<CommentId>> {
     if posts.is_empty() {
         return Ok(Vec::new());
     }
@@ -331,7 +332,7 @@ async fn insert_plain(
             ])
         })
         .collect();
-    let mut ids: Vec<i64> = sqlx::query_scalar(
+    let mut ids: Vec<CommentId> = sqlx::query_scalar(
         "INSERT INTO comments (article_id, parent_id, author_id, body, length, status, fingerprint, created_at)
          SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
                 unhex(value ->> 6), value ->> 7
@@ -346,7 +347,7 @@ async fn insert_plain(
 }
 
 /// Inserts one post under a savepoint, so a failure undoes only this post.
-async fn insert_one(tx: &mut SqliteConnection, post: &CommentInsert) -> anyhow::Result<i64> {
+async fn insert_one(tx: &mut SqliteConnection, post: &CommentInsert) -> anyhow::Result<CommentId> {
     sqlx::query("SAVEPOINT post").execute(&mut *tx).await?;
     let inserted = insert_rows(tx, post).await;
     if inserted.is_err() {
@@ -356,8 +357,8 @@ async fn insert_one(tx: &mut SqliteConnection, post: &CommentInsert) -> anyhow::
     inserted.context("cannot store a post")
 }
 
-async fn insert_rows(tx: &mut SqliteConnection, post: &CommentInsert) -> sqlx::Result<i64> {
-    let id: i64 = sqlx::query_scalar(
+async fn insert_rows(tx: &mut SqliteConnection, post: &CommentInsert) -> sqlx::Result<CommentId> {
+    let id: CommentId = sqlx::query_scalar(
         "INSERT INTO comments (article_id, parent_id, author_id, body, length, status, fingerprint, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
@@ -388,7 +389,7 @@ async fn insert_rows(tx: &mut SqliteConnection, post: &CommentInsert) -> sqlx::R
 #[derive(Default)]
 struct Counts {
     articles: HashMap<String, i64>,
-    parents: HashMap<i64, i64>,
+    parents: HashMap<CommentId, i64>,
 }
 
 impl Counts {
@@ -414,10 +415,11 @@ impl Counts {
 mod tests {
     use super::*;
     use crate::domain::accounts::Role;
+    use crate::domain::ids::AccountId;
     use crate::storage::accounts::{AccountInsert, AccountStore};
     use crate::storage::sqlite::SqliteStore;
 
-    fn post(article_id: &str, author_id: i64, body: &str) -> CommentInsert {
+    fn post(article_id: &str, author_id: AccountId, body: &str) -> CommentInsert {
         CommentInsert {
             article_id: article_id.into(),
             parent_id: None,
@@ -587,7 +589,7 @@ mod tests {
             .execute(&store.write)
             .await
             .unwrap();
-        let reply = |parent: i64, answers: i64, body: &str| {
+        let reply = |parent: CommentId, answers: CommentId, body: &str| {
             let mut p = post(article, author.id, body);
             p.parent_id = Some(parent);
             p.answers = Some(answers);

@@ -13,6 +13,7 @@ use super::shared::{
     COMMENT_COLUMNS, CommentRow, FROM_COMMENTS, from_millis, load_comment, split_page, to_millis,
 };
 use crate::domain::comments::{Comment, Order, Status, Thread};
+use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::moderation::{LogAction, LogLine, Target};
 use crate::domain::policy::{Action, Finding};
 use crate::storage::comments::{
@@ -52,7 +53,7 @@ const OWN_HIDDEN_COUNT: &str = "SELECT count(*) + coalesce(sum(c.reply_count), 0
 
 impl CommentInsert {
     /// The comment as stored: the database adds only the id.
-    pub(super) fn stored(self, id: i64) -> Comment {
+    pub(super) fn stored(self, id: CommentId) -> Comment {
         Comment {
             id,
             article_id: self.article_id,
@@ -115,7 +116,7 @@ fn order_sql(order: Order) -> (&'static str, &'static str, i64) {
 
 #[async_trait]
 impl CommentStore for SqliteStore {
-    async fn comment(&self, id: i64) -> anyhow::Result<Option<Comment>> {
+    async fn comment(&self, id: CommentId) -> anyhow::Result<Option<Comment>> {
         load_comment(&self.read, id).await
     }
 
@@ -126,7 +127,11 @@ impl CommentStore for SqliteStore {
     /// An author's edit: the new text and status, the counters, and the
     /// reasons if the edit is held, in one transaction. The comment's state is
     /// read again inside it, so a rejection or deletion that landed first wins.
-    async fn update_comment_text(&self, id: i64, edit: CommentEdit<'_>) -> anyhow::Result<Edited> {
+    async fn update_comment_text(
+        &self,
+        id: CommentId,
+        edit: CommentEdit<'_>,
+    ) -> anyhow::Result<Edited> {
         let mut tx = self.begin_write().await?;
         let Some(before) = load_comment(&mut *tx, id).await? else {
             return Ok(Edited::Gone);
@@ -184,7 +189,7 @@ impl CommentStore for SqliteStore {
 
     /// Blanks the body and marks the comment deleted; uncounts it if it was
     /// published. `false` when it was already deleted.
-    async fn delete_comment(&self, id: i64, now: DateTime<Utc>) -> anyhow::Result<bool> {
+    async fn delete_comment(&self, id: CommentId, now: DateTime<Utc>) -> anyhow::Result<bool> {
         let mut tx = self.begin_write().await?;
         let Some(before) = load_comment(&mut *tx, id).await? else {
             return Ok(false);
@@ -217,7 +222,7 @@ impl CommentStore for SqliteStore {
     /// Whether the viewer has comments on the article that only they are
     /// shown (pending, or hidden by reports); without any, their listing is
     /// the anonymous one.
-    async fn has_own_unlisted(&self, article_id: &str, viewer: i64) -> anyhow::Result<bool> {
+    async fn has_own_unlisted(&self, article_id: &str, viewer: AccountId) -> anyhow::Result<bool> {
         let found: bool = sqlx::query_scalar(OWN_UNLISTED)
             .bind(viewer)
             .bind(article_id)
@@ -230,7 +235,7 @@ impl CommentStore for SqliteStore {
     }
 
     /// How many published comments on the article only this viewer is shown.
-    async fn own_hidden_count(&self, article_id: &str, viewer: i64) -> anyhow::Result<i64> {
+    async fn own_hidden_count(&self, article_id: &str, viewer: AccountId) -> anyhow::Result<i64> {
         let count: i64 = sqlx::query_scalar(OWN_HIDDEN_COUNT)
             .bind(viewer)
             .bind(article_id)
@@ -253,8 +258,8 @@ impl CommentStore for SqliteStore {
             .fetch_all(&self.read)
             .await
             .with_context(|| format!("cannot load a page of comments on {}", q.article_id))?;
-        let page = split_page(rows, q.limit, |r| r.id);
-        let parents: Vec<i64> = page.items.iter().map(|r| r.id).collect();
+        let page = split_page(rows, q.limit, |r| r.id.get());
+        let parents: Vec<CommentId> = page.items.iter().map(|r| r.id).collect();
         let mut replies = self.first_replies(&parents, q.viewer).await?;
         let items = page
             .items
@@ -286,7 +291,7 @@ impl CommentStore for SqliteStore {
             .fetch_all(&self.read)
             .await
             .with_context(|| format!("cannot load the replies of comment {}", q.parent_id))?;
-        let page = split_page(rows, q.limit, |r| r.id);
+        let page = split_page(rows, q.limit, |r| r.id.get());
         Ok(CommentPage {
             items: page.items.into_iter().map(Comment::from).collect(),
             next_after: page.next_after,
@@ -297,8 +302,8 @@ impl CommentStore for SqliteStore {
 impl SqliteStore {
     async fn first_replies(
         &self,
-        parents: &[i64],
-        viewer: Option<i64>,
+        parents: &[CommentId],
+        viewer: Option<AccountId>,
     ) -> anyhow::Result<Vec<Comment>> {
         if parents.is_empty() {
             return Ok(Vec::new());
@@ -317,9 +322,9 @@ impl SqliteStore {
 
 /// A comment held for review: what its hold records.
 pub(super) struct Hold<'a> {
-    pub comment_id: i64,
+    pub comment_id: CommentId,
     pub article_id: &'a str,
-    pub author_id: i64,
+    pub author_id: AccountId,
     pub reasons: &'a [Finding],
     /// The comment was held already (an edit of a held comment).
     pub was_pending: bool,

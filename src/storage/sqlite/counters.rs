@@ -4,6 +4,7 @@
 use sqlx::SqliteConnection;
 
 use crate::domain::comments::{Comment, Status};
+use crate::domain::ids::CommentId;
 
 /// A top-level comment whose thread the listing shows: published and not
 /// hidden, or a tombstone (shown while it has replies).
@@ -20,7 +21,7 @@ fn listed(status: Status, hidden: bool) -> bool {
 pub(super) async fn count_published(
     tx: &mut SqliteConnection,
     article_id: &str,
-    parent_id: Option<i64>,
+    parent_id: Option<CommentId>,
     delta: i64,
 ) -> sqlx::Result<()> {
     let Some(parent_id) = parent_id else {
@@ -75,7 +76,7 @@ pub(super) async fn count_on_article(
 
 pub(super) async fn count_on_parent(
     tx: &mut SqliteConnection,
-    parent_id: i64,
+    parent_id: CommentId,
     delta: i64,
 ) -> sqlx::Result<()> {
     sqlx::query("UPDATE comments SET reply_count = reply_count + ? WHERE id = ?")

@@ -7,11 +7,12 @@ use chrono::{DateTime, Duration, Utc};
 use super::SqliteStore;
 use super::shared::to_millis;
 use crate::domain::comments::Status;
+use crate::domain::ids::AccountId;
 use crate::storage::inspect::{Inspect, PolicyDecision};
 
 #[async_trait]
 impl Inspect for SqliteStore {
-    async fn backdate_account(&self, account_id: i64, by: Duration) -> anyhow::Result<()> {
+    async fn backdate_account(&self, account_id: AccountId, by: Duration) -> anyhow::Result<()> {
         sqlx::query("UPDATE accounts SET created_at = created_at - ? WHERE id = ?")
             .bind(by.num_milliseconds())
             .bind(account_id)
@@ -37,7 +38,7 @@ impl Inspect for SqliteStore {
         Ok(hashes)
     }
 
-    async fn policy_decisions(&self, account_id: i64) -> anyhow::Result<Vec<PolicyDecision>> {
+    async fn policy_decisions(&self, account_id: AccountId) -> anyhow::Result<Vec<PolicyDecision>> {
         let rows: Vec<(String, String, i64)> = sqlx::query_as(
             "SELECT action, codes, attempts FROM policy_decisions WHERE account_id = ?
              ORDER BY action, id",
@@ -74,7 +75,7 @@ impl Inspect for SqliteStore {
         Ok(count)
     }
 
-    async fn unlifted_sanctions(&self, account_id: i64) -> anyhow::Result<i64> {
+    async fn unlifted_sanctions(&self, account_id: AccountId) -> anyhow::Result<i64> {
         let count = sqlx::query_scalar(
             "SELECT count(*) FROM sanctions WHERE account_id = ? AND lifted_at IS NULL",
         )
@@ -98,7 +99,7 @@ impl Inspect for SqliteStore {
         Ok(count)
     }
 
-    async fn demote_admins_except(&self, keep: &[i64]) -> anyhow::Result<()> {
+    async fn demote_admins_except(&self, keep: &[AccountId]) -> anyhow::Result<()> {
         sqlx::query(
             "UPDATE accounts SET role = 'moderator'
              WHERE role = 'admin' AND id NOT IN (SELECT value FROM json_each(?))",

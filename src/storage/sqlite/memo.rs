@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::accounts::User;
 use crate::domain::articles::Article;
+use crate::domain::ids::AccountId;
 use crate::domain::moderation::Sanction;
 
 /// The memos a store keeps.
@@ -25,7 +26,7 @@ pub(super) struct Memos {
     /// counts are not kept current here.
     pub articles: Memo<String, Article>,
     /// The sanction in force on an account, or none.
-    pub sanctions: Memo<i64, Option<Sanction>>,
+    pub sanctions: Memo<AccountId, Option<Sanction>>,
     /// Session uses newer than their stored `last_seen_at`; not a memo of the
     /// database, so invalidating the memos leaves it alone.
     pub session_uses: SessionUses,

@@ -11,6 +11,7 @@ mod articles;
 mod comment_writer;
 mod comments;
 mod counters;
+mod ids;
 mod inspect;
 mod log;
 mod memo;
@@ -205,7 +206,9 @@ mod tests {
         let line = crate::domain::moderation::LogLine {
             actor: None,
             action: crate::domain::moderation::LogAction::Hold,
-            target: crate::domain::moderation::Target::Comment(1),
+            target: crate::domain::moderation::Target::Comment(crate::domain::ids::CommentId::new(
+                1,
+            )),
             reason: Some("link"),
             note: None,
             at: chrono::Utc::now(),

@@ -19,6 +19,7 @@ use super::shared::{
 };
 use crate::domain::accounts::{Role, User};
 use crate::domain::comments::{Comment, Status};
+use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::moderation::{
     AuthorRecord, DecidedOn, DecisionAction, LogAction, LogEntry, LogLine, QueueState, Report,
     Sanction, SanctionKind, Target,
@@ -73,9 +74,9 @@ impl ModerationStore for SqliteStore {
                 next_after: None,
             });
         }
-        let ids: Vec<i64> = page.items.iter().map(|c| c.id).collect();
-        let parent_ids: Vec<i64> = page.items.iter().filter_map(|c| c.parent_id).collect();
-        let author_ids: Vec<i64> = page.items.iter().map(|c| c.author_id).collect();
+        let ids: Vec<CommentId> = page.items.iter().map(|c| c.id).collect();
+        let parent_ids: Vec<CommentId> = page.items.iter().filter_map(|c| c.parent_id).collect();
+        let author_ids: Vec<AccountId> = page.items.iter().map(|c| c.author_id).collect();
         let parents = self.comments_by_id(&parent_ids).await?;
         let mut reports = self.open_reports(&ids).await?;
         let mut reasons = self.reasons_of(&ids).await?;
@@ -188,7 +189,10 @@ impl ModerationStore for SqliteStore {
 
     /// The reporter's account age and what became of their past reports;
     /// `None` for an unknown account.
-    async fn reporter_record(&self, account_id: i64) -> anyhow::Result<Option<ReporterRecord>> {
+    async fn reporter_record(
+        &self,
+        account_id: AccountId,
+    ) -> anyhow::Result<Option<ReporterRecord>> {
         let row: Option<(i64, i64, i64)> = sqlx::query_as(
             "SELECT a.created_at,
                 count(CASE WHEN c.status IN ('rejected', 'deleted') THEN 1 END),
@@ -339,8 +343,8 @@ impl ModerationStore for SqliteStore {
     /// Lifts every sanction in force; `false` when there was none.
     async fn lift_sanctions(
         &self,
-        account_id: i64,
-        moderator_id: i64,
+        account_id: AccountId,
+        moderator_id: AccountId,
         now: DateTime<Utc>,
     ) -> anyhow::Result<bool> {
         let mut tx = self.begin_write().await?;
@@ -442,7 +446,7 @@ impl ModerationStore for SqliteStore {
         struct Row {
             id: i64,
             at: i64,
-            actor_id: Option<i64>,
+            actor_id: Option<AccountId>,
             actor_name: Option<String>,
             action: String,
             target_type: String,
@@ -516,14 +520,17 @@ impl SqliteStore {
             .fetch_all(&self.read)
             .await
             .context("cannot load a review queue")?;
-        let page = split_page(rows, q.limit, |r| r.id);
+        let page = split_page(rows, q.limit, |r| r.id.get());
         Ok(CommentPage {
             items: page.items.into_iter().map(Comment::from).collect(),
             next_after: page.next_after,
         })
     }
 
-    async fn comments_by_id(&self, ids: &[i64]) -> anyhow::Result<HashMap<i64, Comment>> {
+    async fn comments_by_id(
+        &self,
+        ids: &[CommentId],
+    ) -> anyhow::Result<HashMap<CommentId, Comment>> {
         let sql = format!(
             "SELECT {COMMENT_COLUMNS} {FROM_COMMENTS}
              WHERE c.id IN (SELECT value FROM json_each(?))"
@@ -537,14 +544,17 @@ impl SqliteStore {
     }
 
     /// The open reports of these comments, oldest first.
-    async fn open_reports(&self, comment_ids: &[i64]) -> anyhow::Result<HashMap<i64, Vec<Report>>> {
+    async fn open_reports(
+        &self,
+        comment_ids: &[CommentId],
+    ) -> anyhow::Result<HashMap<CommentId, Vec<Report>>> {
         #[derive(sqlx::FromRow)]
         struct Row {
             id: i64,
-            comment_id: i64,
+            comment_id: CommentId,
             reason: String,
             note: Option<String>,
-            reporter_id: i64,
+            reporter_id: AccountId,
             reporter_name: String,
             body: String,
             created_at: i64,
@@ -560,7 +570,7 @@ impl SqliteStore {
         .fetch_all(&self.read)
         .await
         .context("cannot load the open reports of a queue")?;
-        let mut reports: HashMap<i64, Vec<Report>> = HashMap::new();
+        let mut reports: HashMap<CommentId, Vec<Report>> = HashMap::new();
         for r in rows {
             reports.entry(r.comment_id).or_default().push(Report {
                 id: r.id,
@@ -579,9 +589,9 @@ impl SqliteStore {
     /// The reasons held comments carry: (code, start, end) in code points.
     async fn reasons_of(
         &self,
-        comment_ids: &[i64],
-    ) -> anyhow::Result<HashMap<i64, Vec<(String, i64, i64)>>> {
-        let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+        comment_ids: &[CommentId],
+    ) -> anyhow::Result<HashMap<CommentId, Vec<(String, i64, i64)>>> {
+        let rows: Vec<(CommentId, String, i64, i64)> = sqlx::query_as(
             "SELECT comment_id, code, start, end FROM comment_reasons
              WHERE comment_id IN (SELECT value FROM json_each(?)) ORDER BY rowid",
         )
@@ -589,7 +599,7 @@ impl SqliteStore {
         .fetch_all(&self.read)
         .await
         .context("cannot load the reasons of a queue's comments")?;
-        let mut reasons: HashMap<i64, Vec<(String, i64, i64)>> = HashMap::new();
+        let mut reasons: HashMap<CommentId, Vec<(String, i64, i64)>> = HashMap::new();
         for (comment_id, code, start, end) in rows {
             reasons
                 .entry(comment_id)
@@ -602,11 +612,11 @@ impl SqliteStore {
     /// Each author's counts and sanction in force: two queries for all of them.
     async fn author_records(
         &self,
-        account_ids: &[i64],
+        account_ids: &[AccountId],
         now: DateTime<Utc>,
-    ) -> anyhow::Result<HashMap<i64, AuthorRecord>> {
+    ) -> anyhow::Result<HashMap<AccountId, AuthorRecord>> {
         let ids = serde_json::to_string(account_ids)?;
-        let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+        let rows: Vec<(AccountId, String, i64, i64)> = sqlx::query_as(
             "SELECT a.id, a.display_name,
                 (SELECT count(*) FROM comments WHERE author_id = a.id AND status = 'published'),
                 (SELECT count(*) FROM comments WHERE author_id = a.id AND status = 'rejected')
@@ -638,7 +648,7 @@ impl SqliteStore {
         &self,
         ids: &str,
         now: DateTime<Utc>,
-    ) -> anyhow::Result<HashMap<i64, Sanction>> {
+    ) -> anyhow::Result<HashMap<AccountId, Sanction>> {
         let rows = sqlx::query_as::<_, SanctionRow>(
             "SELECT id, account_id, kind, until, reason, created_at FROM sanctions
              WHERE account_id IN (SELECT value FROM json_each(?1))
@@ -660,7 +670,7 @@ impl SqliteStore {
     }
 }
 
-async fn role_in(tx: &mut SqliteConnection, account_id: i64) -> sqlx::Result<Option<Role>> {
+async fn role_in(tx: &mut SqliteConnection, account_id: AccountId) -> sqlx::Result<Option<Role>> {
     let role: Option<String> = sqlx::query_scalar("SELECT role FROM accounts WHERE id = ?")
         .bind(account_id)
         .fetch_optional(tx)
@@ -671,7 +681,7 @@ async fn role_in(tx: &mut SqliteConnection, account_id: i64) -> sqlx::Result<Opt
 /// Admins other than `except` with no sanction in force: the desk must keep one.
 async fn other_active_admins(
     tx: &mut SqliteConnection,
-    except: i64,
+    except: AccountId,
     now: DateTime<Utc>,
 ) -> sqlx::Result<i64> {
     sqlx::query_scalar(
@@ -688,11 +698,11 @@ async fn other_active_admins(
 
 async fn reject_pending_of(
     tx: &mut Transaction<'static, Sqlite>,
-    account_id: i64,
-    moderator_id: Option<i64>,
+    account_id: AccountId,
+    moderator_id: Option<AccountId>,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
-    let ids: Vec<i64> = sqlx::query_scalar(
+    let ids: Vec<CommentId> = sqlx::query_scalar(
         "UPDATE comments SET status = 'rejected', version = version + 1, settled = 1
          WHERE author_id = ? AND status = 'pending' RETURNING id",
     )
@@ -737,7 +747,12 @@ mod tests {
         store.insert_account(new).await.unwrap().unwrap()
     }
 
-    async fn post(store: &SqliteStore, author: &User, parent: Option<i64>, held: bool) -> i64 {
+    async fn post(
+        store: &SqliteStore,
+        author: &User,
+        parent: Option<CommentId>,
+        held: bool,
+    ) -> CommentId {
         let body = format!("글 {} {parent:?} {held}", rand::random::<u64>());
         let reasons = held.then(|| Finding {
             code: RuleCode::Link,
@@ -819,7 +834,7 @@ mod tests {
         let page = store.queue(&query).await.unwrap();
 
         assert_eq!(page.next_after, None);
-        let ids: Vec<i64> = page.items.iter().map(|e| e.comment.id).collect();
+        let ids: Vec<CommentId> = page.items.iter().map(|e| e.comment.id).collect();
         assert_eq!(ids, held);
         for (n, entry) in page.items.iter().enumerate() {
             let id = entry.comment.id;
@@ -851,10 +866,10 @@ mod tests {
 
     fn comment(status: Status, edited: bool) -> Comment {
         Comment {
-            id: 1,
+            id: CommentId::new(1),
             article_id: "a".into(),
             parent_id: None,
-            author_id: 2,
+            author_id: AccountId::new(2),
             author_name: "독자".into(),
             body: "text".into(),
             length: 4,

@@ -9,6 +9,7 @@ use sqlx::SqliteConnection;
 use super::SqliteStore;
 use super::log::append_log;
 use super::shared::{SanctionRow, to_millis};
+use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::moderation::{LogAction, LogLine, Sanction, Target};
 use crate::domain::policy::Action;
 use crate::storage::policy::{PolicyStore, Refusal};
@@ -19,10 +20,10 @@ impl PolicyStore for SqliteStore {
     /// `since`, other than `except` (the comment being edited).
     async fn has_repeat(
         &self,
-        author_id: i64,
+        author_id: AccountId,
         fingerprint: &[u8],
         since: DateTime<Utc>,
-        except: Option<i64>,
+        except: Option<CommentId>,
     ) -> anyhow::Result<bool> {
         let found: Option<i64> = sqlx::query_scalar(
             "SELECT 1 FROM comments
@@ -33,14 +34,14 @@ impl PolicyStore for SqliteStore {
         .bind(author_id)
         .bind(fingerprint)
         .bind(to_millis(since))
-        .bind(except.unwrap_or(0))
+        .bind(except.map_or(0, CommentId::get))
         .fetch_optional(&self.read)
         .await
         .with_context(|| format!("cannot look for repeats by account {author_id}"))?;
         Ok(found.is_some())
     }
 
-    async fn published_count(&self, author_id: i64) -> anyhow::Result<i64> {
+    async fn published_count(&self, author_id: AccountId) -> anyhow::Result<i64> {
         let count = sqlx::query_scalar(
             "SELECT count(*) FROM comments WHERE author_id = ? AND status = 'published'",
         )
@@ -99,7 +100,7 @@ impl PolicyStore for SqliteStore {
     /// The sanction in force on the account at `now`, if any.
     async fn sanction_in_force(
         &self,
-        account_id: i64,
+        account_id: AccountId,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Option<Sanction>> {
         // A kept answer holds until a sanction is written, or its suspension ends.
@@ -130,7 +131,10 @@ impl PolicyStore for SqliteStore {
     }
 
     /// The reasons a held comment carries: (code, start, end) in code points.
-    async fn comment_reasons(&self, comment_id: i64) -> anyhow::Result<Vec<(String, i64, i64)>> {
+    async fn comment_reasons(
+        &self,
+        comment_id: CommentId,
+    ) -> anyhow::Result<Vec<(String, i64, i64)>> {
         let rows = sqlx::query_as(
             "SELECT code, start, end FROM comment_reasons WHERE comment_id = ? ORDER BY rowid",
         )
@@ -144,10 +148,10 @@ impl PolicyStore for SqliteStore {
 
 /// One decision of the standards policy on an attempt.
 pub(super) struct Decision<'a> {
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub article_id: &'a str,
     /// The held comment, or the comment whose edit was refused.
-    pub comment_id: Option<i64>,
+    pub comment_id: Option<CommentId>,
     pub action: Action,
     pub codes: &'a str,
     pub now: DateTime<Utc>,

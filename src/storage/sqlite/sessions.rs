@@ -11,6 +11,7 @@ use super::SqliteStore;
 use super::memo::KnownSession;
 use super::shared::{AccountRow, from_millis, to_millis};
 use crate::domain::accounts::TokenHash;
+use crate::domain::ids::AccountId;
 use crate::storage::accounts::{LiveSession, SessionInsert};
 
 pub(super) async fn insert(store: &SqliteStore, new: SessionInsert) -> anyhow::Result<()> {
@@ -129,7 +130,7 @@ pub(super) async fn revoke(
 
 pub(super) async fn revoke_all_of(
     store: &SqliteStore,
-    account_id: i64,
+    account_id: AccountId,
     keep: Option<TokenHash>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<u64> {

@@ -7,6 +7,7 @@ use sqlx::SqliteExecutor;
 
 use crate::domain::accounts::{Role, User};
 use crate::domain::comments::{Comment, Status};
+use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::moderation::{Sanction, SanctionKind};
 use crate::storage::comments::CommentPage;
 
@@ -26,7 +27,7 @@ pub(super) fn is_unique_violation(error: &sqlx::Error) -> bool {
 
 #[derive(sqlx::FromRow)]
 pub(super) struct AccountRow {
-    pub id: i64,
+    pub id: AccountId,
     pub email: String,
     pub display_name: String,
     pub role: String,
@@ -46,10 +47,10 @@ impl AccountRow {
 
 #[derive(sqlx::FromRow)]
 pub(super) struct CommentRow {
-    pub id: i64,
+    pub id: CommentId,
     pub article_id: String,
-    pub parent_id: Option<i64>,
-    pub author_id: i64,
+    pub parent_id: Option<CommentId>,
+    pub author_id: AccountId,
     pub author_name: String,
     pub body: String,
     pub length: i64,
@@ -90,7 +91,7 @@ pub(super) const FROM_COMMENTS: &str = "FROM comments c JOIN accounts a ON a.id 
 /// One comment, read through a pool or inside a write transaction.
 pub(super) async fn load_comment<'e>(
     db: impl SqliteExecutor<'e>,
-    id: i64,
+    id: CommentId,
 ) -> anyhow::Result<Option<Comment>> {
     let sql = format!("SELECT {COMMENT_COLUMNS} {FROM_COMMENTS} WHERE c.id = ?");
     let row = sqlx::query_as::<_, CommentRow>(&sql)
@@ -116,7 +117,7 @@ pub(super) fn split_page<T>(
 #[derive(sqlx::FromRow)]
 pub(super) struct SanctionRow {
     pub id: i64,
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub kind: String,
     pub until: Option<i64>,
     pub reason: String,

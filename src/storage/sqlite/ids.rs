@@ -1,0 +1,40 @@
+//! The typed ids as SQLite integers, so queries bind and read them as they are.
+
+use sqlx::encode::IsNull;
+use sqlx::error::BoxDynError;
+use sqlx::sqlite::{SqliteTypeInfo, SqliteValueRef};
+use sqlx::{Database, Decode, Encode, Sqlite, Type};
+
+use crate::domain::ids::{AccountId, CommentId};
+
+macro_rules! integer_id {
+    ($name:ident) => {
+        impl Type<Sqlite> for $name {
+            fn type_info() -> SqliteTypeInfo {
+                <i64 as Type<Sqlite>>::type_info()
+            }
+
+            fn compatible(ty: &SqliteTypeInfo) -> bool {
+                <i64 as Type<Sqlite>>::compatible(ty)
+            }
+        }
+
+        impl<'q> Encode<'q, Sqlite> for $name {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <Sqlite as Database>::ArgumentBuffer<'q>,
+            ) -> Result<IsNull, BoxDynError> {
+                <i64 as Encode<'q, Sqlite>>::encode_by_ref(&self.get(), buf)
+            }
+        }
+
+        impl<'r> Decode<'r, Sqlite> for $name {
+            fn decode(value: SqliteValueRef<'r>) -> Result<$name, BoxDynError> {
+                Ok($name::new(<i64 as Decode<'r, Sqlite>>::decode(value)?))
+            }
+        }
+    };
+}
+
+integer_id!(CommentId);
+integer_id!(AccountId);
