@@ -23,8 +23,8 @@ use crate::domain::post_error::PostError;
 use crate::policy::{Action, Finding, LivePolicy, Policy, RuleCode, verdict};
 use crate::rate_limit::{RateLimiter, Throttle};
 use crate::storage::{
-    CommentEdit, CommentInsert, CommentPage, DecisionWrite, Edited, Inserted, PageQuery, Refusal,
-    ReplyQuery, Store,
+    CommentEdit, CommentInsert, CommentPage, DecisionWrite, Edited, Inserted, PageQuery,
+    RefusalRecord, ReplyQuery, Store,
 };
 
 #[derive(Clone)]
@@ -381,7 +381,7 @@ impl Comments {
             .collect();
         let codes: Vec<&str> = refused.iter().map(|f| f.code.as_str()).collect();
         self.store
-            .record_refusal(Refusal {
+            .record_refusal(RefusalRecord {
                 account_id: author.id,
                 article_id: &article.id,
                 comment_id: edited,

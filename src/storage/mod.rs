@@ -29,5 +29,5 @@ pub use moderation::{
     ReporterRecord, RoleChange, SanctionInsert,
 };
 pub use open::{open, open_inspect};
-pub use policy::{PolicyStore, Refusal};
+pub use policy::{PolicyStore, RefusalRecord};
 pub use store::Store;

@@ -22,7 +22,7 @@ pub trait PolicyStore: Send + Sync {
     async fn published_count(&self, author_id: AccountId) -> anyhow::Result<i64>;
 
     /// A refused attempt: the decision is kept and logged, the text is not.
-    async fn record_refusal(&self, refusal: Refusal<'_>) -> anyhow::Result<()>;
+    async fn record_refusal(&self, refusal: RefusalRecord<'_>) -> anyhow::Result<()>;
 
     /// The sanction in force on the account at `now`, if any.
     async fn sanction_in_force(
@@ -38,7 +38,7 @@ pub trait PolicyStore: Send + Sync {
     ) -> anyhow::Result<Vec<(String, i64, i64)>>;
 }
 
-pub struct Refusal<'a> {
+pub struct RefusalRecord<'a> {
     pub account_id: AccountId,
     pub article_id: &'a str,
     /// The comment an edit was refused for.

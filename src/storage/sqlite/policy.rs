@@ -12,7 +12,7 @@ use super::shared::{SanctionRow, to_millis};
 use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::moderation::{LogAction, LogLine, Sanction, Target};
 use crate::domain::policy::Action;
-use crate::storage::policy::{PolicyStore, Refusal};
+use crate::storage::policy::{PolicyStore, RefusalRecord};
 
 #[async_trait]
 impl PolicyStore for SqliteStore {
@@ -54,8 +54,8 @@ impl PolicyStore for SqliteStore {
 
     /// A refused attempt: the decision is kept and logged, the text is not.
     /// `comment_id` is the comment an edit was refused for.
-    async fn record_refusal(&self, refusal: Refusal<'_>) -> anyhow::Result<()> {
-        let Refusal {
+    async fn record_refusal(&self, refusal: RefusalRecord<'_>) -> anyhow::Result<()> {
+        let RefusalRecord {
             account_id,
             article_id,
             comment_id,
