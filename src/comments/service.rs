@@ -154,12 +154,7 @@ impl Comments {
         parent_id: Option<&str>,
     ) -> Result<Posted, PostError> {
         let article = self.open_article(article_id).await?;
-        self.check_standing(author).await?;
-        let body = CommentBody::parse(raw, self.max_length)?;
-        let policy = self.policy.get();
-        self.flood
-            .hit(author.id, &policy.flooding)
-            .map_err(|retry_after| PostError::RateLimited { retry_after })?;
+        let (body, policy) = self.admit(author, raw).await?;
         let thread = match parent_id {
             Some(raw_id) => Some(self.thread_of(&article, raw_id).await?),
             None => None,
@@ -219,6 +214,23 @@ impl Comments {
             comment,
             notices: reasons.iter().map(|r| policy.violation(r)).collect(),
         })
+    }
+
+    /// What a post and an edit pass before the policy reads the text: the
+    /// author's standing, the text rule, and the flooding limit (a refused
+    /// text does not count against it).
+    async fn admit(
+        &self,
+        author: &User,
+        raw: &str,
+    ) -> Result<(CommentBody, Arc<Policy>), PostError> {
+        self.check_standing(author).await?;
+        let body = CommentBody::parse(raw, self.max_length)?;
+        let policy = self.policy.get();
+        self.flood
+            .hit(author.id, &policy.flooding)
+            .map_err(|retry_after| PostError::RateLimited { retry_after })?;
+        Ok((body, policy))
     }
 
     /// Every rule that fires: on the text, then on the author's record
@@ -285,13 +297,8 @@ impl Comments {
         let article = self
             .open_article(&ArticleId::parse(&comment.article_id)?)
             .await?;
-        self.check_standing(author).await?;
-        let body = CommentBody::parse(raw, self.max_length)?;
-        let policy = self.policy.get();
-        // An edit republishes text, so it counts like a post.
-        self.flood
-            .hit(author.id, &policy.flooding)
-            .map_err(|retry_after| PostError::RateLimited { retry_after })?;
+        // An edit republishes text, so it is admitted like a post.
+        let (body, policy) = self.admit(author, raw).await?;
         let findings = self
             .judge(
                 &policy,
