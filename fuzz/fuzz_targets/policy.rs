@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let padded = policy.scan(&format!(" \n{text}\t "));
     let codes = |f: &[comment_desk::domain::policy::Finding]| {
-        let mut codes: Vec<&str> = f.iter().map(|f| f.code).collect();
+        let mut codes: Vec<&str> = f.iter().map(|f| f.code.as_str()).collect();
         codes.sort_unstable();
         codes.dedup();
         codes
