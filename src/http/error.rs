@@ -273,7 +273,7 @@ impl ApiError {
 
     fn status(&self) -> StatusCode {
         match self {
-            ApiError::Status(status) if !status.is_server_error() => *status,
+            ApiError::Status(status) => *status,
             _ => StatusCode::from_u16(lookup(self.code()).status)
                 .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
         }
@@ -369,19 +369,12 @@ fn status_code(status: StatusCode) -> &'static str {
     }
 }
 
-/// A 4xx without an error of ours names the HTTP reason; a 5xx keeps the
-/// generic words of `internal_error`.
+/// A status without an error of ours is told by its HTTP reason.
 fn status_details(status: StatusCode) -> Details {
-    if status.is_server_error() {
-        return Details::default();
-    }
-    let reason = Text::new(
-        status.canonical_reason().unwrap_or("Error"),
-        status.canonical_reason().unwrap_or("Error"),
-    );
+    let reason = status.canonical_reason().unwrap_or("Error");
     Details {
-        title: Some(reason.clone()),
-        detail: Some(reason),
+        title: Some(Text::new(reason, reason)),
+        detail: Some(Text::new(reason, reason)),
         ..Details::default()
     }
 }
@@ -543,6 +536,24 @@ mod tests {
                 }
                 assert_eq!(json["code"], code);
             }
+        }
+    }
+
+    #[test]
+    fn a_bare_status_keeps_its_status_and_names_its_reason() {
+        for (status, code) in [(503, INTERNAL), (414, "uri_too_long"), (418, "http_error")] {
+            let error = ApiError::Status(StatusCode::from_u16(status).unwrap());
+            let body = error.render(Lang::Ko).into_body();
+            let bytes = actix_web::body::to_bytes(body);
+            let bytes = futures_util::FutureExt::now_or_never(bytes)
+                .unwrap()
+                .unwrap();
+            let json: Value = serde_json::from_slice(&bytes).unwrap();
+            let reason = StatusCode::from_u16(status).unwrap().canonical_reason();
+            assert_eq!(json["status"], status);
+            assert_eq!(json["code"], code);
+            assert_eq!(json["title"].as_str(), reason);
+            assert_eq!(json["detail"].as_str(), reason);
         }
     }
 
