@@ -52,6 +52,13 @@ pub struct Settings {
     pub max_connections: usize,
     /// How long a client may take to send a request's head, and then its body.
     pub client_timeout: Duration,
+    /// Reactions a comment needs before it ranks by 공감비율.
+    pub ratio_min_reactions: i64,
+    /// Best comments shown first (0: none), and the 순공감 they need.
+    pub best_comments: usize,
+    pub best_min_score: i64,
+    /// Reactions one account may set in a short time (the daily quota is policy).
+    pub reaction_limit: FloodLimit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -122,6 +129,10 @@ impl Settings {
             validate_limit: vars.limit("VALIDATE_LIMIT", "120/1m")?,
             max_connections: vars.number("MAX_CONNECTIONS", 10_000, 1..=1_000_000)?,
             client_timeout: vars.duration("CLIENT_TIMEOUT", "10s")?,
+            ratio_min_reactions: vars.number("RATIO_MIN_REACTIONS", 5, 1..=1_000_000)? as i64,
+            best_comments: vars.number("BEST_COMMENTS", 3, 0..=20)?,
+            best_min_score: vars.number("BEST_MIN_SCORE", 5, 1..=1_000_000)? as i64,
+            reaction_limit: vars.limit("REACTION_LIMIT", "60/1m")?,
         })
     }
 }

@@ -12,7 +12,9 @@ pub mod domain;
 pub mod http;
 pub mod moderation;
 pub mod policy;
+
 pub mod rate_limit;
+pub mod reactions;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

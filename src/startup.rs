@@ -14,6 +14,7 @@ use crate::articles::Articles;
 use crate::articles::seed::seed_demo_editorials;
 use crate::auth::{Auth, Hasher};
 use crate::comments::Comments;
+use crate::reactions::service::Reactions;
 use crate::config::Settings;
 use crate::http::state::AppState;
 use crate::http::{app, middleware};
@@ -39,6 +40,7 @@ impl Application {
         if settings.seed_demo {
             seed_demo_editorials(store.as_ref()).await?;
         }
+        store.rank_ratios_from(settings.ratio_min_reactions).await?;
         let hasher = Hasher::new(settings.password_hash_concurrency)?;
         let auth = Auth::new(store.clone(), hasher, policy.clone(), &settings);
         let listener = TcpListener::bind(&settings.bind_addr)
@@ -47,6 +49,7 @@ impl Application {
         let state = web::Data::new(AppState {
             articles: Articles::new(store.clone()),
             comments: Comments::new(store.clone(), policy.clone(), &settings),
+            reactions: Reactions::new(store.clone(), policy.clone(), &settings),
             moderation: Moderation::new(store.clone(), policy.clone(), &settings),
             policy,
             settings,

@@ -10,7 +10,7 @@
 //! only they are shown (pending, or hidden by reports); later pages are not kept.
 //!
 //! Only the default request shape (the first page of `DEFAULT_LIMIT` threads,
-//! in either order) is kept, and all kept pages together hold at most
+//! in each order, and the best comments) is kept, and all kept pages together hold at most
 //! `MAX_BYTES`: a stranger cycling `limit=1..100` would otherwise make the
 //! server keep a page of up to 100 threads with their replies per shape.
 
@@ -31,8 +31,18 @@ const MAX_BYTES: usize = 32 * 1024 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PageKey {
     pub article_id: String,
+    pub kind: PageKind,
     pub order: Order,
     pub limit: usize,
+}
+
+/// Which answer of an editorial a kept page is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PageKind {
+    /// The listing's first page.
+    Listing,
+    /// The best comments.
+    Best,
 }
 
 impl PageKey {
@@ -173,6 +183,7 @@ mod tests {
     fn key(article: &str) -> PageKey {
         PageKey {
             article_id: article.into(),
+            kind: PageKind::Listing,
             order: Order::Newest,
             limit: DEFAULT_LIMIT,
         }

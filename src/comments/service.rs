@@ -9,7 +9,7 @@ use chrono::Utc;
 use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 
-use crate::comments::page_cache::{Page, PageCache, PageKey};
+use crate::comments::page_cache::{Page, PageCache, PageKey, PageKind};
 use crate::config::Settings;
 use crate::domain::accounts::User;
 use crate::domain::articles::{Article, ArticleId};
@@ -38,6 +38,9 @@ pub struct Comments {
     dry_runs: Arc<Throttle<IpAddr>>,
     /// First pages as anonymous readers see them, ready to send.
     pages: Arc<PageCache>,
+    ratio_min: i64,
+    best_comments: usize,
+    best_min_score: i64,
 }
 
 /// A comment that was stored, and what its author is told if it is held.
@@ -100,6 +103,9 @@ impl Comments {
             flood: Arc::new(RateLimiter::new(settings.rate_limits)),
             dry_runs: Arc::new(Throttle::new(settings.rate_limits, settings.validate_limit)),
             pages: Arc::new(PageCache::new(store.clone())),
+            ratio_min: settings.ratio_min_reactions,
+            best_comments: settings.best_comments,
+            best_min_score: settings.best_min_score,
         }
     }
 
@@ -476,6 +482,8 @@ impl Comments {
                 viewer: viewer.map(|u| u.id),
                 order,
                 after: paging.after,
+                cut: paging.cut,
+                ratio_min: self.ratio_min,
                 limit: paging.limit,
             })
             .await?;
@@ -501,12 +509,31 @@ impl Comments {
     where
         R: Fn(CommentPage<Thread>, i64) -> anyhow::Result<Bytes>,
     {
+        let kind = PageKind::Listing;
+        self.kept_or_built(kind, article_id, viewer, order, paging, render)
+            .await
+    }
+
+    /// A listing's answer, from the kept pages when it may be.
+    async fn kept_or_built<R>(
+        &self,
+        kind: PageKind,
+        article_id: &ArticleId,
+        viewer: Option<&User>,
+        order: Order,
+        paging: Paging,
+        render: R,
+    ) -> Result<Arc<Page>, PostError>
+    where
+        R: Fn(CommentPage<Thread>, i64) -> anyhow::Result<Bytes>,
+    {
         let build = || async {
             let (page, total) = self.list(article_id, viewer, order, paging).await?;
             Ok::<_, PostError>(render(page, total)?)
         };
         let key = PageKey {
             article_id: article_id.as_str().to_owned(),
+            kind,
             order,
             limit: paging.limit,
         };
@@ -528,7 +555,7 @@ impl Comments {
     ) -> Result<bool, PostError> {
         let own = self
             .store
-            .has_own_unlisted(article_id.as_str(), viewer.id)
+            .has_own_view(article_id.as_str(), viewer.id)
             .await?;
         Ok(!own)
     }
@@ -552,15 +579,49 @@ impl Comments {
         Ok(page)
     }
 
-    /// The comment if the viewer may see it, else `comment_not_found`.
+    /// The comment if the viewer may see it, else `comment_not_found`; with
+    /// the viewer's own reaction.
     pub async fn get(&self, raw_id: &str, viewer: Option<&User>) -> Result<Comment, PostError> {
-        let comment = self.find(raw_id).await?;
+        let mut comment = self.find(raw_id).await?;
         let moderates = viewer.is_some_and(|u| u.role.can_moderate());
-        if comment.visible_to(viewer.map(|u| u.id), moderates) {
-            Ok(comment)
-        } else {
-            Err(PostError::CommentNotFound)
+        if !comment.visible_to(viewer.map(|u| u.id), moderates) {
+            return Err(PostError::CommentNotFound);
         }
+        if let Some(viewer) = viewer {
+            let mine = self.store.reactions_of(viewer.id, &[comment.id]).await?;
+            comment.my_reaction = mine.first().map(|(_, kind)| *kind);
+        }
+        Ok(comment)
+    }
+
+    /// The best comments (베스트 댓글): the first page by 순공감순, cut to
+    /// the configured number and to those with the configured 순공감.
+    pub async fn best<R>(
+        &self,
+        article_id: &ArticleId,
+        viewer: Option<&User>,
+        render: R,
+    ) -> Result<Arc<Page>, PostError>
+    where
+        R: Fn(Vec<Thread>) -> anyhow::Result<Bytes>,
+    {
+        let (count, min_score) = (self.best_comments, self.best_min_score);
+        let pick = |page: CommentPage<Thread>, _total| {
+            let best = page
+                .items
+                .into_iter()
+                .filter(|t| t.comment.likes - t.comment.dislikes >= min_score)
+                .take(count)
+                .collect();
+            render(best)
+        };
+        let paging = Paging {
+            limit: crate::domain::paging::DEFAULT_LIMIT,
+            after: None,
+            cut: None,
+        };
+        self.kept_or_built(PageKind::Best, article_id, viewer, Order::Best, paging, pick)
+            .await
     }
 
     /// Any comment by id, whoever may see it.

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::ids::{AccountId, CommentId};
+use crate::domain::reactions::Reaction;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -51,6 +52,12 @@ pub struct Comment {
     pub hidden: bool,
     /// Counts the changes of text and status; a decision may name the one it saw.
     pub version: i64,
+    pub likes: i64,
+    pub dislikes: i64,
+    /// An editor's pick.
+    pub featured: bool,
+    /// The viewer's own reaction, filled in for a logged-in viewer.
+    pub my_reaction: Option<Reaction>,
 }
 
 impl Comment {
@@ -79,4 +86,16 @@ pub struct Thread {
 pub enum Order {
     Newest,
     Oldest,
+    /// 순공감순: likes minus dislikes, ties newest first.
+    Best,
+    /// 공감비율순: likes over all reactions from a minimum, ties newest first.
+    Ratio,
+}
+
+impl Order {
+    /// Whether the order ranks by reactions, which change under a reader
+    /// paging through: such pages are cut as of one moment.
+    pub fn is_ranked(self) -> bool {
+        matches!(self, Order::Best | Order::Ratio)
+    }
 }

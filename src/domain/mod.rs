@@ -13,4 +13,5 @@ pub mod moderation;
 pub mod paging;
 pub mod policy;
 pub mod post_error;
+pub mod reactions;
 pub mod refusal;

@@ -177,6 +177,10 @@ const PROBLEMS: &[Row] = &[
     row("rate_limited", 429,
         ["Too many comments", "댓글을 너무 자주 올렸습니다"],
         ["You are posting too often. Try again in {seconds} seconds.", "댓글을 너무 자주 올렸습니다. {seconds}초 뒤에 다시 시도해 주세요."]),
+    row("quota_exceeded", 429,
+        ["Quota used up", "오늘 한도를 다 썼습니다"],
+        ["You have reached a limit of the standards policy. Try again in {seconds} seconds.",
+         "운영 원칙의 한도에 이르렀습니다. {seconds}초 뒤에 다시 시도해 주세요."]),
     row("account_suspended", 403,
         ["Account suspended", "계정이 정지되었습니다"],
         ["While your account is suspended it may read and log out, nothing more.", "계정이 정지된 동안에는 읽기와 로그아웃만 할 수 있습니다."]),
@@ -291,7 +295,7 @@ impl ApiError {
             words.replace("{seconds}", &seconds.unwrap_or_default().to_string())
         };
         let words = |own: &Option<Text>, table: [&str; 2]| match own {
-            Some(text) => text.get(lang).to_owned(),
+            Some(text) => fill(text.get(lang)),
             None => fill(Text::new(table[0], table[1]).get(lang)),
         };
         let mut body = Map::new();

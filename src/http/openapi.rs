@@ -9,7 +9,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::http::cookies::SECURE_COOKIE_NAME;
 use crate::http::error::PROBLEM_JSON;
-use crate::http::routes::{articles, auth, comments, health, moderation, policy};
+use crate::http::routes::{articles, auth, comments, health, moderation, policy, reactions};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -22,14 +22,15 @@ use crate::http::routes::{articles, auth, comments, health, moderation, policy};
         comments::list_comments, comments::post_comment,
         comments::get_comment, comments::delete_comment,
         comments::list_replies, comments::validate_comment,
-        comments::edit_comment,
+        comments::edit_comment, comments::best_comments,
+        reactions::put_reaction, reactions::delete_reaction,
         policy::get_policy,
         moderation::queue, moderation::decide, moderation::report,
         moderation::sanction, moderation::lift, moderation::log,
         moderation::set_role,
     ),
     modifiers(&Security, &ProblemBodies),
-    tags((name = "auth"), (name = "articles"), (name = "comments"), (name = "policy"), (name = "moderation"), (name = "health"))
+    tags((name = "auth"), (name = "articles"), (name = "comments"), (name = "reactions"), (name = "policy"), (name = "moderation"), (name = "health"))
 )]
 pub struct ApiDoc;
 

@@ -8,6 +8,7 @@ use crate::comments::Comments;
 use crate::config::Settings;
 use crate::moderation::Moderation;
 use crate::policy::LivePolicy;
+use crate::reactions::service::Reactions;
 use crate::storage::Store;
 
 /// What every handler can reach.
@@ -17,6 +18,7 @@ pub struct AppState {
     pub articles: Articles,
     pub auth: Auth,
     pub comments: Comments,
+    pub reactions: Reactions,
     pub policy: Arc<LivePolicy>,
     pub moderation: Moderation,
 }

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use crate::domain::accounts::{Role, User};
 use crate::domain::comments::{Comment, Status};
+use crate::domain::reactions::Reaction;
 
 #[derive(Serialize, ToSchema)]
 pub struct AuthorView {
@@ -33,6 +34,14 @@ pub struct CommentView {
     /// Counts the changes of text and status; send it with a decision to
     /// decide this version only.
     pub version: i64,
+    /// 공감
+    pub likes: i64,
+    /// 비공감
+    pub dislikes: i64,
+    /// The caller's own reaction; null for anonymous callers.
+    pub my_reaction: Option<Reaction>,
+    /// An editor's pick.
+    pub featured: bool,
 }
 
 impl From<Comment> for CommentView {
@@ -61,6 +70,10 @@ impl From<Comment> for CommentView {
             edited_at: c.edited_at,
             reply_count: c.reply_count,
             version: c.version,
+            likes: c.likes,
+            dislikes: c.dislikes,
+            my_reaction: c.my_reaction,
+            featured: c.featured,
         }
     }
 }

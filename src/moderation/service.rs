@@ -199,6 +199,7 @@ impl Moderation {
         Ok(CommentPage {
             items,
             next_after: page.next_after,
+            next_cut: None,
         })
     }
 

@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::comments::{Comment, Order, Status, Thread};
 use crate::domain::ids::{AccountId, CommentId};
+use crate::domain::paging::Cut;
 use crate::domain::policy::Finding;
+use crate::domain::reactions::{Reacted, Reaction, ReactionWrite};
 
 #[async_trait]
 pub trait CommentStore: Send + Sync {
@@ -29,10 +31,10 @@ pub trait CommentStore: Send + Sync {
     /// published. `false` when it was already deleted.
     async fn delete_comment(&self, id: CommentId, now: DateTime<Utc>) -> anyhow::Result<bool>;
 
-    /// Whether the viewer has comments on the article that only they are
-    /// shown (pending, or hidden by reports); without any, their listing is
-    /// the anonymous one.
-    async fn has_own_unlisted(&self, article_id: &str, viewer: AccountId) -> anyhow::Result<bool>;
+    /// Whether the viewer's listing of the article differs from the
+    /// anonymous one: they have comments there only they are shown (pending,
+    /// or hidden by reports), or reactions of their own to show.
+    async fn has_own_view(&self, article_id: &str, viewer: AccountId) -> anyhow::Result<bool>;
 
     /// How many published comments on the article only this viewer is shown.
     async fn own_hidden_count(&self, article_id: &str, viewer: AccountId) -> anyhow::Result<i64>;
@@ -42,6 +44,21 @@ pub trait CommentStore: Send + Sync {
 
     /// Replies of one comment, oldest first.
     async fn reply_page(&self, q: &ReplyQuery) -> anyhow::Result<CommentPage<Comment>>;
+
+    /// Sets or takes back a reader's reaction and the comment's counts, in
+    /// the same group commit as posts; answers once it is on disk.
+    async fn react(&self, write: ReactionWrite) -> anyhow::Result<Reacted>;
+
+    /// Writes the 공감비율 keys again if they were written with another
+    /// minimum (a changed `RATIO_MIN_REACTIONS`); at start-up.
+    async fn rank_ratios_from(&self, min: i64) -> anyhow::Result<()>;
+
+    /// The viewer's reactions among these comments.
+    async fn reactions_of(
+        &self,
+        viewer: AccountId,
+        comments: &[CommentId],
+    ) -> anyhow::Result<Vec<(CommentId, Reaction)>>;
 }
 
 /// Replies shown under each top-level comment of a page; the rest are paged
@@ -108,6 +125,10 @@ pub struct PageQuery<'a> {
     pub viewer: Option<AccountId>,
     pub order: Order,
     pub after: Option<i64>,
+    /// Where a ranked listing continues; `None` starts one as of now.
+    pub cut: Option<Cut>,
+    /// The 공감비율 minimum, for ranks as of the cut.
+    pub ratio_min: i64,
     pub limit: usize,
 }
 
@@ -125,4 +146,6 @@ pub struct CommentPage<T> {
     pub items: Vec<T>,
     /// The id of the last item, when more follow.
     pub next_after: Option<i64>,
+    /// With `next_after` in a ranked listing: the cut and the last rank.
+    pub next_cut: Option<Cut>,
 }

@@ -28,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .get(list_comments)
             .post(post_comment),
     )
+    .service(web::resource("/articles/{article_id}/best").get(best_comments))
     // Before `/comments/{id}`, which would also match this path.
     .service(web::resource("/comments/validate").post(validate_comment))
     .service(
@@ -92,21 +93,32 @@ pub struct ListQuery {
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
-    /// `newest` (default) or `oldest`.
+    /// `newest` (default), `oldest`, `best` (순공감순: likes minus dislikes)
+    /// or `ratio` (공감비율순, from a minimum number of reactions); ties newest first.
     pub order: Option<String>,
 }
 
 impl ListQuery {
+    /// Paging by id only (replies).
     fn paging(&self) -> ApiResult<Paging> {
-        paging::parse(self.limit.as_deref(), self.cursor.as_deref())
+        paging::parse_by_id(self.limit.as_deref(), self.cursor.as_deref())
     }
 
-    fn order(&self) -> ApiResult<Order> {
-        match self.order.as_deref() {
-            None | Some("") | Some("newest") => Ok(Order::Newest),
-            Some("oldest") => Ok(Order::Oldest),
-            Some(_) => Err(ApiError::InvalidQuery("order")),
+    /// The order and its paging: a cursor of one kind of order does not
+    /// continue the other kind.
+    fn ordered_paging(&self) -> ApiResult<(Order, Paging)> {
+        let order = match self.order.as_deref() {
+            None | Some("") | Some("newest") => Order::Newest,
+            Some("oldest") => Order::Oldest,
+            Some("best") => Order::Best,
+            Some("ratio") => Order::Ratio,
+            Some(_) => return Err(ApiError::InvalidQuery("order")),
+        };
+        let paging = paging::parse(self.limit.as_deref(), self.cursor.as_deref())?;
+        if paging.after.is_some() && paging.cut.is_some() != order.is_ranked() {
+            return Err(ApiError::InvalidCursor);
         }
+        Ok((order, paging))
     }
 }
 
@@ -166,11 +178,11 @@ pub async fn list_comments(
 ) -> ApiResult<HttpResponse> {
     let id = article_id(&path)?;
     let viewer = caller.0.map(|c| c.user);
-    let (order, paging) = (query.order()?, query.paging()?);
+    let (order, paging) = query.ordered_paging()?;
     let render = |page: CommentPage<Thread>, total| {
         let listing = CommentListResponse {
             comments: page.items.into_iter().map(ThreadView::from).collect(),
-            next_cursor: page.next_after.map(encode_cursor),
+            next_cursor: page.next_after.map(|id| encode_cursor(id, page.next_cut)),
             total,
         };
         Ok(Bytes::from(serde_json::to_vec(&listing)?))
@@ -179,6 +191,38 @@ pub async fn list_comments(
         .comments
         .listing(&id, viewer.as_ref(), order, paging, render)
         .await?;
+    Ok(json_with_etag(&req, &page))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BestResponse {
+    /// At most `BEST_COMMENTS` top-level comments by 순공감순 with at least
+    /// `BEST_MIN_SCORE` likes more than dislikes, best first, without replies.
+    pub comments: Vec<CommentView>,
+}
+
+/// The best comments (베스트 댓글) the widget shows before the listing.
+#[utoipa::path(get, path = "/api/v1/articles/{article_id}/best", tag = "comments",
+    params(("article_id" = String, Path,)),
+    responses((status = 200, body = BestResponse,
+            headers(("ETag" = String, description = "send back in If-None-Match"))),
+        (status = 304, description = "not modified since the ETag in If-None-Match"),
+        (status = 404, description = "article_not_found", body = ProblemDoc)))]
+pub async fn best_comments(
+    state: web::Data<AppState>,
+    caller: MaybeUser,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = article_id(&path)?;
+    let viewer = caller.0.map(|c| c.user);
+    let render = |threads: Vec<Thread>| {
+        let best = BestResponse {
+            comments: threads.into_iter().map(|t| t.comment.into()).collect(),
+        };
+        Ok(Bytes::from(serde_json::to_vec(&best)?))
+    };
+    let page = state.comments.best(&id, viewer.as_ref(), render).await?;
     Ok(json_with_etag(&req, &page))
 }
 
@@ -314,7 +358,7 @@ pub async fn list_replies(
         .await?;
     Ok(web::Json(ReplyListResponse {
         comments: page.items.into_iter().map(CommentView::from).collect(),
-        next_cursor: page.next_after.map(encode_cursor),
+        next_cursor: page.next_after.map(|id| encode_cursor(id, None)),
     }))
 }
 

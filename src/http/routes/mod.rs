@@ -8,3 +8,4 @@ pub mod health;
 pub mod moderation;
 pub mod pages;
 pub mod policy;
+pub mod reactions;

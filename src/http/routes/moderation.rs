@@ -157,7 +157,7 @@ pub async fn queue(
         None | Some("") => None,
         Some(raw) => Some(ArticleId::parse(raw).map_err(|_| ApiError::InvalidQuery("article_id"))?),
     };
-    let paging = paging::parse(query.limit.as_deref(), query.cursor.as_deref())?;
+    let paging = paging::parse_by_id(query.limit.as_deref(), query.cursor.as_deref())?;
     let page = state
         .moderation
         .queue(queue_state, article.as_ref(), paging)
@@ -169,7 +169,7 @@ pub async fn queue(
             .into_iter()
             .map(|i| queue_item_view(i, lang))
             .collect(),
-        next_cursor: page.next_after.map(encode_cursor),
+        next_cursor: page.next_after.map(|id| encode_cursor(id, None)),
     }))
 }
 
@@ -396,11 +396,11 @@ pub async fn log(
     _moderator: Moderator,
     query: web::Query<LogQuery>,
 ) -> ApiResult<web::Json<LogResponse>> {
-    let paging = paging::parse(query.limit.as_deref(), query.cursor.as_deref())?;
+    let paging = paging::parse_by_id(query.limit.as_deref(), query.cursor.as_deref())?;
     let page = state.moderation.log(paging).await?;
     Ok(web::Json(LogResponse {
         entries: page.items.into_iter().map(LogEntryView::from).collect(),
-        next_cursor: page.next_after.map(encode_cursor),
+        next_cursor: page.next_after.map(|id| encode_cursor(id, None)),
     }))
 }
 

@@ -1,15 +1,17 @@
-//! Group commit for new comments.
+//! Group commit for new comments and reactions.
 //!
 //! With `synchronous=FULL` every commit waits for the disk, so one commit per
-//! comment caps posting at the disk's flush rate. Posts therefore queue for one
-//! writer task, which takes every post waiting and commits them together; each
-//! author is answered only after the commit that holds their comment, so an
-//! acknowledged comment is as durable as before. A post that fails (say, its
-//! parent vanished) is rolled back to its savepoint and fails alone.
+//! comment caps posting at the disk's flush rate. Posts and reactions therefore
+//! queue for one writer task, which takes every job waiting and commits them
+//! together; each reader is answered only after the commit that holds their
+//! change, so an acknowledged comment or reaction is as durable as before. A
+//! post that fails (say, its parent vanished) is rolled back to its savepoint
+//! and fails alone.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use anyhow::Context;
 use sqlx::{Connection, SqliteConnection, SqlitePool};
@@ -17,21 +19,31 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::comments::{Hold, record_hold};
 use super::counters::{count_on_article, count_on_parent};
+use super::reactions;
 use super::shared::to_millis;
 use crate::domain::comments::Status;
 use crate::domain::ids::CommentId;
+use crate::domain::reactions::{Reacted, ReactionWrite};
 use crate::storage::comments::{CommentInsert, Inserted};
 
-/// Posts taken into one commit at most; more wait for the next.
+/// Jobs taken into one commit at most; more wait for the next.
 const MAX_BATCH: usize = 256;
-/// Posts waiting before senders have to wait too.
+/// Jobs waiting before senders have to wait too.
 const QUEUE: usize = 4096;
+/// How often old reaction changes are pruned.
+const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
-type Reply = oneshot::Sender<anyhow::Result<Inserted>>;
+type Reply<T> = oneshot::Sender<anyhow::Result<T>>;
+
+/// One write waiting for the next commit, and whom to answer.
+enum Job {
+    Post(Box<CommentInsert>, Reply<Inserted>),
+    React(ReactionWrite, Reply<Reacted>),
+}
 
 #[derive(Clone)]
 pub(super) struct CommentWriter {
-    queue: mpsc::Sender<(CommentInsert, Reply)>,
+    queue: mpsc::Sender<Job>,
 }
 
 impl CommentWriter {
@@ -45,45 +57,92 @@ impl CommentWriter {
     /// Stores the comment and answers once its commit is on disk.
     pub(super) async fn insert(&self, new: CommentInsert) -> anyhow::Result<Inserted> {
         let (reply, answer) = oneshot::channel();
-        self.queue
-            .send((new, reply))
-            .await
-            .map_err(|_| anyhow::anyhow!("the comment writer has stopped"))?;
+        self.send(Job::Post(Box::new(new), reply)).await?;
         answer
             .await
             .map_err(|_| anyhow::anyhow!("the comment writer dropped a post"))?
     }
+
+    /// Applies the reaction and answers once its commit is on disk.
+    pub(super) async fn react(&self, write: ReactionWrite) -> anyhow::Result<Reacted> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Job::React(write, reply)).await?;
+        answer
+            .await
+            .map_err(|_| anyhow::anyhow!("the comment writer dropped a reaction"))?
+    }
+
+    async fn send(&self, job: Job) -> anyhow::Result<()> {
+        self.queue
+            .send(job)
+            .await
+            .map_err(|_| anyhow::anyhow!("the comment writer has stopped"))
+    }
 }
 
-async fn run(
-    pool: SqlitePool,
-    version: Arc<AtomicU64>,
-    mut waiting: mpsc::Receiver<(CommentInsert, Reply)>,
-) {
+async fn run(pool: SqlitePool, version: Arc<AtomicU64>, mut waiting: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
+    let mut pruned = Instant::now() - PRUNE_EVERY;
     while waiting.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let (posts, replies): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
-        let results = commit_batch(&pool, posts).await;
-        // Before anyone is answered, so an author's next read sees their comment.
+        let mut posts = Vec::new();
+        let mut post_replies = Vec::new();
+        let mut reacts = Vec::new();
+        let mut react_replies = Vec::new();
+        for job in batch.drain(..) {
+            match job {
+                Job::Post(post, reply) => {
+                    posts.push(*post);
+                    post_replies.push(reply);
+                }
+                Job::React(write, reply) => {
+                    reacts.push(write);
+                    react_replies.push(reply);
+                }
+            }
+        }
+        let (posted, reacted) = commit_batch(&pool, posts, reacts).await;
+        // Before anyone is answered, so a reader's next read sees their change.
         version.fetch_add(1, Ordering::Release);
-        for (reply, result) in replies.into_iter().zip(results) {
-            // The author may have gone; the comment is stored all the same.
+        // A reader may have gone; the change is stored all the same.
+        for (reply, result) in post_replies.into_iter().zip(posted) {
             let _ = reply.send(result);
+        }
+        for (reply, result) in react_replies.into_iter().zip(reacted) {
+            let _ = reply.send(result);
+        }
+        if pruned.elapsed() >= PRUNE_EVERY {
+            pruned = Instant::now();
+            prune_changes(&pool).await;
         }
     }
 }
 
-/// One transaction for the whole batch: the plain posts in one statement,
-/// held ones (which carry reasons and log lines) one by one, then the article
-/// and parent counters once. Repeats, and replies whose thread a decision
-/// closed first, are found inside it and not stored. Every post gets the
-/// commit's error if the commit itself fails.
+/// Old reaction changes go in a transaction of their own, between batches.
+async fn prune_changes(pool: &SqlitePool) {
+    let pruned = async {
+        let mut conn = pool.acquire().await?;
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+        reactions::prune(&mut tx, chrono::Utc::now()).await?;
+        tx.commit().await
+    }
+    .await;
+    if let Err(error) = pruned {
+        tracing::warn!(error = %error, "cannot prune old reaction changes");
+    }
+}
+
+type Outcomes = (Vec<anyhow::Result<Inserted>>, Vec<anyhow::Result<Reacted>>);
+
+/// One transaction for the whole batch: the posts (see `write_posts`), then
+/// the reactions in the order they came. Every job gets the commit's error if
+/// the commit itself fails.
 async fn commit_batch(
     pool: &SqlitePool,
     posts: Vec<CommentInsert>,
-) -> Vec<anyhow::Result<Inserted>> {
-    let count = posts.len();
-    let outcome: anyhow::Result<Vec<Result<anyhow::Result<CommentId>, Refused>>> = async {
+    reacts: Vec<ReactionWrite>,
+) -> Outcomes {
+    let (post_count, react_count) = (posts.len(), reacts.len());
+    let outcome = async {
         let mut conn = pool
             .acquire()
             .await
@@ -91,62 +150,90 @@ async fn commit_batch(
         let mut tx = conn
             .begin_with("BEGIN IMMEDIATE")
             .await
-            .context("cannot begin a batch of posts")?;
-        let refused = find_refused(&mut tx, &posts)
-            .await
-            .context("cannot look for repeats and closed threads in a batch")?;
-        let fresh: Vec<&CommentInsert> = posts
-            .iter()
-            .zip(&refused)
-            .filter(|(_, refused)| refused.is_none())
-            .map(|(post, _)| post)
-            .collect();
-        let mut ids = insert_all(&mut tx, &fresh).await?.into_iter();
-        let mut counts = Counts::default();
-        let mut outcomes = Vec::with_capacity(count);
-        for (post, refused) in posts.iter().zip(refused) {
-            let outcome = match refused {
-                Some(why) => Err(why),
-                None => Ok(ids
-                    .next()
-                    .unwrap_or_else(|| Err(anyhow::anyhow!("no id for a post")))),
-            };
-            if matches!(outcome, Ok(Ok(_))) && post.status == Status::Published {
-                counts.add(post);
-            }
-            outcomes.push(outcome);
+            .context("cannot begin a batch")?;
+        let posted = write_posts(&mut tx, &posts).await?;
+        let mut reacted = Vec::with_capacity(react_count);
+        for write in &reacts {
+            let done = reactions::apply(&mut tx, write)
+                .await
+                .with_context(|| format!("cannot react to comment {}", write.comment_id))?;
+            reacted.push(done);
         }
-        counts
-            .write(&mut tx)
-            .await
-            .context("cannot count a batch of posts on their articles")?;
-        tx.commit()
-            .await
-            .context("cannot commit a batch of posts")?;
-        Ok(outcomes)
+        tx.commit().await.context("cannot commit a batch")?;
+        Ok::<_, anyhow::Error>((posted, reacted))
     }
     .await;
     match outcome {
-        Ok(outcomes) => posts
-            .into_iter()
-            .zip(outcomes)
-            .map(|(post, outcome)| match outcome {
-                Err(Refused::Repeat) => Ok(Inserted::Repeat),
-                Err(Refused::Closed) => Ok(Inserted::Closed),
-                Ok(id) => id.map(|id| Inserted::Stored(post.stored(id))),
-            })
-            .collect(),
+        Ok((posted, reacted)) => (
+            posts
+                .into_iter()
+                .zip(posted)
+                .map(|(post, outcome)| match outcome {
+                    Err(Refused::Repeat) => Ok(Inserted::Repeat),
+                    Err(Refused::Closed) => Ok(Inserted::Closed),
+                    Ok(id) => id.map(|id| Inserted::Stored(post.stored(id))),
+                })
+                .collect(),
+            reacted.into_iter().map(Ok).collect(),
+        ),
         Err(error) => {
             tracing::error!(
                 error = format!("{error:#}"),
-                posts = count,
-                "a comment batch failed"
+                posts = post_count,
+                reactions = react_count,
+                "a write batch failed"
             );
-            (0..count)
-                .map(|_| Err(anyhow::anyhow!("the batch commit failed: {error:#}")))
-                .collect()
+            let message = format!("the batch commit failed: {error:#}");
+            (
+                (0..post_count).map(|_| Err(anyhow::anyhow!("{message}"))).collect(),
+                (0..react_count).map(|_| Err(anyhow::anyhow!("{message}"))).collect(),
+            )
         }
     }
+}
+
+type PostOutcome = Result<anyhow::Result<CommentId>, Refused>;
+
+/// The plain posts in one statement, held ones (which carry reasons and log
+/// lines) one by one, then the article and parent counters once. Repeats,
+/// and replies whose thread a decision closed first, are found here and not
+/// stored.
+async fn write_posts(
+    tx: &mut SqliteConnection,
+    posts: &[CommentInsert],
+) -> anyhow::Result<Vec<PostOutcome>> {
+    if posts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let refused = find_refused(tx, posts)
+        .await
+        .context("cannot look for repeats and closed threads in a batch")?;
+    let fresh: Vec<&CommentInsert> = posts
+        .iter()
+        .zip(&refused)
+        .filter(|(_, refused)| refused.is_none())
+        .map(|(post, _)| post)
+        .collect();
+    let mut ids = insert_all(tx, &fresh).await?.into_iter();
+    let mut counts = Counts::default();
+    let mut outcomes = Vec::with_capacity(posts.len());
+    for (post, refused) in posts.iter().zip(refused) {
+        let outcome = match refused {
+            Some(why) => Err(why),
+            None => Ok(ids
+                .next()
+                .unwrap_or_else(|| Err(anyhow::anyhow!("no id for a post")))),
+        };
+        if matches!(outcome, Ok(Ok(_))) && post.status == Status::Published {
+            counts.add(post);
+        }
+        outcomes.push(outcome);
+    }
+    counts
+        .write(tx)
+        .await
+        .context("cannot count a batch of posts on their articles")?;
+    Ok(outcomes)
 }
 
 /// Why a post of the batch is not stored.
@@ -436,6 +523,13 @@ mod tests {
         }
     }
 
+    async fn commit_posts(
+        pool: &SqlitePool,
+        posts: Vec<CommentInsert>,
+    ) -> Vec<anyhow::Result<Inserted>> {
+        commit_batch(pool, posts, Vec::new()).await.0
+    }
+
     fn stored(result: &anyhow::Result<Inserted>) -> &crate::domain::comments::Comment {
         match result {
             Ok(Inserted::Stored(comment)) => comment,
@@ -477,7 +571,7 @@ mod tests {
             post(article, author.id, "third"),
         ];
 
-        let results = commit_batch(&store.write, posts).await;
+        let results = commit_posts(&store.write, posts).await;
 
         assert!(results[0].is_ok() && results[2].is_ok(), "{results:?}");
         assert!(results[1].is_err(), "the post on a missing article fails");
@@ -515,7 +609,7 @@ mod tests {
         ];
         let bodies: Vec<String> = posts.iter().map(|p| p.body.clone()).collect();
 
-        let results = commit_batch(&store.write, posts).await;
+        let results = commit_posts(&store.write, posts).await;
 
         for (body, result) in bodies.iter().zip(&results) {
             let comment = stored(result);
@@ -542,10 +636,10 @@ mod tests {
             p.repeat_since = Some(chrono::Utc::now() - chrono::Duration::hours(1));
             p
         };
-        let first = commit_batch(&store.write, vec![checked("same words")]).await;
+        let first = commit_posts(&store.write, vec![checked("same words")]).await;
         stored(&first[0]);
 
-        let results = commit_batch(
+        let results = commit_posts(
             &store.write,
             vec![
                 checked("same words"),
@@ -570,7 +664,7 @@ mod tests {
     async fn a_reply_into_a_thread_closed_before_the_batch_is_not_stored() {
         let (_dir, store, author) = store_with_author().await;
         let article = "putin-north-korea-signal";
-        let roots = commit_batch(
+        let roots = commit_posts(
             &store.write,
             vec![
                 post(article, author.id, "open"),
@@ -581,7 +675,7 @@ mod tests {
         let (open, closing) = (stored(&roots[0]).id, stored(&roots[1]).id);
         let mut under_closing = post(article, author.id, "a reply");
         under_closing.parent_id = Some(closing);
-        let answer = commit_batch(&store.write, vec![under_closing]).await;
+        let answer = commit_posts(&store.write, vec![under_closing]).await;
         let answered = stored(&answer[0]).id;
         // A moderator's rejection, committed while the replies below wait.
         sqlx::query("UPDATE comments SET status = 'rejected' WHERE id = ?")
@@ -596,7 +690,7 @@ mod tests {
             p
         };
 
-        let results = commit_batch(
+        let results = commit_posts(
             &store.write,
             vec![
                 reply(closing, closing, "to the rejected one"),

@@ -2,6 +2,8 @@
 
 use anyhow::Context;
 use async_trait::async_trait;
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
@@ -16,6 +18,7 @@ use crate::domain::comments::{Comment, Order, Status, Thread};
 use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::moderation::{LogAction, LogLine, Target};
 use crate::domain::policy::{Action, Finding};
+use crate::domain::reactions::{Reacted, Reaction, ReactionWrite};
 use crate::storage::comments::{
     CommentEdit, CommentInsert, CommentPage, CommentStore, Edited, Inserted, PageQuery,
     REPLIES_PER_THREAD, ReplyQuery,
@@ -27,21 +30,22 @@ use crate::storage::comments::{
 /// The unary `+` keeps SQLite from answering this OR with the status and
 /// author indexes (every published comment of the site, or all of the
 /// viewer's); the thread and parent indexes find a page's few rows instead.
-const VISIBLE: &str = "((+c.status = 'published' AND c.hidden = 0)
+pub(super) const VISIBLE: &str = "((+c.status = 'published' AND c.hidden = 0)
     OR (+c.status = 'deleted' AND c.reply_count > 0)
     OR (+c.status IN ('pending', 'published') AND +c.author_id = ?2))";
 
-/// Finds a viewer's pending or report-hidden comment on an article. The
-/// condition is written exactly as the partial index `comments_unlisted`'s,
-/// or SQLite will not use it.
-const OWN_UNLISTED: &str = "SELECT EXISTS (SELECT 1 FROM comments
-    WHERE author_id = ? AND article_id = ?
-      AND (status = 'pending' OR (status = 'published' AND hidden <> 0)))";
+/// Finds a viewer's pending or report-hidden comment on an article, or a
+/// reaction of theirs there. The comment condition is written exactly as the
+/// partial index `comments_unlisted`'s, or SQLite will not use it.
+const OWN_VIEW: &str = "SELECT EXISTS (SELECT 1 FROM comments
+    WHERE author_id = ?1 AND article_id = ?2
+      AND (status = 'pending' OR (status = 'published' AND hidden <> 0)))
+    OR EXISTS (SELECT 1 FROM reactions WHERE account_id = ?1 AND article_id = ?2)";
 
 /// Counts the published comments a viewer's listing shows beyond the public
 /// one: their own comments hidden by reports (which they are still shown, as
 /// published), with the replies under such a top-level comment of theirs.
-/// Found through the partial index of `OWN_UNLISTED`, whose condition this
+/// Found through the partial index of `OWN_VIEW`, whose condition this
 /// repeats; pending comments are shown to their author but never counted.
 const OWN_HIDDEN_COUNT: &str = "SELECT count(*) + coalesce(sum(c.reply_count), 0)
     FROM comments c LEFT JOIN comments r ON r.id = c.parent_id
@@ -68,6 +72,10 @@ impl CommentInsert {
             edited_at: None,
             hidden: false,
             version: 1,
+            likes: 0,
+            dislikes: 0,
+            featured: false,
+            my_reaction: None,
         }
     }
 }
@@ -109,8 +117,9 @@ fn first_replies_sql() -> String {
 
 fn order_sql(order: Order) -> (&'static str, &'static str, i64) {
     match order {
-        Order::Newest => ("<", "DESC", i64::MAX),
         Order::Oldest => (">", "ASC", 0),
+        // Ranked orders page through `ranked`; by id they are newest first.
+        Order::Newest | Order::Best | Order::Ratio => ("<", "DESC", i64::MAX),
     }
 }
 
@@ -219,11 +228,9 @@ impl CommentStore for SqliteStore {
         Ok(true)
     }
 
-    /// Whether the viewer has comments on the article that only they are
-    /// shown (pending, or hidden by reports); without any, their listing is
-    /// the anonymous one.
-    async fn has_own_unlisted(&self, article_id: &str, viewer: AccountId) -> anyhow::Result<bool> {
-        let found: bool = sqlx::query_scalar(OWN_UNLISTED)
+    /// Whether the viewer's listing of the article differs from the anonymous one.
+    async fn has_own_view(&self, article_id: &str, viewer: AccountId) -> anyhow::Result<bool> {
+        let found: bool = sqlx::query_scalar(OWN_VIEW)
             .bind(viewer)
             .bind(article_id)
             .fetch_one(&self.read)
@@ -247,22 +254,20 @@ impl CommentStore for SqliteStore {
         Ok(count)
     }
 
-    /// A page of top-level comments, each with its first replies.
+    /// A page of top-level comments, each with its first replies, with the
+    /// viewer's own reactions marked.
     async fn comment_page(&self, q: &PageQuery<'_>) -> anyhow::Result<CommentPage<Thread>> {
-        let (sql, start) = page_sql(q.order);
-        let rows = sqlx::query_as::<_, CommentRow>(&sql)
-            .bind(q.article_id)
-            .bind(q.viewer)
-            .bind(q.after.unwrap_or(start))
-            .bind(q.limit as i64 + 1)
-            .fetch_all(&self.read)
-            .await
-            .with_context(|| format!("cannot load a page of comments on {}", q.article_id))?;
-        let page = split_page(rows, q.limit, |r| r.id.get());
-        let parents: Vec<CommentId> = page.items.iter().map(|r| r.id).collect();
+        let (rows, next_after, next_cut) = if q.order.is_ranked() {
+            let ranked = self.ranked_rows(q).await?;
+            let (after, cut) = ranked.next.unzip();
+            (ranked.rows, after, cut)
+        } else {
+            let page = self.id_page(q).await?;
+            (page.items, page.next_after, None)
+        };
+        let parents: Vec<CommentId> = rows.iter().map(|r| r.id).collect();
         let mut replies = self.first_replies(&parents, q.viewer).await?;
-        let items = page
-            .items
+        let mut threads: Vec<Thread> = rows
             .into_iter()
             .map(|row| {
                 let comment = Comment::from(row);
@@ -275,14 +280,78 @@ impl CommentStore for SqliteStore {
                 }
             })
             .collect();
+        if let Some(viewer) = q.viewer {
+            let shown = threads
+                .iter_mut()
+                .flat_map(|t| std::iter::once(&mut t.comment).chain(t.replies.iter_mut()))
+                .collect();
+            self.mark_reactions(viewer, shown).await?;
+        }
         Ok(CommentPage {
-            items,
-            next_after: page.next_after,
+            items: threads,
+            next_after,
+            next_cut,
         })
     }
 
     /// Replies of one comment, oldest first.
     async fn reply_page(&self, q: &ReplyQuery) -> anyhow::Result<CommentPage<Comment>> {
+        let mut page = self.plain_reply_page(q).await?;
+        if let Some(viewer) = q.viewer {
+            self.mark_reactions(viewer, page.items.iter_mut().collect())
+                .await?;
+        }
+        Ok(page)
+    }
+
+    async fn react(&self, write: ReactionWrite) -> anyhow::Result<Reacted> {
+        self.comments.react(write).await
+    }
+
+    async fn rank_ratios_from(&self, min: i64) -> anyhow::Result<()> {
+        self.rank_ratio_keys(min).await
+    }
+
+    async fn reactions_of(
+        &self,
+        viewer: AccountId,
+        comments: &[CommentId],
+    ) -> anyhow::Result<Vec<(CommentId, Reaction)>> {
+        self.viewer_reactions(viewer, comments).await
+    }
+}
+
+impl SqliteStore {
+    /// A page by id, newest or oldest first.
+    async fn id_page(&self, q: &PageQuery<'_>) -> anyhow::Result<CommentPage<CommentRow>> {
+        let (sql, start) = page_sql(q.order);
+        let rows = sqlx::query_as::<_, CommentRow>(&sql)
+            .bind(q.article_id)
+            .bind(q.viewer)
+            .bind(q.after.unwrap_or(start))
+            .bind(q.limit as i64 + 1)
+            .fetch_all(&self.read)
+            .await
+            .with_context(|| format!("cannot load a page of comments on {}", q.article_id))?;
+        Ok(split_page(rows, q.limit, |r| r.id.get()))
+    }
+
+    /// Fills in `my_reaction` on the comments shown to `viewer`.
+    async fn mark_reactions(
+        &self,
+        viewer: AccountId,
+        mut shown: Vec<&mut Comment>,
+    ) -> anyhow::Result<()> {
+        let ids: Vec<CommentId> = shown.iter().map(|c| c.id).collect();
+        let mine: HashMap<CommentId, Reaction> =
+            self.viewer_reactions(viewer, &ids).await?.into_iter().collect();
+        for comment in shown.iter_mut() {
+            comment.my_reaction = mine.get(&comment.id).copied();
+        }
+        Ok(())
+    }
+
+    async fn plain_reply_page(&self, q: &ReplyQuery) -> anyhow::Result<CommentPage<Comment>> {
         let rows = sqlx::query_as::<_, CommentRow>(&reply_page_sql())
             .bind(q.parent_id)
             .bind(q.viewer)
@@ -295,11 +364,10 @@ impl CommentStore for SqliteStore {
         Ok(CommentPage {
             items: page.items.into_iter().map(Comment::from).collect(),
             next_after: page.next_after,
+            next_cut: None,
         })
     }
-}
 
-impl SqliteStore {
     async fn first_replies(
         &self,
         parents: &[CommentId],
@@ -420,7 +488,7 @@ mod tests {
     #[tokio::test]
     async fn a_viewers_own_unlisted_comments_are_found_in_the_partial_index() {
         let (_dir, store) = temp_store().await;
-        for sql in [OWN_UNLISTED, OWN_HIDDEN_COUNT] {
+        for sql in [OWN_VIEW, OWN_HIDDEN_COUNT] {
             let plan: Vec<(i64, i64, i64, String)> =
                 sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
                     .bind(7_i64)

@@ -17,6 +17,8 @@ mod log;
 mod memo;
 mod moderation;
 mod policy;
+mod ranked;
+mod reactions;
 mod sessions;
 mod shared;
 

@@ -72,6 +72,7 @@ impl ModerationStore for SqliteStore {
             return Ok(CommentPage {
                 items: Vec::new(),
                 next_after: None,
+                next_cut: None,
             });
         }
         let ids: Vec<CommentId> = page.items.iter().map(|c| c.id).collect();
@@ -98,6 +99,7 @@ impl ModerationStore for SqliteStore {
         Ok(CommentPage {
             items,
             next_after: page.next_after,
+            next_cut: None,
         })
     }
 
@@ -483,6 +485,7 @@ impl ModerationStore for SqliteStore {
         Ok(CommentPage {
             items,
             next_after: page.next_after,
+            next_cut: None,
         })
     }
 
@@ -524,6 +527,7 @@ impl SqliteStore {
         Ok(CommentPage {
             items: page.items.into_iter().map(Comment::from).collect(),
             next_after: page.next_after,
+            next_cut: None,
         })
     }
 

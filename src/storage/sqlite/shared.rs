@@ -60,6 +60,9 @@ pub(super) struct CommentRow {
     pub edited_at: Option<i64>,
     pub hidden: bool,
     pub version: i64,
+    pub likes: i64,
+    pub dislikes: i64,
+    pub featured: bool,
 }
 
 impl From<CommentRow> for Comment {
@@ -79,13 +82,17 @@ impl From<CommentRow> for Comment {
             edited_at: r.edited_at.map(from_millis),
             hidden: r.hidden,
             version: r.version,
+            likes: r.likes,
+            dislikes: r.dislikes,
+            featured: r.featured,
+            my_reaction: None,
         }
     }
 }
 
 pub(super) const COMMENT_COLUMNS: &str = "c.id, c.article_id, c.parent_id, c.author_id,
     a.display_name AS author_name, c.body, c.length, c.status, c.reply_count,
-    c.created_at, c.edited_at, c.hidden, c.version";
+    c.created_at, c.edited_at, c.hidden, c.version, c.likes, c.dislikes, c.featured";
 pub(super) const FROM_COMMENTS: &str = "FROM comments c JOIN accounts a ON a.id = c.author_id";
 
 /// One comment, read through a pool or inside a write transaction.
@@ -111,7 +118,11 @@ pub(super) fn split_page<T>(
     let more = items.len() > limit;
     items.truncate(limit);
     let next_after = if more { items.last().map(id) } else { None };
-    CommentPage { items, next_after }
+    CommentPage {
+        items,
+        next_after,
+        next_cut: None,
+    }
 }
 
 #[derive(sqlx::FromRow)]
