@@ -883,6 +883,10 @@ mod tests {
             edited_at: edited.then(Utc::now),
             hidden: false,
             version: 3,
+            likes: 0,
+            dislikes: 0,
+            featured: false,
+            my_reaction: None,
         }
     }
 
