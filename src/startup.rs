@@ -14,13 +14,13 @@ use crate::articles::Articles;
 use crate::articles::seed::seed_demo_editorials;
 use crate::auth::{Auth, Hasher};
 use crate::comments::Comments;
-use crate::reactions::service::Reactions;
 use crate::config::Settings;
 use crate::http::state::AppState;
 use crate::http::{app, middleware};
 use crate::moderation::Moderation;
 use crate::policy::LivePolicy;
 use crate::policy::live::reload_on_sighup;
+use crate::reactions::service::Reactions;
 use crate::storage::Store;
 
 pub struct Application {

@@ -620,8 +620,15 @@ impl Comments {
             after: None,
             cut: None,
         };
-        self.kept_or_built(PageKind::Best, article_id, viewer, Order::Best, paging, pick)
-            .await
+        self.kept_or_built(
+            PageKind::Best,
+            article_id,
+            viewer,
+            Order::Best,
+            paging,
+            pick,
+        )
+        .await
     }
 
     /// Any comment by id, whoever may see it.

@@ -134,7 +134,10 @@ impl Refusal for ReactionError {
                 ..Details::default()
             },
             ReactionError::RateLimited { retry_after } => Details {
-                title: Some(Text::new("Too many reactions", "공감을 너무 자주 눌렀습니다")),
+                title: Some(Text::new(
+                    "Too many reactions",
+                    "공감을 너무 자주 눌렀습니다",
+                )),
                 detail: Some(Text::new(
                     "You are reacting too often. Try again in {seconds} seconds.",
                     "공감을 너무 자주 눌렀습니다. {seconds}초 뒤에 다시 눌러 주세요.",

@@ -10,8 +10,8 @@ use crate::config::Settings;
 use crate::domain::accounts::User;
 use crate::domain::comments::Status;
 use crate::domain::ids::CommentId;
-use crate::domain::reactions::{Reacted, Reaction, ReactionError, ReactionWrite, Tally};
 use crate::domain::policy::FloodLimit;
+use crate::domain::reactions::{Reacted, Reaction, ReactionError, ReactionWrite, Tally};
 use crate::policy::LivePolicy;
 use crate::rate_limit::RateLimiter;
 use crate::storage::Store;
@@ -58,7 +58,9 @@ impl Reactions {
         if comment.status != Status::Published || comment.hidden {
             return Err(ReactionError::CommentClosed);
         }
-        if let Some(barred) = crate::moderation::service::barred(self.store.as_ref(), reader).await? {
+        if let Some(barred) =
+            crate::moderation::service::barred(self.store.as_ref(), reader).await?
+        {
             return Err(barred.into());
         }
         if kind.is_some() {

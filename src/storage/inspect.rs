@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::store::Store;
 use crate::domain::comments::Status;
-use crate::domain::ids::AccountId;
+use crate::domain::ids::{AccountId, CommentId};
 
 #[async_trait]
 pub trait Inspect: Store {
@@ -33,6 +33,9 @@ pub trait Inspect: Store {
 
     /// Admins with no sanction in force at `now`.
     async fn active_admins(&self, now: DateTime<Utc>) -> anyhow::Result<i64>;
+
+    /// The rows of `reactions` on the comment: (likes, dislikes).
+    async fn reaction_rows(&self, comment_id: CommentId) -> anyhow::Result<(i64, i64)>;
 
     /// Makes every admin but `keep` a moderator, without a log line.
     async fn demote_admins_except(&self, keep: &[AccountId]) -> anyhow::Result<()>;

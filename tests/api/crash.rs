@@ -174,3 +174,145 @@ async fn every_acknowledged_comment_survives_sigkill() {
     pool.close().await;
     assert_eq!(mode, "wal", "the database file is in WAL mode");
 }
+
+/// Registers a reader on the running binary and returns their token.
+async fn register(client: &Client, address: &str, n: usize) -> String {
+    let registered = client
+        .post(format!("{address}/api/v1/auth/register"))
+        .json(&json!({"email": format!("crash{n}@news.example"), "display_name": format!("독자 {n}"), "password": PASSWORD}))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(registered.status(), 201, "register reader {n}");
+    json_body(registered).await["token"]
+        .as_str()
+        .expect("token")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn every_acknowledged_reaction_survives_sigkill() {
+    // Arrange: one author's comments, and readers to press 공감 on them.
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = format!("sqlite://{}/comment-desk.db", dir.path().display());
+    let mut server = serve(dir.path(), &database_url).await;
+    let client = Client::new();
+    let author = register(&client, &server.address, 0).await;
+    let mut comments = Vec::new();
+    for n in 0..10 {
+        let posted = client
+            .post(format!(
+                "{}/api/v1/articles/{DEMO_ARTICLE}/comments",
+                server.address
+            ))
+            .bearer_auth(&author)
+            .json(&json!({"body": format!("공감 받을 댓글 {n}")}))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(posted.status(), 201);
+        comments.push(
+            json_body(posted).await["comment"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let mut readers = Vec::new();
+    for n in 1..=POSTERS {
+        readers.push(register(&client, &server.address, n).await);
+    }
+
+    // Act: every reader likes every comment, all at once; kill mid-burst.
+    let (sender, mut receiver) = mpsc::unbounded_channel();
+    let tasks: Vec<_> = readers
+        .iter()
+        .enumerate()
+        .map(|(reader, token)| {
+            let (client, token, comments, sender) = (
+                client.clone(),
+                token.clone(),
+                comments.clone(),
+                sender.clone(),
+            );
+            let address = server.address.clone();
+            tokio::spawn(async move {
+                for id in comments {
+                    let sent = client
+                        .put(format!("{address}/api/v1/comments/{id}/reaction"))
+                        .bearer_auth(&token)
+                        .json(&json!({"kind": "like"}))
+                        .send()
+                        .await;
+                    let Ok(response) = sent else { break };
+                    if response.status() != 200 || response.bytes().await.is_err() {
+                        break;
+                    }
+                    let _ = sender.send((reader, id));
+                }
+            })
+        })
+        .collect();
+    drop(sender);
+    let mut acknowledged = Vec::new();
+    while acknowledged.len() < comments.len() * POSTERS / 2 {
+        let ack = tokio::time::timeout(Duration::from_secs(20), receiver.recv())
+            .await
+            .expect("acknowledgements keep coming")
+            .expect("the readers are still reacting");
+        acknowledged.push(ack);
+    }
+    server.child.start_kill().expect("SIGKILL the server");
+    server
+        .child
+        .wait()
+        .await
+        .expect("wait for the killed server");
+    for task in tasks {
+        task.await.expect("a reader panicked");
+    }
+    while let Some(ack) = receiver.recv().await {
+        acknowledged.push(ack);
+    }
+
+    // Assert: each acknowledged 공감 is there, and each count equals its rows.
+    let restarted = serve(dir.path(), &database_url).await;
+    for (reader, id) in &acknowledged {
+        let response = client
+            .get(format!("{}/api/v1/comments/{id}", restarted.address))
+            .bearer_auth(&readers[*reader])
+            .send()
+            .await
+            .expect("GET comment");
+        let comment = json_body(response).await;
+        assert_eq!(
+            comment["comment"]["my_reaction"], "like",
+            "reader {reader}'s acknowledged 공감 on {id} survives"
+        );
+    }
+    let store = comment_desk::storage::open_inspect(&database_url, Default::default())
+        .await
+        .unwrap();
+    for id in &comments {
+        let comment = json_body(
+            client
+                .get(format!("{}/api/v1/comments/{id}", restarted.address))
+                .send()
+                .await
+                .expect("GET comment"),
+        )
+        .await;
+        let rows = store
+            .reaction_rows(comment_desk::domain::ids::CommentId::parse(id).unwrap())
+            .await
+            .unwrap();
+        let shown = (
+            comment["comment"]["likes"].as_i64().unwrap(),
+            comment["comment"]["dislikes"].as_i64().unwrap(),
+        );
+        assert_eq!(
+            shown, rows,
+            "comment {id}: counts equal rows after the crash"
+        );
+    }
+}

@@ -424,6 +424,11 @@ mod views {
         pub edited_at: Option<DateTime<Utc>>,
         pub version: i64,
         pub reply_count: u64,
+        pub likes: i64,
+        pub dislikes: i64,
+        #[serde(deserialize_with = "required_nullable")]
+        pub my_reaction: Option<String>,
+        pub featured: bool,
     }
 
     /// A top-level comment of an article's listing, with its replies.
@@ -703,10 +708,11 @@ fn a_typed_view_refuses_a_missing_field_and_ignores_an_extra_one() {
         "author": {"id": "2", "display_name": "Test Reader"},
         "body": "hi", "length": 2, "status": "published",
         "created_at": "2026-01-01T00:00:00Z", "edited_at": null,
-        "version": 1, "reply_count": 0, "likes": 0,
+        "version": 1, "reply_count": 0, "likes": 0, "dislikes": 0,
+        "my_reaction": null, "featured": false, "extra": true,
     });
     assert!(serde_json::from_value::<Comment>(comment.clone()).is_ok());
-    for field in ["parent_id", "edited_at", "version"] {
+    for field in ["parent_id", "edited_at", "version", "my_reaction"] {
         let mut missing = comment.clone();
         missing.as_object_mut().unwrap().remove(field);
         let parsed = serde_json::from_value::<Comment>(missing);

@@ -20,6 +20,7 @@ mod moderation;
 mod pages;
 mod policy;
 mod races;
+mod reactions;
 mod reports;
 mod secrets;
 mod snapshots;

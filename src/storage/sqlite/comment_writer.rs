@@ -185,8 +185,12 @@ async fn commit_batch(
             );
             let message = format!("the batch commit failed: {error:#}");
             (
-                (0..post_count).map(|_| Err(anyhow::anyhow!("{message}"))).collect(),
-                (0..react_count).map(|_| Err(anyhow::anyhow!("{message}"))).collect(),
+                (0..post_count)
+                    .map(|_| Err(anyhow::anyhow!("{message}")))
+                    .collect(),
+                (0..react_count)
+                    .map(|_| Err(anyhow::anyhow!("{message}")))
+                    .collect(),
             )
         }
     }

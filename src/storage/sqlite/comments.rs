@@ -343,8 +343,11 @@ impl SqliteStore {
         mut shown: Vec<&mut Comment>,
     ) -> anyhow::Result<()> {
         let ids: Vec<CommentId> = shown.iter().map(|c| c.id).collect();
-        let mine: HashMap<CommentId, Reaction> =
-            self.viewer_reactions(viewer, &ids).await?.into_iter().collect();
+        let mine: HashMap<CommentId, Reaction> = self
+            .viewer_reactions(viewer, &ids)
+            .await?
+            .into_iter()
+            .collect();
         for comment in shown.iter_mut() {
             comment.my_reaction = mine.get(&comment.id).copied();
         }

@@ -7,11 +7,23 @@ use chrono::{DateTime, Duration, Utc};
 use super::SqliteStore;
 use super::shared::to_millis;
 use crate::domain::comments::Status;
-use crate::domain::ids::AccountId;
+use crate::domain::ids::{AccountId, CommentId};
 use crate::storage::inspect::{Inspect, PolicyDecision};
 
 #[async_trait]
 impl Inspect for SqliteStore {
+    async fn reaction_rows(&self, comment_id: CommentId) -> anyhow::Result<(i64, i64)> {
+        let counts = sqlx::query_as(
+            "SELECT coalesce(sum(kind = 'like'), 0), coalesce(sum(kind = 'dislike'), 0)
+             FROM reactions WHERE comment_id = ?",
+        )
+        .bind(comment_id)
+        .fetch_one(&self.read)
+        .await
+        .with_context(|| format!("cannot count the reactions on comment {comment_id}"))?;
+        Ok(counts)
+    }
+
     async fn backdate_account(&self, account_id: AccountId, by: Duration) -> anyhow::Result<()> {
         sqlx::query("UPDATE accounts SET created_at = created_at - ? WHERE id = ?")
             .bind(by.num_milliseconds())

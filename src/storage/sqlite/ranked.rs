@@ -92,13 +92,23 @@ impl SqliteStore {
                 .fetch_all(&mut *tx)
                 .await
                 .with_context(|| format!("cannot rank the comments on {}", q.article_id))?;
-            rows.extend(among.into_iter().filter(|r| (rank(r), r.id.get()) < (key, id)));
+            rows.extend(
+                among
+                    .into_iter()
+                    .filter(|r| (rank(r), r.id.get()) < (key, id)),
+            );
         }
         rows.sort_by_key(|r| std::cmp::Reverse((rank(r), r.id.get())));
         let more = rows.len() > q.limit;
         rows.truncate(q.limit);
         let next = match rows.last() {
-            Some(last) if more => Some((last.id.get(), Cut { seq, key: rank(last) })),
+            Some(last) if more => Some((
+                last.id.get(),
+                Cut {
+                    seq,
+                    key: rank(last),
+                },
+            )),
             _ => None,
         };
         Ok(Ranked { rows, next })
@@ -180,7 +190,10 @@ mod tests {
             let text: Vec<&str> = plan.iter().map(|row| row.3.as_str()).collect();
             let text = text.join("\n");
             assert!(text.contains(index), "{sql}\n{text}");
-            assert!(!text.contains("TEMP B-TREE"), "no sort of every comment:\n{text}");
+            assert!(
+                !text.contains("TEMP B-TREE"),
+                "no sort of every comment:\n{text}"
+            );
         }
     }
 }

@@ -25,7 +25,10 @@ struct Target {
 /// Applies one reaction inside the writer's transaction. Reading then
 /// writing is safe there: the writer is the only one, and its transaction
 /// began IMMEDIATE.
-pub(super) async fn apply(tx: &mut SqliteConnection, write: &ReactionWrite) -> sqlx::Result<Reacted> {
+pub(super) async fn apply(
+    tx: &mut SqliteConnection,
+    write: &ReactionWrite,
+) -> sqlx::Result<Reacted> {
     let target: Option<Target> = sqlx::query_as(
         "SELECT article_id, (status = 'published' AND hidden = 0) AS open, likes, dislikes
          FROM comments WHERE id = ?",
@@ -142,7 +145,10 @@ async fn over_quota(tx: &mut SqliteConnection, write: &ReactionWrite) -> sqlx::R
 
 /// Drops changes older than the retention, remembering the last one gone so
 /// a cursor cut before it is known to be too old.
-pub(super) async fn prune(tx: &mut SqliteConnection, now: chrono::DateTime<chrono::Utc>) -> sqlx::Result<()> {
+pub(super) async fn prune(
+    tx: &mut SqliteConnection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> sqlx::Result<()> {
     let cutoff = to_millis(now - CHANGES_KEPT);
     let last: Option<i64> =
         sqlx::query_scalar("SELECT max(seq) FROM reaction_changes WHERE at < ?")
