@@ -2,6 +2,7 @@
 //! rule and the standards policy applied.
 
 pub mod page_cache;
+pub mod quota;
 pub mod service;
 
 pub use service::Comments;

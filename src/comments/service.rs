@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::comments::page_cache::{Page, PageCache, PageKey, PageKind};
+use crate::comments::quota;
 use crate::config::Settings;
 use crate::domain::accounts::User;
 use crate::domain::articles::{Article, ArticleId};
@@ -20,6 +21,7 @@ use crate::domain::message::Violation;
 use crate::domain::moderation::{DecidedOn, DecisionAction};
 use crate::domain::paging::Paging;
 use crate::domain::post_error::PostError;
+use crate::domain::quota::Standing;
 use crate::policy::{Action, Finding, LivePolicy, Policy, RuleCode, verdict};
 use crate::rate_limit::{RateLimiter, Throttle};
 use crate::storage::{
@@ -41,6 +43,8 @@ pub struct Comments {
     ratio_min: i64,
     best_comments: usize,
     best_min_score: i64,
+    /// Rate limits and quotas on (`RATE_LIMITS`).
+    limits_on: bool,
 }
 
 /// A comment that was stored, and what its author is told if it is held.
@@ -106,7 +110,28 @@ impl Comments {
             ratio_min: settings.ratio_min_reactions,
             best_comments: settings.best_comments,
             best_min_score: settings.best_min_score,
+            limits_on: settings.rate_limits,
         }
+    }
+
+    /// What the reader has left of today's quotas, on this editorial too.
+    pub async fn standing(
+        &self,
+        reader: &User,
+        article_id: &ArticleId,
+    ) -> Result<Standing, PostError> {
+        let article = self.article(article_id).await?;
+        let policy = self.policy.get();
+        let held = quota::applies(self.limits_on, reader);
+        quota::standing(
+            self.store.as_ref(),
+            &policy.quotas,
+            reader,
+            &article,
+            held,
+            Utc::now(),
+        )
+        .await
     }
 
     pub fn max_length(&self) -> usize {
@@ -165,6 +190,14 @@ impl Comments {
             Some(raw_id) => Some(self.thread_of(&article, raw_id).await?),
             None => None,
         };
+        let now = Utc::now();
+        let quota = match quota::applies(self.limits_on, author) {
+            true => Some(
+                quota::for_comment(self.store.as_ref(), &policy.quotas, author, &article, now)
+                    .await?,
+            ),
+            false => None,
+        };
         // A refused repeat is found as the comment is stored, so that two
         // identical posts sent at once cannot both pass.
         let repeats_at_insert = policy.whole(RuleCode::Duplicate).action == Action::Refuse;
@@ -185,7 +218,6 @@ impl Comments {
         let (status, reasons) = self
             .settle(&policy, author, &article, None, findings)
             .await?;
-        let now = Utc::now();
         let inserted = self
             .store
             .insert_comment(CommentInsert {
@@ -201,6 +233,7 @@ impl Comments {
                 reasons: reasons.clone(),
                 now,
                 repeat_since: repeats_at_insert.then(|| repeat_cutoff(&policy, now)),
+                quota,
             })
             .await?;
         let comment = match inserted {
@@ -212,6 +245,9 @@ impl Comments {
                     .await?);
             }
             Inserted::Closed => return Err(PostError::CommentClosed),
+            Inserted::OverQuota(breach) => {
+                return Err(quota::refusal(breach, &policy.quotas, Utc::now()));
+            }
         };
         let codes: Vec<&str> = reasons.iter().map(|r| r.code.as_str()).collect();
         tracing::info!(comment_id = comment.id.get(), article_id = %article.id, user_id = author.id.get(),

@@ -13,5 +13,6 @@ pub mod moderation;
 pub mod paging;
 pub mod policy;
 pub mod post_error;
+pub mod quota;
 pub mod reactions;
 pub mod refusal;

@@ -7,6 +7,7 @@ use crate::domain::body::BodyError;
 use crate::domain::comments::Comment;
 use crate::domain::message::Violation;
 use crate::domain::moderation::Barred;
+use crate::domain::quota::OverQuota;
 use crate::domain::refusal::{Details, INTERNAL, Refusal};
 
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +39,9 @@ pub enum PostError {
     PolicyViolation(Vec<Violation>),
     #[error("rate limited")]
     RateLimited { retry_after: Duration },
+    /// A quota of the policy's is used up; the words say until when.
+    #[error("quota exceeded")]
+    QuotaExceeded(Box<OverQuota>),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -66,6 +70,7 @@ impl Refusal for PostError {
             PostError::CommentClosed => "comment_closed",
             PostError::PolicyViolation(_) => "policy_violation",
             PostError::RateLimited { .. } => "rate_limited",
+            PostError::QuotaExceeded(_) => "quota_exceeded",
             PostError::Internal(_) => INTERNAL,
         }
     }
@@ -80,6 +85,7 @@ impl Refusal for PostError {
             },
             PostError::PolicyViolation(violations) => Details::violations(violations),
             PostError::RateLimited { retry_after } => Details::retry_after(*retry_after),
+            PostError::QuotaExceeded(over) => over.details(),
             _ => Details::default(),
         }
     }

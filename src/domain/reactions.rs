@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::message::Text;
 use crate::domain::moderation::Barred;
+use crate::domain::quota::OverQuota;
 use crate::domain::refusal::{Details, INTERNAL, Refusal};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -96,9 +97,9 @@ pub enum ReactionError {
     Barred(#[from] Barred),
     #[error("rate limited")]
     RateLimited { retry_after: Duration },
-    /// The day's reactions are used up; they come back at `retry_after`.
+    /// The day's reactions are used up.
     #[error("quota exceeded")]
-    QuotaExceeded { retry_after: Duration },
+    QuotaExceeded(Box<OverQuota>),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -111,7 +112,7 @@ impl Refusal for ReactionError {
             ReactionError::OwnComment => "own_comment",
             ReactionError::Barred(barred) => barred.code(),
             ReactionError::RateLimited { .. } => "rate_limited",
-            ReactionError::QuotaExceeded { .. } => "quota_exceeded",
+            ReactionError::QuotaExceeded(_) => "quota_exceeded",
             ReactionError::Internal(_) => INTERNAL,
         }
     }
@@ -144,13 +145,7 @@ impl Refusal for ReactionError {
                 )),
                 ..Details::retry_after(*retry_after)
             },
-            ReactionError::QuotaExceeded { retry_after } => Details {
-                detail: Some(Text::new(
-                    "You have used today's reactions. You can react again in {seconds} seconds.",
-                    "오늘 누를 수 있는 공감을 모두 썼습니다. {seconds}초 뒤에 다시 누를 수 있습니다.",
-                )),
-                ..Details::retry_after(*retry_after)
-            },
+            ReactionError::QuotaExceeded(over) => over.details(),
             _ => Details::default(),
         }
     }

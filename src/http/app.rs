@@ -12,6 +12,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::scope("/api/v1")
                 .service(web::resource("/openapi.json").get(openapi::serve))
+                .configure(routes::quota::configure)
                 .configure(routes::auth::configure)
                 .configure(routes::articles::configure)
                 .configure(routes::comments::configure)

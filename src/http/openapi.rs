@@ -9,7 +9,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::http::cookies::SECURE_COOKIE_NAME;
 use crate::http::error::PROBLEM_JSON;
-use crate::http::routes::{articles, auth, comments, health, moderation, policy, reactions};
+use crate::http::routes::{articles, auth, comments, health, moderation, policy, quota, reactions};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,7 +17,7 @@ use crate::http::routes::{articles, auth, comments, health, moderation, policy, 
     paths(
         health::healthz, health::readyz,
         auth::register, auth::login, auth::logout, auth::me,
-        auth::logout_all, auth::change_password,
+        auth::logout_all, auth::change_password, quota::my_quota,
         articles::put_article, articles::get_article,
         comments::list_comments, comments::post_comment,
         comments::get_comment, comments::delete_comment,

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::domain::message::Text;
+use crate::domain::quota::Quotas;
 use crate::policy::terms::TermList;
 use crate::policy::{Action, FloodLimit, Policy, Rule, RuleCode};
 
@@ -36,6 +37,7 @@ struct PolicyFile {
     repeats: Option<Repeats>,
     flooding: Option<Flooding>,
     new_commenters: Option<NewCommenters>,
+    quotas: Option<QuotaFile>,
     #[serde(default)]
     rules: BTreeMap<Spanned<String>, RuleFile>,
 }
@@ -80,6 +82,17 @@ struct Flooding {
 #[serde(deny_unknown_fields)]
 struct NewCommenters {
     hold_first: Spanned<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuotaFile {
+    comments_per_day: u32,
+    comments_per_article: u32,
+    min_interval: Spanned<String>,
+    reactions_per_day: u32,
+    new_account_wait: Spanned<String>,
+    day_starts: Spanned<String>,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -162,6 +175,7 @@ fn build(user: Option<Source<'_>>) -> Result<Policy, PolicyError> {
     let (repeats, repeats_source) = pick!(repeats);
     let (flooding, flooding_source) = pick!(flooding);
     let (new_commenters, _) = pick!(new_commenters);
+    let (quotas, quotas_source) = pick!(quotas);
     Ok(Policy {
         text: Text::new(text.en.trim(), text.ko.trim()),
         rules: rules(&base.rules, &file.rules, source)?,
@@ -170,6 +184,28 @@ fn build(user: Option<Source<'_>>) -> Result<Policy, PolicyError> {
         repeat_window: duration(&repeats.window, "repeats.window", repeats_source)?,
         flooding: flood_limits(&flooding, flooding_source)?,
         new_commenter_hold: *new_commenters.hold_first.get_ref(),
+        quotas: quota_limits(&quotas, quotas_source)?,
+    })
+}
+
+fn quota_limits(file: &QuotaFile, source: &Source<'_>) -> Result<Quotas, PolicyError> {
+    let day_starts = file.day_starts.get_ref().trim().parse().map_err(|_| {
+        source.error(
+            file.day_starts.span(),
+            "quotas.day_starts",
+            format!(
+                "{:?} is not a UTC offset such as \"+09:00\"",
+                file.day_starts.get_ref()
+            ),
+        )
+    })?;
+    Ok(Quotas {
+        comments_per_day: file.comments_per_day,
+        comments_per_article: file.comments_per_article,
+        min_interval: duration(&file.min_interval, "quotas.min_interval", source)?,
+        reactions_per_day: file.reactions_per_day,
+        new_account_wait: duration(&file.new_account_wait, "quotas.new_account_wait", source)?,
+        day_starts,
     })
 }
 
@@ -459,6 +495,15 @@ mod tests {
                 "rules.resident_registration_number.action",
             ),
             ("[repeats]\nwindow = \"a while\"\n", 2, "repeats.window"),
+            (
+                concat!(
+                    "[quotas]\ncomments_per_day = 20\ncomments_per_article = 3\n",
+                    "min_interval = \"15s\"\nreactions_per_day = 50\n",
+                    "new_account_wait = \"0s\"\nday_starts = \"KST\"\n"
+                ),
+                7,
+                "quotas.day_starts",
+            ),
             (
                 "[flooding]\nlimits = [\"5/1m\",\n  \"lots\"]\n",
                 3,

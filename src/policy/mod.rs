@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use crate::domain::body::BodyError;
 use crate::domain::message::{Text, Violation};
+use crate::domain::quota::Quotas;
 use crate::policy::terms::{TermKind, TermList};
 
 pub use crate::domain::policy::{Action, Finding, FloodLimit, RuleCode};
@@ -42,6 +43,7 @@ pub struct Policy {
     pub repeat_window: Duration,
     pub flooding: Vec<FloodLimit>,
     pub new_commenter_hold: u32,
+    pub quotas: Quotas,
 }
 
 /// A span of text found by a detector, in byte offsets.

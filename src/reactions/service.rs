@@ -4,14 +4,17 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use crate::config::Settings;
 use crate::domain::accounts::User;
 use crate::domain::comments::Status;
 use crate::domain::ids::CommentId;
 use crate::domain::policy::FloodLimit;
-use crate::domain::reactions::{Reacted, Reaction, ReactionError, ReactionWrite, Tally};
+use crate::domain::quota::{Breach, OverQuota, QuotaKind, Quotas, applies};
+use crate::domain::reactions::{
+    DailyQuota, Reacted, Reaction, ReactionError, ReactionWrite, Tally,
+};
 use crate::policy::LivePolicy;
 use crate::rate_limit::RateLimiter;
 use crate::storage::Store;
@@ -23,6 +26,7 @@ pub struct Reactions {
     ratio_min: i64,
     limit: Vec<FloodLimit>,
     flood: Arc<RateLimiter<crate::domain::ids::AccountId>>,
+    limits_on: bool,
 }
 
 impl Reactions {
@@ -33,6 +37,7 @@ impl Reactions {
             ratio_min: settings.ratio_min_reactions,
             limit: vec![settings.reaction_limit],
             flood: Arc::new(RateLimiter::new(settings.rate_limits)),
+            limits_on: settings.rate_limits,
         }
     }
 
@@ -68,21 +73,41 @@ impl Reactions {
                 .hit(reader.id, &self.limit)
                 .map_err(|retry_after| ReactionError::RateLimited { retry_after })?;
         }
-        let _policy = self.policy.get();
+        let quotas = self.policy.get().quotas;
+        let now = Utc::now();
         let write = ReactionWrite {
             comment_id: id,
             account_id: reader.id,
             kind,
-            now: Utc::now(),
+            now,
             ratio_min: self.ratio_min,
-            daily: None,
+            daily: self.daily_quota(reader, &quotas, now),
         };
         match self.store.react(write).await? {
             Reacted::Done(tally) => Ok(tally),
             Reacted::Closed => Err(ReactionError::CommentClosed),
-            Reacted::OverQuota => Err(ReactionError::QuotaExceeded {
-                retry_after: std::time::Duration::from_secs(60),
-            }),
+            Reacted::OverQuota => {
+                let breach = Breach {
+                    kind: QuotaKind::ReactionsPerDay,
+                    retry_at: quotas.day(now).end,
+                };
+                let over = OverQuota::new(breach, &quotas, now);
+                Err(ReactionError::QuotaExceeded(Box::new(over)))
+            }
         }
+    }
+
+    /// Readers' presses a day, counted by the store as it writes; staff
+    /// and limits-off have none.
+    fn daily_quota(
+        &self,
+        reader: &User,
+        quotas: &Quotas,
+        now: DateTime<Utc>,
+    ) -> Option<DailyQuota> {
+        (applies(self.limits_on, reader) && quotas.reactions_per_day > 0).then(|| DailyQuota {
+            limit: quotas.reactions_per_day.into(),
+            since: quotas.day(now).start,
+        })
     }
 }

@@ -8,6 +8,7 @@ use crate::domain::comments::{Comment, Order, Status, Thread};
 use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::paging::Cut;
 use crate::domain::policy::Finding;
+use crate::domain::quota::{Breach, CommentQuota, Day, Usage};
 use crate::domain::reactions::{Reacted, Reaction, ReactionWrite};
 
 #[async_trait]
@@ -51,6 +52,14 @@ pub trait CommentStore: Send + Sync {
 
     /// Writes the 공감비율 keys again if they were written with another
     /// minimum (a changed `RATIO_MIN_REACTIONS`); at start-up.
+    /// What the account has used of its quotas in `day`, on `article_id` too.
+    async fn quota_usage(
+        &self,
+        account_id: AccountId,
+        article_id: &str,
+        day: Day,
+    ) -> anyhow::Result<Usage>;
+
     async fn rank_ratios_from(&self, min: i64) -> anyhow::Result<()>;
 
     /// The viewer's reactions among these comments.
@@ -86,6 +95,9 @@ pub struct CommentInsert {
     /// For a reply, the comment the reader answered: the thread's top-level
     /// comment or a reply under it. Both must still be open as it is stored.
     pub answers: Option<CommentId>,
+    /// The author's quotas, checked at insert against what is stored and
+    /// the rest of the batch; `None` for staff or with limits off.
+    pub quota: Option<CommentQuota>,
 }
 
 /// What became of a new comment.
@@ -96,6 +108,8 @@ pub enum Inserted {
     Repeat,
     /// The comment replied to, or its thread, was closed first; nothing stored.
     Closed,
+    /// A quota of the author's is used up; nothing stored.
+    OverQuota(Breach),
 }
 
 /// What became of an edit.

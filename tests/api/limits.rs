@@ -142,10 +142,11 @@ async fn reports_are_limited_per_account() {
         s.report_limit = per_hour(1);
     })
     .await;
-    let author = app.reader().await;
     let reporter = app.reader().await;
     let mut ids = Vec::new();
+    // Two authors: one author's second comment would wait out the quota's interval.
     for text in ["첫 번째 의견입니다", "두 번째 의견입니다"] {
+        let author = app.reader().await;
         let posted = app.published(&author, DEMO_ARTICLE, text).await;
         ids.push(posted["id"].as_str().unwrap().to_owned());
     }

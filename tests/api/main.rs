@@ -19,6 +19,7 @@ mod memory;
 mod moderation;
 mod pages;
 mod policy;
+mod quotas;
 mod races;
 mod reactions;
 mod reports;

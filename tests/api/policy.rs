@@ -415,7 +415,12 @@ async fn comments_without_letters_are_repeats_only_of_the_same_symbols() {
 
 #[tokio::test]
 async fn flooding_is_rate_limited_per_account() {
-    let (_dir, path) = policy_file("[flooding]\nlimits = [\"2/1m\"]\n");
+    // Quotas off: the interval between comments would refuse the second first.
+    let (_dir, path) = policy_file(concat!(
+        "[flooding]\nlimits = [\"2/1m\"]\n",
+        "[quotas]\ncomments_per_day = 0\ncomments_per_article = 0\nmin_interval = \"0s\"\n",
+        "reactions_per_day = 0\nnew_account_wait = \"0s\"\nday_starts = \"+09:00\"\n",
+    ));
     let app = TestApp::spawn_with(|s| {
         s.policy_file = Some(path.clone());
         s.rate_limits = true;

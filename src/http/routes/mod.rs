@@ -8,4 +8,5 @@ pub mod health;
 pub mod moderation;
 pub mod pages;
 pub mod policy;
+pub mod quota;
 pub mod reactions;

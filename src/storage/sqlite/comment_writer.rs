@@ -20,9 +20,10 @@ use tokio::sync::{mpsc, oneshot};
 use super::comments::{Hold, record_hold};
 use super::counters::{count_on_article, count_on_parent};
 use super::reactions;
-use super::shared::to_millis;
+use super::shared::{from_millis, to_millis};
 use crate::domain::comments::Status;
 use crate::domain::ids::CommentId;
+use crate::domain::quota::Breach;
 use crate::domain::reactions::{Reacted, ReactionWrite};
 use crate::storage::comments::{CommentInsert, Inserted};
 
@@ -171,6 +172,7 @@ async fn commit_batch(
                 .map(|(post, outcome)| match outcome {
                     Err(Refused::Repeat) => Ok(Inserted::Repeat),
                     Err(Refused::Closed) => Ok(Inserted::Closed),
+                    Err(Refused::OverQuota(breach)) => Ok(Inserted::OverQuota(breach)),
                     Ok(id) => id.map(|id| Inserted::Stored(post.stored(id))),
                 })
                 .collect(),
@@ -245,6 +247,7 @@ async fn write_posts(
 enum Refused {
     Repeat,
     Closed,
+    OverQuota(Breach),
 }
 
 /// Each post's reason not to be stored, if any.
@@ -254,7 +257,7 @@ async fn find_refused(
 ) -> sqlx::Result<Vec<Option<Refused>>> {
     let repeats = find_repeats(tx, posts).await?;
     let closed = find_closed(tx, posts).await?;
-    Ok(repeats
+    let refused: Vec<Option<Refused>> = repeats
         .into_iter()
         .zip(closed)
         .map(|(repeat, closed)| {
@@ -266,7 +269,86 @@ async fn find_refused(
                 None
             }
         })
+        .collect();
+    let over = find_over_quota(tx, posts, &refused).await?;
+    Ok(refused
+        .into_iter()
+        .zip(over)
+        .map(|(refused, over)| refused.or(over.map(Refused::OverQuota)))
         .collect())
+}
+
+/// What one author has used: today's comments, today's on each editorial,
+/// and the time of the last one.
+#[derive(Default)]
+struct Used {
+    today: i64,
+    on_article: HashMap<String, i64>,
+    last: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Which posts break their author's quotas. What is stored is read once for
+/// the batch; the batch's earlier posts that will be stored count as well,
+/// so fifty posts sent at once stop at the limit exactly.
+async fn find_over_quota(
+    tx: &mut SqliteConnection,
+    posts: &[CommentInsert],
+    refused: &[Option<Refused>],
+) -> sqlx::Result<Vec<Option<Breach>>> {
+    let mut over = vec![None; posts.len()];
+    let checks: Vec<serde_json::Value> = posts
+        .iter()
+        .zip(refused)
+        .enumerate()
+        .filter(|(_, (_, refused))| refused.is_none())
+        .filter_map(|(index, (p, _))| {
+            let day = p.quota?.day;
+            Some(serde_json::json!([
+                index,
+                p.author_id,
+                to_millis(day.start),
+                p.article_id
+            ]))
+        })
+        .collect();
+    if checks.is_empty() {
+        return Ok(over);
+    }
+    let rows: Vec<(i64, i64, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT value ->> 0,
+           (SELECT count(*) FROM comments
+            WHERE author_id = value ->> 1 AND created_at >= value ->> 2),
+           (SELECT count(*) FROM comments
+            WHERE author_id = value ->> 1 AND article_id = value ->> 3 AND created_at >= value ->> 2),
+           (SELECT max(created_at) FROM comments WHERE author_id = value ->> 1)
+         FROM json_each(?)",
+    )
+    .bind(serde_json::Value::Array(checks).to_string())
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut used: HashMap<_, Used> = HashMap::new();
+    for (index, today, on_article, last) in rows {
+        let post = &posts[index as usize];
+        let Some(quota) = post.quota else { continue };
+        let mine = used.entry(post.author_id).or_insert_with(|| Used {
+            today,
+            on_article: HashMap::new(),
+            last: last.map(from_millis),
+        });
+        let here = mine
+            .on_article
+            .entry(post.article_id.clone())
+            .or_insert(on_article);
+        match quota.breach(mine.today, *here, mine.last, post.now) {
+            Some(breach) => over[index as usize] = Some(breach),
+            None => {
+                *here += 1;
+                mine.today += 1;
+                mine.last = Some(post.now);
+            }
+        }
+    }
+    Ok(over)
 }
 
 /// Which replies answer a comment, or sit in a thread, that is no longer open
@@ -523,6 +605,7 @@ mod tests {
             reasons: Vec::new(),
             now: chrono::Utc::now(),
             repeat_since: None,
+            quota: None,
             answers: None,
         }
     }

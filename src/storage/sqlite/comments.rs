@@ -18,6 +18,7 @@ use crate::domain::comments::{Comment, Order, Status, Thread};
 use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::moderation::{LogAction, LogLine, Target};
 use crate::domain::policy::{Action, Finding};
+use crate::domain::quota::{Day, Usage};
 use crate::domain::reactions::{Reacted, Reaction, ReactionWrite};
 use crate::storage::comments::{
     CommentEdit, CommentInsert, CommentPage, CommentStore, Edited, Inserted, PageQuery,
@@ -306,6 +307,15 @@ impl CommentStore for SqliteStore {
 
     async fn react(&self, write: ReactionWrite) -> anyhow::Result<Reacted> {
         self.comments.react(write).await
+    }
+
+    async fn quota_usage(
+        &self,
+        account_id: AccountId,
+        article_id: &str,
+        day: Day,
+    ) -> anyhow::Result<Usage> {
+        super::quota::usage(&self.read, account_id, article_id, day).await
     }
 
     async fn rank_ratios_from(&self, min: i64) -> anyhow::Result<()> {

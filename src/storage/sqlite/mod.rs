@@ -17,6 +17,7 @@ mod log;
 mod memo;
 mod moderation;
 mod policy;
+mod quota;
 mod ranked;
 mod reactions;
 mod sessions;

@@ -781,6 +781,7 @@ mod tests {
             reasons: reasons.into_iter().collect(),
             now: Utc::now(),
             repeat_since: None,
+            quota: None,
             answers: None,
         };
         match store.insert_comment(new).await.unwrap() {
