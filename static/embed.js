@@ -517,34 +517,37 @@
   }
 
   function openHistory(name, path) {
-    var list = el('ol', { 'data-cd': 'history-list', class: 'list' });
-    var status = el('p', { 'data-cd': 'history-status', role: 'status' });
+    var view = { path: path, cursor: null,
+      list: el('ol', { 'data-cd': 'history-list', class: 'list' }),
+      status: el('p', { 'data-cd': 'history-status', role: 'status' }),
+      more: el('button', { type: 'button', 'data-cd': 'history-more', class: 'more', hidden: true, text: T.more,
+        onclick: function () { loadHistory(view); } }),
+      close: el('button', { type: 'button', 'data-cd': 'history-close', class: 'more', text: T.close,
+        onclick: function () { ui.history.close(); } }) };
     ui.history.textContent = '';
-    ui.history.append(el('h3', { id: 'cd-history-title', text: T.historyOf(name) }), status, list,
-      el('button', { type: 'button', 'data-cd': 'history-close', class: 'more', text: T.close, onclick: function () { ui.history.close(); } }));
+    ui.history.append(el('h3', { id: 'cd-history-title', text: T.historyOf(name) }), view.status, view.list, view.more, view.close);
     ui.history.showModal();
-    loadHistory(path, null, list, status);
+    loadHistory(view);
   }
 
-  function loadHistory(path, cursor, list, status) {
-    var url = API + path + (cursor ? (path.indexOf('?') < 0 ? '?' : '&') + 'cursor=' + encodeURIComponent(cursor) : '');
+  function loadHistory(view) {
+    var first = !view.cursor;
+    var url = API + view.path + (first ? '' : (view.path.indexOf('?') < 0 ? '?' : '&') + 'cursor=' + encodeURIComponent(view.cursor));
     request('GET', url).then(function (res) {
-      if (res.status !== 200) return say(status, problemText(res.body), 'error');
+      if (res.status !== 200) return say(view.status, problemText(res.body), 'error');
       var h = res.body;
-      if (!cursor) {
+      if (first) {
         var ratio = typeof h.ratio_30d === 'number' ? Math.round(h.ratio_30d * 100) + '%' : '—';
-        say(status, [T.joined + ' ' + new Date(h.user.joined_at).toLocaleDateString(LOCALE),
+        say(view.status, [T.joined + ' ' + new Date(h.user.joined_at).toLocaleDateString(LOCALE),
           T.published + ' ' + h.published_count, T.received + ' ' + h.likes_received + '/' + h.dislikes_received,
           T.ratio30 + ' ' + ratio].concat(h.user.sanctioned ? [T.sanctioned] : []).join(' · '));
       }
-      h.comments.forEach(function (c) { list.appendChild(historyItem(c)); });
-      var old = list.parentNode.querySelector('[data-cd=history-more]');
-      if (old) old.remove();
-      if (h.next_cursor) {
-        list.after(el('button', { type: 'button', 'data-cd': 'history-more', class: 'more', text: T.more,
-          onclick: function () { loadHistory(path, h.next_cursor, list, status); } }));
-      }
-    }, function () { say(status, T.failed, 'error'); });
+      h.comments.forEach(function (c) { view.list.appendChild(historyItem(c)); });
+      view.cursor = h.next_cursor;
+      // The last page hides the button; its focus goes to the close button, not lost.
+      if (!view.cursor && root.activeElement === view.more) view.close.focus();
+      view.more.hidden = !view.cursor;
+    }, function () { say(view.status, T.failed, 'error'); });
   }
 
   function historyItem(c) {
