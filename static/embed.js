@@ -19,6 +19,9 @@
   var ARTICLE = host.dataset.articleId || '';
   var LANG = (document.documentElement.lang || 'ko').toLowerCase().indexOf('ko') === 0 ? 'ko' : 'en';
   var TOKEN_KEY = 'comment-desk-token:' + API;
+  var LOCALE = LANG === 'ko' ? 'ko-KR' : 'en-GB';
+  var ARTICLE_PATH = '/articles/' + encodeURIComponent(ARTICLE);
+  var ORDERS = ['newest', 'best', 'ratio', 'oldest'];
 
   var T = {
     ko: {
@@ -32,7 +35,15 @@
       reportReason: '신고 사유', send: '보내기', confirmDelete: '이 댓글을 삭제할까요?', edited: '수정됨',
       reasons: { spam: '스팸', abuse: '욕설·비방', hate: '혐오 표현', personal_information: '개인정보 노출', off_topic: '기사와 무관', other: '기타' },
       counter: function (n, max) { return '(' + n + '/' + max + '자)'; },
-      failed: '요청을 처리하지 못했습니다. 잠시 뒤에 다시 시도해 주세요.'
+      failed: '요청을 처리하지 못했습니다. 잠시 뒤에 다시 시도해 주세요.',
+      like: '공감', dislike: '비공감', reactLogin: '공감·비공감은 로그인한 뒤에 누를 수 있습니다.',
+      orderBy: '댓글 정렬', orders: { newest: '최신순', best: '순공감순', ratio: '공감비율순', oldest: '과거순' },
+      best: '베스트 댓글', bestBadge: '베스트', featured: '편집자 추천', close: '닫기',
+      leftToday: function (n) { return '오늘 남은 댓글 ' + n + '개'; },
+      leftHere: function (n) { return '이 기사에 남은 댓글 ' + n + '개'; },
+      nextAt: function (t) { return t + '부터 다시 쓸 수 있습니다'; },
+      historyOf: function (name) { return name + '님의 댓글 이력'; },
+      joined: '가입', published: '게시한 댓글', received: '받은 공감/비공감', ratio30: '최근 30일 공감 비율', sanctioned: '제재 이력 있음'
     },
     en: {
       comments: 'Comments', login: 'Log in', register: 'Register', logout: 'Log out', email: 'Email',
@@ -45,7 +56,15 @@
       reportReason: 'Reason', send: 'Send', confirmDelete: 'Delete this comment?', edited: 'edited',
       reasons: { spam: 'Spam', abuse: 'Abuse', hate: 'Hate', personal_information: 'Personal information', off_topic: 'Off topic', other: 'Other' },
       counter: function (n, max) { return '(' + n + '/' + max + ')'; },
-      failed: 'The request failed. Please try again later.'
+      failed: 'The request failed. Please try again later.',
+      like: 'Like', dislike: 'Dislike', reactLogin: 'Log in to like or dislike comments.',
+      orderBy: 'Sort comments', orders: { newest: 'Newest', best: 'Most liked', ratio: 'Best ratio', oldest: 'Oldest' },
+      best: 'Best comments', bestBadge: 'BEST', featured: "Editor's pick", close: 'Close',
+      leftToday: function (n) { return n + (n === 1 ? ' comment' : ' comments') + ' left today'; },
+      leftHere: function (n) { return n + ' left on this editorial'; },
+      nextAt: function (t) { return 'You can post again at ' + t; },
+      historyOf: function (name) { return 'Comments by ' + name; },
+      joined: 'Joined', published: 'Published comments', received: 'Likes / dislikes received', ratio30: 'Like ratio, last 30 days', sanctioned: 'Has been sanctioned'
     }
   }[LANG];
 
@@ -70,7 +89,9 @@
   }
 
   /* ---- State ---- */
-  var state = { me: null, article: null, limit: 250, items: [], next: null, replyTo: null, busy: false };
+  // `ticket` counts list loads, so an answer to an older one (another order) is dropped.
+  var state = { me: null, article: null, limit: 250, items: [], best: [], next: null, replyTo: null, busy: false,
+    order: 'newest', ticket: 0, quotaTimer: null };
 
   /* ---- DOM helpers: text only, never HTML ---- */
   function el(tag, attrs) {
@@ -103,14 +124,24 @@
   ui.notice = el('div', { 'data-cd': 'notice', role: 'status', 'aria-live': 'polite', class: 'notice' });
   ui.auth = el('div', { 'data-cd': 'auth', class: 'auth' });
   ui.composeArea = el('div', { class: 'compose-area' });
+  ui.quota = el('p', { 'data-cd': 'quota', class: 'quota', hidden: true });
+  ui.tabs = el('div', { role: 'tablist', 'data-cd': 'orders', class: 'tabs', 'aria-label': T.orderBy, onkeydown: onTabKey });
+  ORDERS.forEach(function (order) {
+    ui.tabs.appendChild(el('button', { type: 'button', role: 'tab', id: 'cd-tab-' + order, 'data-cd': 'order-' + order,
+      'aria-controls': 'cd-panel', class: 'tab', text: T.orders[order], onclick: function () { chooseOrder(order); } }));
+  });
+  ui.best = el('section', { 'data-cd': 'best', class: 'best', hidden: true, 'aria-labelledby': 'cd-best-title' });
   ui.list = el('ol', { 'data-cd': 'list', class: 'list' });
   ui.more = el('button', { type: 'button', 'data-cd': 'more', class: 'more', hidden: true, text: T.more, onclick: loadMore });
+  ui.panel = el('div', { role: 'tabpanel', id: 'cd-panel', 'data-cd': 'panel' }, ui.best, ui.list, ui.more);
+  ui.history = el('dialog', { 'data-cd': 'history', class: 'history', 'aria-labelledby': 'cd-history-title' });
   ui.policyText = el('div', { 'data-cd': 'policy-text', class: 'policy-text' });
   ui.policy = el('details', { 'data-cd': 'policy', class: 'policy' }, el('summary', { text: T.policy }), ui.policyText);
 
   root.appendChild(el('section', { class: 'desk', 'aria-label': T.comments },
     el('h2', { class: 'title' }, T.comments + ' ', ui.count),
-    ui.auth, ui.composeArea, ui.error, ui.notice, ui.list, ui.more, ui.policy));
+    ui.auth, ui.composeArea, ui.quota, ui.error, ui.notice, ui.tabs, ui.panel, ui.policy, ui.history));
+  paintTabs();
 
   /* ---- The API ---- */
   function token() {
@@ -122,11 +153,15 @@
   }
 
   function call(method, path, body) {
+    return request(method, API + '/api/v1' + path, body);
+  }
+
+  function request(method, url, body) {
     var headers = { 'Accept-Language': LANG };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     var bearer = token();
     if (bearer) headers.Authorization = 'Bearer ' + bearer;
-    return fetch(API + '/api/v1' + path, {
+    return fetch(url, {
       method: method,
       headers: headers,
       credentials: SAME_ORIGIN ? 'same-origin' : 'omit',
@@ -189,6 +224,7 @@
         state.me = res.body.user;
         renderAuth();
         renderCompose();
+        refreshQuota();
         reloadComments();
       } else {
         say(ui.error, problemText(res.body));
@@ -202,6 +238,7 @@
       state.me = null;
       renderAuth();
       renderCompose();
+      refreshQuota();
       reloadComments();
     });
   }
@@ -247,8 +284,9 @@
     say(ui.notice, '');
     var body = { body: box.value };
     if (state.replyTo) body.parent_id = state.replyTo.id;
-    call('POST', '/articles/' + encodeURIComponent(ARTICLE) + '/comments', body).then(function (res) {
+    call('POST', ARTICLE_PATH + '/comments', body).then(function (res) {
       state.busy = false;
+      refreshQuota();
       if (res.status === 201 || res.status === 202) {
         var held = res.status === 202;
         var lines = [held ? T.held : T.posted];
@@ -266,7 +304,7 @@
   }
 
   /* ---- The list ---- */
-  function renderComment(comment) {
+  function renderComment(comment, best) {
     var mine = state.me && comment.author.id === state.me.id;
     var deleted = comment.status === 'deleted';
     var actions = el('div', { class: 'actions' });
@@ -288,11 +326,14 @@
     }
     var item = el('li', { 'data-cd': 'comment', 'data-id': comment.id, 'data-status': comment.status, class: 'comment' },
       el('div', { class: 'head' },
-        el('span', { 'data-cd': 'author', class: 'author', text: deleted ? '' : comment.author.display_name }),
-        el('time', { datetime: comment.created_at, class: 'time', text: new Date(comment.created_at).toLocaleString(LANG === 'ko' ? 'ko-KR' : 'en-GB') }),
+        el('span', { 'data-cd': 'author', class: 'author' }, deleted ? null : authorName(comment.author)),
+        best ? el('span', { 'data-cd': 'best-badge', class: 'badge', text: T.bestBadge }) : null,
+        comment.featured ? el('span', { 'data-cd': 'featured-badge', class: 'badge pick', text: T.featured }) : null,
+        el('time', { datetime: comment.created_at, class: 'time', text: new Date(comment.created_at).toLocaleString(LOCALE) }),
         comment.edited_at ? el('span', { class: 'edited', text: T.edited }) : null,
         comment.status === 'pending' ? el('span', { 'data-cd': 'pending-note', class: 'pending', text: T.pending }) : null),
       el('p', { 'data-cd': 'body', class: deleted ? 'body deleted' : 'body', text: deleted ? T.deleted : comment.body }),
+      comment.status === 'published' ? renderReactions(comment, mine) : null,
       actions);
     if (comment.replies) {
       var replies = el('ol', { 'data-cd': 'replies', class: 'replies' });
@@ -303,6 +344,13 @@
   }
 
   function renderList() {
+    ui.best.textContent = '';
+    ui.best.hidden = !state.best.length;
+    if (state.best.length) {
+      var best = el('ol', { class: 'list' });
+      state.best.forEach(function (comment) { best.appendChild(renderComment(comment, true)); });
+      ui.best.append(el('h3', { id: 'cd-best-title', class: 'best-title', text: T.best }), best);
+    }
     ui.list.textContent = '';
     state.items.forEach(function (comment) { ui.list.appendChild(renderComment(comment)); });
     ui.more.hidden = !state.next;
@@ -310,30 +358,213 @@
   }
 
   function fetchPage(cursor) {
-    var query = '?order=newest&limit=20' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '');
-    return call('GET', '/articles/' + encodeURIComponent(ARTICLE) + '/comments' + query);
+    var query = '?order=' + state.order + '&limit=20' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '');
+    return call('GET', ARTICLE_PATH + '/comments' + query);
+  }
+
+  // The best comments head the default view only (newest, first page).
+  function fetchBest() {
+    if (state.order !== 'newest') return Promise.resolve([]);
+    return call('GET', ARTICLE_PATH + '/best').then(function (res) {
+      return res.status === 200 && res.body.comments || [];
+    }, function () { return []; });
   }
 
   function reloadComments() {
-    return Promise.all([fetchPage(null), call('GET', '/articles/' + encodeURIComponent(ARTICLE))]).then(function (results) {
+    var ticket = ++state.ticket;
+    return Promise.all([fetchPage(null), call('GET', ARTICLE_PATH), fetchBest()]).then(function (results) {
+      if (ticket !== state.ticket) return;
       if (results[1].status === 200) state.article = results[1].body.article;
       if (results[0].status === 200) {
         state.items = results[0].body.comments;
         state.next = results[0].body.next_cursor;
         if (state.article) state.article.comment_count = results[0].body.total;
       }
+      state.best = results[2];
       renderList();
     });
   }
 
   function loadMore() {
     if (!state.next) return;
+    var ticket = state.ticket;
     fetchPage(state.next).then(function (res) {
+      if (ticket !== state.ticket) return;
       if (res.status !== 200) return say(ui.error, problemText(res.body));
       state.items = state.items.concat(res.body.comments);
       state.next = res.body.next_cursor;
       renderList();
     });
+  }
+
+  /* ---- Orderings: a tablist; arrows, Home and End move and choose ---- */
+  function paintTabs() {
+    Array.prototype.forEach.call(ui.tabs.children, function (tab, i) {
+      var chosen = ORDERS[i] === state.order;
+      tab.setAttribute('aria-selected', String(chosen));
+      tab.tabIndex = chosen ? 0 : -1;
+    });
+    ui.panel.setAttribute('aria-labelledby', 'cd-tab-' + state.order);
+  }
+
+  function chooseOrder(order) {
+    if (order === state.order) return;
+    state.order = order;
+    state.next = null;
+    paintTabs();
+    reloadComments();
+  }
+
+  function onTabKey(event) {
+    var at = ORDERS.indexOf(state.order), n = ORDERS.length;
+    var to = { ArrowRight: at + 1, ArrowLeft: at + n - 1, Home: 0, End: n - 1 }[event.key];
+    if (to === undefined) return;
+    event.preventDefault();
+    chooseOrder(ORDERS[to % n]);
+    ui.tabs.children[to % n].focus();
+  }
+
+  /* ---- 공감/비공감: the counts and pressed state are always the server's ---- */
+  function renderReactions(comment, mine) {
+    var bar = el('div', { 'data-cd': 'reactions', 'data-for': comment.id, class: 'reactions' });
+    var note = el('span', { 'data-cd': 'reaction-note', class: 'note', role: 'status' });
+    ['like', 'dislike'].forEach(function (kind) {
+      bar.appendChild(el('button', { type: 'button', 'data-cd': kind, class: 'react', disabled: !!mine,
+        onclick: function () { react(comment, kind, bar, note); } }));
+    });
+    bar.appendChild(note);
+    paintReactions(bar, comment);
+    return bar;
+  }
+
+  // `tally` is a comment or a reaction answer: {likes, dislikes, my_reaction}.
+  function paintReactions(bar, tally) {
+    ['like', 'dislike'].forEach(function (kind) {
+      var button = bar.querySelector('[data-cd=' + kind + ']');
+      button.textContent = T[kind] + ' ' + tally[kind + 's'];
+      button.setAttribute('aria-pressed', String(tally.my_reaction === kind));
+    });
+  }
+
+  function react(comment, kind, bar, note) {
+    say(note, '');
+    if (!state.me) {
+      say(note, T.reactLogin, 'login');
+      var email = root.querySelector('[data-cd=email]');
+      if (email) email.focus();
+      return;
+    }
+    if (bar.getAttribute('aria-busy')) return;
+    bar.setAttribute('aria-busy', 'true');
+    var path = '/comments/' + encodeURIComponent(comment.id) + '/reaction';
+    var answer = comment.my_reaction === kind ? call('DELETE', path) : call('PUT', path, { kind: kind });
+    answer.then(function (res) {
+      bar.removeAttribute('aria-busy');
+      if (res.status === 200) keepTally(comment.id, res.body); else say(note, problemText(res.body), 'error');
+    }, function () { bar.removeAttribute('aria-busy'); say(note, T.failed, 'error'); });
+  }
+
+  // A comment can be drawn twice (best and list): both copies take the answer.
+  function keepTally(id, tally) {
+    var all = state.best.concat(state.items);
+    state.items.forEach(function (c) { all = all.concat(c.replies || []); });
+    all.forEach(function (c) {
+      if (c.id !== id) return;
+      c.likes = tally.likes;
+      c.dislikes = tally.dislikes;
+      c.my_reaction = tally.my_reaction;
+    });
+    root.querySelectorAll('[data-cd=reactions]').forEach(function (bar) {
+      if (bar.getAttribute('data-for') === id) paintReactions(bar, tally);
+    });
+  }
+
+  /* ---- The quota line: what the reader may still post ---- */
+  function refreshQuota() {
+    clearTimeout(state.quotaTimer);
+    if (!state.me) return showQuota(null);
+    call('GET', '/auth/me/quota?article_id=' + encodeURIComponent(ARTICLE)).then(function (res) {
+      showQuota(res.status === 200 ? res.body : null);
+    }, function () { showQuota(null); });
+  }
+
+  function showQuota(quota) {
+    var parts = [], day = quota && quota.comments_today, here = quota && quota.on_article;
+    if (day) parts.push(T.leftToday(day.remaining));
+    if (here && (!day || here.remaining < day.remaining)) parts.push(T.leftHere(here.remaining));
+    var next = quota && quota.next_comment_at ? new Date(quota.next_comment_at) : null;
+    if (next && next > Date.now()) {
+      parts.push(T.nextAt(next.toLocaleTimeString(LOCALE)));
+      // Ask again when that moment comes, so the line does not go stale.
+      state.quotaTimer = setTimeout(refreshQuota, Math.min(next - Date.now() + 500, 3600000));
+    }
+    ui.quota.textContent = parts.join(' · ');
+    ui.quota.hidden = !parts.length;
+  }
+
+  /* ---- An author's history, in a dialog inside the widget ---- */
+  // Only a path on our API: the bearer token must never go elsewhere.
+  function historyPath(author) {
+    var path = author.history_url;
+    return typeof path === 'string' && /^\/[^/\\]/.test(path) ? path : null;
+  }
+
+  function authorName(author) {
+    var path = historyPath(author);
+    if (!path) return author.display_name;
+    return el('button', { type: 'button', 'data-cd': 'history-link', class: 'link name', 'aria-haspopup': 'dialog',
+      text: author.display_name, onclick: function () { openHistory(author.display_name, path); } });
+  }
+
+  function openHistory(name, path) {
+    var view = { path: path, cursor: null,
+      list: el('ol', { 'data-cd': 'history-list', class: 'list' }),
+      status: el('p', { 'data-cd': 'history-status', role: 'status' }),
+      more: el('button', { type: 'button', 'data-cd': 'history-more', class: 'more', hidden: true, text: T.more,
+        onclick: function () { loadHistory(view); } }),
+      close: el('button', { type: 'button', 'data-cd': 'history-close', class: 'more', text: T.close,
+        onclick: function () { ui.history.close(); } }) };
+    ui.history.textContent = '';
+    ui.history.append(el('h3', { id: 'cd-history-title', text: T.historyOf(name) }), view.status, view.list, view.more, view.close);
+    ui.history.showModal();
+    loadHistory(view);
+  }
+
+  function loadHistory(view) {
+    var first = !view.cursor;
+    var url = API + view.path + (first ? '' : (view.path.indexOf('?') < 0 ? '?' : '&') + 'cursor=' + encodeURIComponent(view.cursor));
+    request('GET', url).then(function (res) {
+      if (res.status !== 200) return say(view.status, problemText(res.body), 'error');
+      var h = res.body;
+      if (first) {
+        var ratio = typeof h.ratio_30d === 'number' ? Math.round(h.ratio_30d * 100) + '%' : '—';
+        say(view.status, [T.joined + ' ' + new Date(h.user.joined_at).toLocaleDateString(LOCALE),
+          T.published + ' ' + h.published_count, T.received + ' ' + h.likes_received + '/' + h.dislikes_received,
+          T.ratio30 + ' ' + ratio].concat(h.user.sanctioned ? [T.sanctioned] : []).join(' · '));
+      }
+      h.comments.forEach(function (c) { view.list.appendChild(historyItem(c)); });
+      view.cursor = h.next_cursor;
+      // The last page hides the button; its focus goes to the close button, not lost.
+      if (!view.cursor && root.activeElement === view.more) view.close.focus();
+      view.more.hidden = !view.cursor;
+    }, function () { say(view.status, T.failed, 'error'); });
+  }
+
+  function historyItem(c) {
+    var href = safeUrl(c.article_url);
+    return el('li', { 'data-cd': 'history-item', class: 'comment' },
+      el('div', { class: 'head' }, href ? el('a', { href: href, text: c.article_title }) : c.article_title,
+        el('time', { datetime: c.created_at, class: 'time', text: new Date(c.created_at).toLocaleString(LOCALE) })),
+      el('p', { class: 'body', text: c.body }),
+      el('p', { class: 'time', text: T.like + ' ' + c.likes + ' · ' + T.dislike + ' ' + c.dislikes }));
+  }
+
+  // Links from data open http(s) pages only, never javascript: or data:.
+  function safeUrl(url) {
+    try {
+      var parsed = new URL(url, API);
+      return /^https?:$/.test(parsed.protocol) ? parsed.href : null;
+    } catch (e) { return null; }
   }
 
   function remove(comment) {
@@ -367,6 +598,7 @@
     Promise.all([me, policy]).then(reloadComments).then(function () {
       renderAuth();
       renderCompose();
+      refreshQuota();
       host.setAttribute('data-ready', 'true');
     }, function () {
       say(ui.error, T.failed);
@@ -413,6 +645,23 @@
       '.policy { margin-top: 16px; font-size: .9rem; }',
       '.policy-text { white-space: pre-line; padding: 8px 0; }',
       '.me { font-weight: 700; }',
+      '.quota { font-size: .85rem; color: #555; margin: -4px 0 10px; }',
+      '.tabs { display: flex; gap: 4px; border-bottom: 1px solid #888; margin-top: 12px; flex-wrap: wrap; }',
+      '.tab { background: none; border: 0; border-bottom: 3px solid transparent; padding: 6px 10px; color: #555; }',
+      '.tab[aria-selected=true] { border-color: #1a1a1a; color: #1a1a1a; font-weight: 700; }',
+      '.best { background: #fffaf0; padding: 0 10px; margin: 8px 0; border-radius: 6px; }',
+      '.best-title { font-size: 1rem; margin: 0; padding-top: 8px; }',
+      '.badge { font-size: .75rem; font-weight: 700; color: #fff; background: #b3261e; padding: 0 6px; border-radius: 3px; }',
+      '.badge.pick { background: #1f4fa8; }',
+      '.name { font-weight: 700; color: inherit; padding: 0; }',
+      '.reactions { display: flex; gap: 6px; align-items: center; flex-wrap: wrap; margin: 4px 0; font-size: .85rem; }',
+      '.react { background: #fff; border: 1px solid #888; border-radius: 14px; padding: 2px 10px; }',
+      '.react[aria-pressed=true] { background: #1a1a1a; color: #fff; border-color: #1a1a1a; }',
+      '.react:disabled { opacity: .6; cursor: default; }',
+      '.note:not(:empty) { color: #555; }',
+      '.note[data-kind=error] { color: #b3261e; }',
+      '.history { max-width: 560px; width: calc(100% - 32px); border: 1px solid #888; border-radius: 6px; }',
+      '.history::backdrop { background: rgba(0, 0, 0, .4); }',
       '[hidden] { display: none !important; }'
     ].join('\n');
   }

@@ -11,7 +11,7 @@ const MAX_TABS: usize = 40;
 impl Browser {
     /// Presses Tab until the widget's `[data-cd=name]` has the focus; fails
     /// with every stop on the way when it never does.
-    async fn tab_to(&self, name: &str) {
+    pub async fn tab_to(&self, name: &str) {
         let target = format!("shadow:{}", self.focus_name(name).await);
         let mut stops = Vec::new();
         for _ in 0..MAX_TABS {

@@ -14,5 +14,6 @@ mod widget;
 mod counter;
 mod keyboard;
 mod posting;
+mod reactions;
 mod safety;
 mod screenshots;
