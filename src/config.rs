@@ -57,6 +57,9 @@ pub struct Settings {
     /// Best comments shown first (0: none), and the 순공감 they need.
     pub best_comments: usize,
     pub best_min_score: i64,
+    /// `AUTHOR_HISTORY=public`: each reader's published comments, counts and
+    /// 공감 ratio are open to everyone, linked from their comments.
+    pub author_history_public: bool,
     /// Reactions one account may set in a short time (the daily quota is policy).
     pub reaction_limit: FloodLimit,
 }
@@ -133,6 +136,7 @@ impl Settings {
             best_comments: vars.number("BEST_COMMENTS", 3, 0..=20)?,
             best_min_score: vars.number("BEST_MIN_SCORE", 5, 1..=1_000_000)? as i64,
             reaction_limit: vars.limit("REACTION_LIMIT", "60/1m")?,
+            author_history_public: vars.visibility("AUTHOR_HISTORY")?,
         })
     }
 }
@@ -170,6 +174,15 @@ impl<F: Fn(&str) -> Option<String>> Vars<'_, F> {
             Some(v) if v == "on" => Ok(true),
             Some(v) if v == "off" => Ok(false),
             Some(v) => Err(bad(name, format!("must be on or off, got {v:?}"))),
+        }
+    }
+
+    /// `public` or `private` (the default).
+    fn visibility(&self, name: &'static str) -> Result<bool, ConfigError> {
+        match self.raw(name).map(|v| v.to_ascii_lowercase()).as_deref() {
+            None | Some("private") => Ok(false),
+            Some("public") => Ok(true),
+            Some(v) => Err(bad(name, format!("must be public or private, got {v:?}"))),
         }
     }
 

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod comments;
 pub mod config;
 pub mod domain;
+pub mod history;
 pub mod http;
 pub mod moderation;
 pub mod policy;

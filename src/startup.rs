@@ -15,6 +15,7 @@ use crate::articles::seed::seed_demo_editorials;
 use crate::auth::{Auth, Hasher};
 use crate::comments::Comments;
 use crate::config::Settings;
+use crate::history::History;
 use crate::http::state::AppState;
 use crate::http::{app, middleware};
 use crate::moderation::Moderation;
@@ -51,6 +52,7 @@ impl Application {
             comments: Comments::new(store.clone(), policy.clone(), &settings),
             reactions: Reactions::new(store.clone(), policy.clone(), &settings),
             moderation: Moderation::new(store.clone(), policy.clone(), &settings),
+            history: History::new(store.clone(), &settings),
             policy,
             settings,
             store: store.clone(),

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use crate::domain::comments::Comment;
 use crate::domain::ids::{AccountId, CommentId};
-use crate::domain::message::Violation;
+use crate::domain::message::{Text, Violation};
 use crate::domain::refusal::{Details, INTERNAL, Refusal};
 
 /// The longest note on a decision or report, and the longest sanction
@@ -111,6 +111,8 @@ pub enum QueueState {
     Pending,
     Reported,
     Rejected,
+    /// Editors' picks, published and featured.
+    Featured,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -178,10 +180,12 @@ pub enum LogAction {
     RoleChanged,
     ArticleCreated,
     ArticleUpdated,
+    Feature,
+    Unfeature,
 }
 
 impl LogAction {
-    pub const ALL: [LogAction; 12] = [
+    pub const ALL: [LogAction; 14] = [
         LogAction::Hold,
         LogAction::Refuse,
         LogAction::Hide,
@@ -194,6 +198,8 @@ impl LogAction {
         LogAction::RoleChanged,
         LogAction::ArticleCreated,
         LogAction::ArticleUpdated,
+        LogAction::Feature,
+        LogAction::Unfeature,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -210,6 +216,8 @@ impl LogAction {
             LogAction::RoleChanged => "role_changed",
             LogAction::ArticleCreated => "article_created",
             LogAction::ArticleUpdated => "article_updated",
+            LogAction::Feature => "feature",
+            LogAction::Unfeature => "unfeature",
         }
     }
 
@@ -316,6 +324,9 @@ pub enum ModerationError {
     AlreadyDecided(Box<Comment>),
     #[error("already reported")]
     AlreadyReported,
+    /// Only a published comment can be an editor's pick.
+    #[error("comment closed")]
+    CommentClosed,
     #[error("own comment")]
     OwnComment,
     #[error("the last admin")]
@@ -351,6 +362,7 @@ impl Refusal for ModerationError {
             ModerationError::SanctionNotFound => "sanction_not_found",
             ModerationError::AlreadyDecided(_) => "already_decided",
             ModerationError::AlreadyReported => "already_reported",
+            ModerationError::CommentClosed => "comment_closed",
             ModerationError::OwnComment => "own_comment",
             ModerationError::LastAdmin => "last_admin",
             ModerationError::Forbidden => "forbidden",
@@ -371,6 +383,13 @@ impl Refusal for ModerationError {
             ModerationError::Barred(barred) => barred.details(),
             ModerationError::Invalid(v) => Details::violations(std::slice::from_ref(v)),
             ModerationError::RateLimited { retry_after } => Details::retry_after(*retry_after),
+            ModerationError::CommentClosed => Details {
+                detail: Some(Text::new(
+                    "Only a published comment can be an editor's pick.",
+                    "게시된 댓글만 편집자 추천으로 고를 수 있습니다.",
+                )),
+                ..Details::default()
+            },
             _ => Details::default(),
         }
     }

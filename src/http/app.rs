@@ -18,6 +18,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(routes::comments::configure)
                 .configure(routes::policy::configure)
                 .configure(routes::reactions::configure)
+                .configure(routes::history::configure)
                 .configure(routes::moderation::configure),
         )
         .default_service(web::to(middleware::not_found));

@@ -9,7 +9,9 @@ use utoipa::{Modify, OpenApi};
 
 use crate::http::cookies::SECURE_COOKIE_NAME;
 use crate::http::error::PROBLEM_JSON;
-use crate::http::routes::{articles, auth, comments, health, moderation, policy, quota, reactions};
+use crate::http::routes::{
+    articles, auth, comments, health, history, moderation, policy, quota, reactions,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,9 +25,9 @@ use crate::http::routes::{articles, auth, comments, health, moderation, policy, 
         comments::get_comment, comments::delete_comment,
         comments::list_replies, comments::validate_comment,
         comments::edit_comment, comments::best_comments,
-        reactions::put_reaction, reactions::delete_reaction,
+        reactions::put_reaction, reactions::delete_reaction, history::history,
         policy::get_policy,
-        moderation::queue, moderation::decide, moderation::report,
+        moderation::queue, moderation::decide, moderation::feature, moderation::reactors, moderation::report,
         moderation::sanction, moderation::lift, moderation::log,
         moderation::set_role,
     ),

@@ -1,5 +1,8 @@
 //! `AppState`: what every handler can reach.
 
+use crate::domain::comments::Comment;
+use crate::history::History;
+use crate::http::views::CommentView;
 use std::sync::Arc;
 
 use crate::articles::Articles;
@@ -21,4 +24,12 @@ pub struct AppState {
     pub reactions: Reactions,
     pub policy: Arc<LivePolicy>,
     pub moderation: Moderation,
+    pub history: History,
+}
+
+impl AppState {
+    /// A comment as every answer shows it, with the history link if histories are public.
+    pub fn comment_view(&self, comment: Comment) -> CommentView {
+        CommentView::from(comment).with_history(self.settings.author_history_public)
+    }
 }

@@ -13,6 +13,18 @@ use crate::domain::reactions::Reaction;
 pub struct AuthorView {
     pub id: String,
     pub display_name: String,
+    /// The author's public history (`AUTHOR_HISTORY=public`); null when private.
+    pub history_url: Option<String>,
+}
+
+impl AuthorView {
+    pub fn new(id: impl ToString, display_name: String) -> AuthorView {
+        AuthorView {
+            id: id.to_string(),
+            display_name,
+            history_url: None,
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -44,19 +56,23 @@ pub struct CommentView {
     pub featured: bool,
 }
 
+impl CommentView {
+    /// Links the author's public history when the newsroom opened histories.
+    pub fn with_history(mut self, public: bool) -> CommentView {
+        if public && !self.author.id.is_empty() {
+            self.author.history_url = Some(format!("/api/v1/users/{}/history", self.author.id));
+        }
+        self
+    }
+}
+
 impl From<Comment> for CommentView {
     fn from(c: Comment) -> Self {
         // A tombstone names nobody: deleting takes the author off it too.
         let author = if c.status == Status::Deleted {
-            AuthorView {
-                id: String::new(),
-                display_name: String::new(),
-            }
+            AuthorView::new("", String::new())
         } else {
-            AuthorView {
-                id: c.author_id.to_string(),
-                display_name: c.author_name,
-            }
+            AuthorView::new(c.author_id, c.author_name)
         };
         CommentView {
             id: c.id.to_string(),

@@ -19,8 +19,8 @@ use crate::domain::paging::Paging;
 use crate::policy::{Finding, LivePolicy, Policy, RuleCode};
 use crate::rate_limit::Throttle;
 use crate::storage::{
-    CommentPage, Decided, DecisionWrite, QueueEntry, QueueQuery, ReportInsert, ReporterRecord,
-    RoleChange, SanctionInsert, Store,
+    CommentPage, Decided, DecisionWrite, FeatureWrite, Featured, QueueEntry, QueueQuery, Reactor,
+    ReportInsert, ReporterRecord, RoleChange, SanctionInsert, Store,
 };
 
 #[derive(Clone)]
@@ -92,6 +92,8 @@ pub struct QueueItem {
     pub reasons: Vec<(Finding, Violation)>,
     pub reports: Vec<Report>,
     pub author: AuthorRecord,
+    /// Reactions from accounts under a day old (see `QueueEntry`).
+    pub fresh_reactions: i64,
 }
 
 /// The queue entry with its stored reasons read against the policy in force.
@@ -102,6 +104,7 @@ fn queue_item(entry: QueueEntry, policy: &Policy) -> QueueItem {
         reasons,
         reports,
         author,
+        fresh_reactions,
     } = entry;
     let reasons = reasons
         .into_iter()
@@ -129,6 +132,7 @@ fn queue_item(entry: QueueEntry, policy: &Policy) -> QueueItem {
         reasons,
         reports,
         author,
+        fresh_reactions,
     }
 }
 
@@ -174,6 +178,19 @@ impl Moderation {
                 .unwrap_or(chrono::Duration::MAX),
             reports: Arc::new(Throttle::new(settings.rate_limits, settings.report_limit)),
         }
+    }
+
+    /// Who reacted to a comment, newest accounts first.
+    pub async fn reactors(
+        &self,
+        raw_id: &str,
+        paging: Paging,
+    ) -> Result<CommentPage<Reactor>, ModerationError> {
+        let id = CommentId::parse(raw_id).ok_or(ModerationError::CommentNotFound)?;
+        if self.store.comment(id).await?.is_none() {
+            return Err(ModerationError::CommentNotFound);
+        }
+        Ok(self.store.reactors(id, &paging).await?)
     }
 
     pub async fn queue(
@@ -247,6 +264,34 @@ impl Moderation {
             }
             Decided::Unchanged(comment) => Err(ModerationError::AlreadyDecided(Box::new(comment))),
             Decided::Missing => Err(ModerationError::CommentNotFound),
+        }
+    }
+
+    /// Makes a published comment an editor's pick (`featured`), or takes it
+    /// back; logged as `feature` or `unfeature`, and idempotent.
+    pub async fn feature(
+        &self,
+        moderator: &User,
+        raw_id: &str,
+        featured: bool,
+        note: Option<&str>,
+    ) -> Result<Comment, ModerationError> {
+        let id = CommentId::parse(raw_id).ok_or(ModerationError::CommentNotFound)?;
+        let note = parse_note(note)?;
+        let picked = self
+            .store
+            .set_featured(FeatureWrite {
+                comment_id: id,
+                featured,
+                moderator_id: moderator.id,
+                note: note.as_deref(),
+                now: Utc::now(),
+            })
+            .await?;
+        match picked {
+            Featured::Done(comment) => Ok(comment),
+            Featured::NotPublished => Err(ModerationError::CommentClosed),
+            Featured::Missing => Err(ModerationError::CommentNotFound),
         }
     }
 

@@ -5,8 +5,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::domain::comments::{Comment, Order, Status, Thread};
+use crate::domain::history::{AuthorSummary, HistoryComment};
 use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::paging::Cut;
+use crate::domain::paging::Paging;
 use crate::domain::policy::Finding;
 use crate::domain::quota::{Breach, CommentQuota, Day, Usage};
 use crate::domain::reactions::{Reacted, Reaction, ReactionWrite};
@@ -59,6 +61,20 @@ pub trait CommentStore: Send + Sync {
         article_id: &str,
         day: Day,
     ) -> anyhow::Result<Usage>;
+
+    /// The head of an author's history; `None` for an unknown account.
+    async fn author_summary(
+        &self,
+        account_id: AccountId,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Option<AuthorSummary>>;
+
+    /// An author's published comments, newest first, with their editorials.
+    async fn author_comments(
+        &self,
+        account_id: AccountId,
+        paging: &Paging,
+    ) -> anyhow::Result<CommentPage<HistoryComment>>;
 
     async fn rank_ratios_from(&self, min: i64) -> anyhow::Result<()>;
 

@@ -25,8 +25,8 @@ pub use comments::{
 };
 pub use inspect::{Inspect, PolicyDecision};
 pub use moderation::{
-    Decided, DecisionWrite, LastAdmin, ModerationStore, QueueEntry, QueueQuery, ReportInsert,
-    ReporterRecord, RoleChange, SanctionInsert,
+    Decided, DecisionWrite, FeatureWrite, Featured, LastAdmin, ModerationStore, QueueEntry,
+    QueueQuery, Reactor, ReportInsert, ReporterRecord, RoleChange, SanctionInsert,
 };
 pub use open::{open, open_inspect};
 pub use policy::{PolicyStore, RefusalRecord};

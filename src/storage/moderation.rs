@@ -15,6 +15,8 @@ use crate::domain::moderation::{
     AuthorRecord, DecidedOn, DecisionAction, LogEntry, LogLine, QueueState, Report, Sanction,
     SanctionKind,
 };
+use crate::domain::paging::Paging;
+use crate::domain::reactions::Reaction;
 
 #[async_trait]
 pub trait ModerationStore: Send + Sync {
@@ -26,6 +28,18 @@ pub trait ModerationStore: Send + Sync {
     /// logs it; the first of two racing decisions wins, and the others find
     /// the comment changed (see [`DecidedOn`]).
     async fn decide(&self, d: DecisionWrite<'_>) -> anyhow::Result<Decided>;
+
+    /// Marks a published comment as an editor's pick, or unmarks it, and
+    /// logs the change; setting what is already so changes and logs nothing.
+    async fn set_featured(&self, f: FeatureWrite<'_>) -> anyhow::Result<Featured>;
+
+    /// Who reacted to a comment, newest accounts first (by account id,
+    /// `after` the last one of the previous page).
+    async fn reactors(
+        &self,
+        comment_id: CommentId,
+        paging: &Paging,
+    ) -> anyhow::Result<CommentPage<Reactor>>;
 
     /// The reporter's account age and what became of their past reports;
     /// `None` for an unknown account.
@@ -93,6 +107,9 @@ pub struct QueueEntry {
     /// Its open reports, oldest first.
     pub reports: Vec<Report>,
     pub author: AuthorRecord,
+    /// Reactions on it from accounts less than a day old when they reacted:
+    /// a burst of them is a sign of accounts made to push a comment.
+    pub fresh_reactions: i64,
 }
 
 /// What a decision did.
@@ -159,4 +176,33 @@ pub struct RoleChange {
     pub role: Role,
     pub admin_id: AccountId,
     pub now: DateTime<Utc>,
+}
+
+/// A moderator's pick (`featured: true`) or its withdrawal.
+pub struct FeatureWrite<'a> {
+    pub comment_id: CommentId,
+    pub featured: bool,
+    pub moderator_id: AccountId,
+    pub note: Option<&'a str>,
+    pub now: DateTime<Utc>,
+}
+
+/// What became of a pick.
+#[derive(Debug)]
+pub enum Featured {
+    /// Set and logged, or already so: the comment as it is now.
+    Done(Comment),
+    /// Only a published comment can be picked.
+    NotPublished,
+    Missing,
+}
+
+/// One reader's reaction to a comment, as a moderator looks into it.
+#[derive(Debug, Clone)]
+pub struct Reactor {
+    pub account_id: AccountId,
+    pub display_name: String,
+    pub account_created_at: DateTime<Utc>,
+    pub kind: Reaction,
+    pub at: DateTime<Utc>,
 }

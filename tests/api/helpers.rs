@@ -406,6 +406,9 @@ mod views {
     pub struct Author {
         pub id: String,
         pub display_name: String,
+        /// Null unless the newsroom opened histories (`AUTHOR_HISTORY=public`).
+        #[serde(deserialize_with = "required_nullable")]
+        pub history_url: Option<String>,
     }
 
     /// `comment`: what every endpoint that answers with a comment shows.
@@ -506,6 +509,15 @@ mod views {
         pub reasons: Vec<Reason>,
         pub reports: Vec<Report>,
         pub author: AuthorRecord,
+        pub reactions: ReactionSignal,
+    }
+
+    /// A queued comment's reactions, and how many came from accounts under a day old.
+    #[derive(Debug, Clone, Deserialize)]
+    pub struct ReactionSignal {
+        pub likes: i64,
+        pub dislikes: i64,
+        pub from_new_accounts: i64,
     }
 
     impl QueueItem {
@@ -705,7 +717,7 @@ fn listening_port(line: &str) -> Option<u16> {
 fn a_typed_view_refuses_a_missing_field_and_ignores_an_extra_one() {
     let comment = json!({
         "id": "1", "article_id": "a", "parent_id": null,
-        "author": {"id": "2", "display_name": "Test Reader"},
+        "author": {"id": "2", "display_name": "Test Reader", "history_url": null},
         "body": "hi", "length": 2, "status": "published",
         "created_at": "2026-01-01T00:00:00Z", "edited_at": null,
         "version": 1, "reply_count": 0, "likes": 0, "dislikes": 0,

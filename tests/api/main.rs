@@ -13,6 +13,7 @@ mod errors;
 mod head;
 mod health;
 mod helpers;
+mod history;
 mod limits;
 mod listing;
 mod memory;

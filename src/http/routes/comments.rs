@@ -48,12 +48,14 @@ pub struct ThreadView {
     pub replies: Vec<CommentView>,
 }
 
-impl From<Thread> for ThreadView {
-    fn from(t: Thread) -> Self {
-        ThreadView {
-            comment: t.comment.into(),
-            replies: t.replies.into_iter().map(CommentView::from).collect(),
-        }
+fn thread_view(t: Thread, state: &AppState) -> ThreadView {
+    ThreadView {
+        comment: state.comment_view(t.comment),
+        replies: t
+            .replies
+            .into_iter()
+            .map(|c| state.comment_view(c))
+            .collect(),
     }
 }
 
@@ -181,7 +183,11 @@ pub async fn list_comments(
     let (order, paging) = query.ordered_paging()?;
     let render = |page: CommentPage<Thread>, total| {
         let listing = CommentListResponse {
-            comments: page.items.into_iter().map(ThreadView::from).collect(),
+            comments: page
+                .items
+                .into_iter()
+                .map(|t| thread_view(t, &state))
+                .collect(),
             next_cursor: page.next_after.map(|id| encode_cursor(id, page.next_cut)),
             total,
         };
@@ -218,7 +224,10 @@ pub async fn best_comments(
     let viewer = caller.0.map(|c| c.user);
     let render = |threads: Vec<Thread>| {
         let best = BestResponse {
-            comments: threads.into_iter().map(|t| t.comment.into()).collect(),
+            comments: threads
+                .into_iter()
+                .map(|t| state.comment_view(t.comment))
+                .collect(),
         };
         Ok(Bytes::from(serde_json::to_vec(&best)?))
     };
@@ -279,7 +288,7 @@ pub async fn post_comment(
         _ => StatusCode::ACCEPTED,
     };
     Ok(HttpResponse::build(status).json(PostedResponse {
-        comment: posted.comment.into(),
+        comment: state.comment_view(posted.comment),
         reasons: rule_views(&posted.notices, crate::http::lang::of(&req)),
     }))
 }
@@ -305,7 +314,7 @@ pub async fn get_comment(
     let viewer = caller.0.map(|c| c.user);
     let comment = state.comments.get(&path, viewer.as_ref()).await?;
     Ok(web::Json(CommentResponse {
-        comment: comment.into(),
+        comment: state.comment_view(comment),
     }))
 }
 
@@ -337,7 +346,7 @@ pub async fn edit_comment(
         .edit(&path, &caller.0.user, &body.into_inner().body)
         .await?;
     Ok(web::Json(PostedResponse {
-        comment: posted.comment.into(),
+        comment: state.comment_view(posted.comment),
         reasons: rule_views(&posted.notices, crate::http::lang::of(&req)),
     }))
 }
@@ -357,7 +366,11 @@ pub async fn list_replies(
         .replies(&path, viewer.as_ref(), query.paging()?)
         .await?;
     Ok(web::Json(ReplyListResponse {
-        comments: page.items.into_iter().map(CommentView::from).collect(),
+        comments: page
+            .items
+            .into_iter()
+            .map(|c| state.comment_view(c))
+            .collect(),
         next_cursor: page.next_after.map(|id| encode_cursor(id, None)),
     }))
 }

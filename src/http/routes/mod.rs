@@ -5,6 +5,7 @@ pub mod articles;
 pub mod auth;
 pub mod comments;
 pub mod health;
+pub mod history;
 pub mod moderation;
 pub mod pages;
 pub mod policy;

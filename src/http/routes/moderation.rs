@@ -1,6 +1,7 @@
 //! Moderation routes: `/moderation/*` for moderators, reader reports under
 //! `/comments/{id}/reports`, and `/admin/users/{id}/role` for admins.
 
+use crate::domain::reactions::Reaction;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -24,6 +25,8 @@ use crate::moderation::service::QueueItem;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/moderation/queue").get(queue))
         .service(web::resource("/moderation/comments/{id}/decision").post(decide))
+        .service(web::resource("/moderation/comments/{id}/featured").put(feature))
+        .service(web::resource("/moderation/comments/{id}/reactions").get(reactors))
         .service(
             web::resource("/moderation/users/{user_id}/sanctions")
                 .post(sanction)
@@ -36,7 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 #[derive(Deserialize, IntoParams)]
 pub struct QueueQuery {
-    /// `pending` (default), `reported` or `rejected`.
+    /// `pending` (default), `reported`, `rejected` or `featured` (editors' picks).
     pub state: Option<String>,
     pub article_id: Option<String>,
     pub limit: Option<String>,
@@ -79,6 +82,15 @@ pub struct AuthorRecordView {
     pub sanction: Option<SanctionBrief>,
 }
 
+/// The comment's reactions, with how many came from accounts under a day
+/// old when they reacted: many of those is a sign of accounts made to push it.
+#[derive(Serialize, ToSchema)]
+pub struct ReactionSignalView {
+    pub likes: i64,
+    pub dislikes: i64,
+    pub from_new_accounts: i64,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct QueueItemView {
     pub comment: CommentView,
@@ -86,6 +98,7 @@ pub struct QueueItemView {
     pub reasons: Vec<ReasonView>,
     pub reports: Vec<ReportView>,
     pub author: AuthorRecordView,
+    pub reactions: ReactionSignalView,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -94,10 +107,15 @@ pub struct QueueResponse {
     pub next_cursor: Option<String>,
 }
 
-fn queue_item_view(item: QueueItem, lang: Lang) -> QueueItemView {
+fn queue_item_view(item: QueueItem, lang: Lang, state: &AppState) -> QueueItemView {
     QueueItemView {
-        comment: item.comment.into(),
-        parent: item.parent.map(CommentView::from),
+        reactions: ReactionSignalView {
+            likes: item.comment.likes,
+            dislikes: item.comment.dislikes,
+            from_new_accounts: item.fresh_reactions,
+        },
+        comment: state.comment_view(item.comment),
+        parent: item.parent.map(|c| state.comment_view(c)),
         reasons: item
             .reasons
             .into_iter()
@@ -115,10 +133,7 @@ fn queue_item_view(item: QueueItem, lang: Lang) -> QueueItemView {
                 id: r.id.to_string(),
                 reason: r.reason,
                 note: r.note,
-                reporter: AuthorView {
-                    id: r.reporter_id.to_string(),
-                    display_name: r.reporter_name,
-                },
+                reporter: AuthorView::new(r.reporter_id, r.reporter_name),
                 body: r.body,
                 created_at: r.created_at,
             })
@@ -151,6 +166,7 @@ pub async fn queue(
         None | Some("") | Some("pending") => QueueState::Pending,
         Some("reported") => QueueState::Reported,
         Some("rejected") => QueueState::Rejected,
+        Some("featured") => QueueState::Featured,
         Some(_) => return Err(ApiError::InvalidQuery("state")),
     };
     let article = match query.article_id.as_deref() {
@@ -167,7 +183,7 @@ pub async fn queue(
         items: page
             .items
             .into_iter()
-            .map(|i| queue_item_view(i, lang))
+            .map(|i| queue_item_view(i, lang, &state))
             .collect(),
         next_cursor: page.next_after.map(|id| encode_cursor(id, None)),
     }))
@@ -220,7 +236,96 @@ pub async fn decide(
         )
         .await?;
     Ok(web::Json(DecisionResponse {
-        comment: decision.into(),
+        comment: state.comment_view(decision),
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ReactorsQuery {
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReactorView {
+    pub user: AuthorView,
+    pub account_created_at: DateTime<Utc>,
+    pub kind: Reaction,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReactorsResponse {
+    pub items: Vec<ReactorView>,
+    pub next_cursor: Option<String>,
+}
+
+/// Who reacted to a comment, newest accounts first: for looking into a
+/// burst of reactions from fresh accounts.
+#[utoipa::path(get, path = "/api/v1/moderation/comments/{id}/reactions", tag = "moderation",
+    params(("id" = String, Path,), ReactorsQuery),
+    responses((status = 200, body = ReactorsResponse), (status = 400, body = ProblemDoc),
+        (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc),
+        (status = 404, description = "comment_not_found", body = ProblemDoc)))]
+pub async fn reactors(
+    state: web::Data<AppState>,
+    _moderator: Moderator,
+    path: web::Path<String>,
+    query: web::Query<ReactorsQuery>,
+) -> ApiResult<web::Json<ReactorsResponse>> {
+    let paging = paging::parse_by_id(query.limit.as_deref(), query.cursor.as_deref())?;
+    let page = state.moderation.reactors(&path, paging).await?;
+    Ok(web::Json(ReactorsResponse {
+        items: page
+            .items
+            .into_iter()
+            .map(|r| ReactorView {
+                user: AuthorView::new(r.account_id, r.display_name),
+                account_created_at: r.account_created_at,
+                kind: r.kind,
+                at: r.at,
+            })
+            .collect(),
+        next_cursor: page.next_after.map(|id| encode_cursor(id, None)),
+    }))
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+pub struct FeatureRequest {
+    /// `true` makes the comment an editor's pick (편집자 추천); `false` takes it back.
+    pub featured: bool,
+    #[validate(length(max = NOTE_RAW_MAX))]
+    pub note: Option<String>,
+}
+
+/// Marks a published comment as an editor's pick, or takes the pick back;
+/// logged as `feature` or `unfeature`. Setting what is already so is 200 and
+/// logs nothing.
+#[utoipa::path(put, path = "/api/v1/moderation/comments/{id}/featured", tag = "moderation",
+    params(("id" = String, Path,)), request_body = FeatureRequest,
+    responses((status = 200, body = DecisionResponse),
+        (status = 403, description = "forbidden, account_suspended, account_banned", body = ProblemDoc),
+        (status = 404, description = "comment_not_found", body = ProblemDoc),
+        (status = 409, description = "comment_closed: only a published comment is picked", body = ProblemDoc),
+        (status = 422, body = ProblemDoc)))]
+pub async fn feature(
+    state: web::Data<AppState>,
+    moderator: Moderator,
+    path: web::Path<String>,
+    body: ValidJson<FeatureRequest>,
+) -> ApiResult<web::Json<DecisionResponse>> {
+    let body = body.into_inner();
+    let comment = state
+        .moderation
+        .feature(
+            &moderator.0.user,
+            &path,
+            body.featured,
+            body.note.as_deref(),
+        )
+        .await?;
+    Ok(web::Json(DecisionResponse {
+        comment: state.comment_view(comment),
     }))
 }
 
@@ -373,10 +478,9 @@ impl From<LogEntry> for LogEntryView {
         LogEntryView {
             id: e.id.to_string(),
             at: e.at,
-            moderator: e.actor.map(|(id, display_name)| AuthorView {
-                id: id.to_string(),
-                display_name,
-            }),
+            moderator: e
+                .actor
+                .map(|(id, display_name)| AuthorView::new(id, display_name)),
             action: e.action,
             target: TargetView {
                 r#type: e.target_type,

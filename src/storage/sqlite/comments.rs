@@ -15,8 +15,10 @@ use super::shared::{
     COMMENT_COLUMNS, CommentRow, FROM_COMMENTS, from_millis, load_comment, split_page, to_millis,
 };
 use crate::domain::comments::{Comment, Order, Status, Thread};
+use crate::domain::history::{AuthorSummary, HistoryComment};
 use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::moderation::{LogAction, LogLine, Target};
+use crate::domain::paging::Paging;
 use crate::domain::policy::{Action, Finding};
 use crate::domain::quota::{Day, Usage};
 use crate::domain::reactions::{Reacted, Reaction, ReactionWrite};
@@ -316,6 +318,22 @@ impl CommentStore for SqliteStore {
         day: Day,
     ) -> anyhow::Result<Usage> {
         super::quota::usage(&self.read, account_id, article_id, day).await
+    }
+
+    async fn author_summary(
+        &self,
+        account_id: AccountId,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Option<AuthorSummary>> {
+        super::history::summary(&self.read, account_id, now).await
+    }
+
+    async fn author_comments(
+        &self,
+        account_id: AccountId,
+        paging: &Paging,
+    ) -> anyhow::Result<CommentPage<HistoryComment>> {
+        super::history::comments(&self.read, account_id, paging).await
     }
 
     async fn rank_ratios_from(&self, min: i64) -> anyhow::Result<()> {

@@ -11,6 +11,7 @@ mod articles;
 mod comment_writer;
 mod comments;
 mod counters;
+mod history;
 mod ids;
 mod inspect;
 mod log;

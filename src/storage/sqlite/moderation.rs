@@ -24,10 +24,12 @@ use crate::domain::moderation::{
     AuthorRecord, DecidedOn, DecisionAction, LogAction, LogEntry, LogLine, QueueState, Report,
     Sanction, SanctionKind, Target,
 };
+use crate::domain::paging::Paging;
+use crate::domain::reactions::Reaction;
 use crate::storage::comments::CommentPage;
 use crate::storage::moderation::{
-    Decided, DecisionWrite, LastAdmin, ModerationStore, QueueEntry, QueueQuery, ReportInsert,
-    ReporterRecord, RoleChange, SanctionInsert,
+    Decided, DecisionWrite, FeatureWrite, Featured, LastAdmin, ModerationStore, QueueEntry,
+    QueueQuery, Reactor, ReportInsert, ReporterRecord, RoleChange, SanctionInsert,
 };
 
 /// Whether the decision changes anything; one that does not is "already decided".
@@ -82,6 +84,7 @@ impl ModerationStore for SqliteStore {
         let mut reports = self.open_reports(&ids).await?;
         let mut reasons = self.reasons_of(&ids).await?;
         let authors = self.author_records(&author_ids, Utc::now()).await?;
+        let mut fresh = self.fresh_reactions(&ids).await?;
         let mut items = Vec::with_capacity(page.items.len());
         for comment in page.items {
             let author = authors
@@ -93,6 +96,7 @@ impl ModerationStore for SqliteStore {
                 reports: reports.remove(&comment.id).unwrap_or_default(),
                 reasons: reasons.remove(&comment.id).unwrap_or_default(),
                 author,
+                fresh_reactions: fresh.remove(&comment.id).unwrap_or(0),
                 comment,
             });
         }
@@ -187,6 +191,76 @@ impl ModerationStore for SqliteStore {
         let after = load_comment(&mut *tx, id).await?.unwrap_or(before);
         self.commit(tx).await?;
         Ok(Decided::Done(after))
+    }
+
+    async fn reactors(
+        &self,
+        comment_id: CommentId,
+        paging: &Paging,
+    ) -> anyhow::Result<CommentPage<Reactor>> {
+        let rows: Vec<(AccountId, String, i64, String, i64)> = sqlx::query_as(
+            "SELECT a.id, a.display_name, a.created_at, r.kind, r.created_at
+             FROM reactions r JOIN accounts a ON a.id = r.account_id
+             WHERE r.comment_id = ?1 AND (?2 IS NULL OR r.account_id < ?2)
+             ORDER BY r.account_id DESC LIMIT ?3",
+        )
+        .bind(comment_id)
+        .bind(paging.after)
+        .bind(paging.limit as i64 + 1)
+        .fetch_all(&self.read)
+        .await
+        .with_context(|| format!("cannot list the reactions to comment {comment_id}"))?;
+        let reactors = rows
+            .into_iter()
+            .filter_map(|(id, name, joined, kind, at)| {
+                Some(Reactor {
+                    account_id: id,
+                    display_name: name,
+                    account_created_at: from_millis(joined),
+                    kind: Reaction::parse(&kind)?,
+                    at: from_millis(at),
+                })
+            })
+            .collect();
+        Ok(split_page(reactors, paging.limit, |r| r.account_id.get()))
+    }
+
+    async fn set_featured(&self, f: FeatureWrite<'_>) -> anyhow::Result<Featured> {
+        let id = f.comment_id;
+        let mut tx = self.begin_write().await?;
+        let Some(before) = load_comment(&mut *tx, id).await? else {
+            return Ok(Featured::Missing);
+        };
+        if before.featured == f.featured {
+            return Ok(Featured::Done(before));
+        }
+        if f.featured && before.status != Status::Published {
+            return Ok(Featured::NotPublished);
+        }
+        sqlx::query("UPDATE comments SET featured = ? WHERE id = ?")
+            .bind(f.featured)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .with_context(|| format!("cannot feature comment {id}"))?;
+        let action = match f.featured {
+            true => LogAction::Feature,
+            false => LogAction::Unfeature,
+        };
+        let line = LogLine {
+            actor: Some(f.moderator_id),
+            action,
+            target: Target::Comment(id),
+            reason: None,
+            note: f.note,
+            at: f.now,
+        };
+        append_log(&mut tx, &line)
+            .await
+            .with_context(|| format!("cannot log the pick of comment {id}"))?;
+        let after = load_comment(&mut *tx, id).await?.unwrap_or(before);
+        self.commit(tx).await?;
+        Ok(Featured::Done(after))
     }
 
     /// The reporter's account age and what became of their past reports;
@@ -509,6 +583,7 @@ impl SqliteStore {
                       WHERE r.comment_id = c.id AND r.resolved_at IS NULL) >= ?4"
             }
             QueueState::Rejected => "c.status = 'rejected'",
+            QueueState::Featured => "c.featured = 1 AND c.status = 'published'",
         };
         let sql = format!(
             "SELECT {COMMENT_COLUMNS} {FROM_COMMENTS}
@@ -611,6 +686,24 @@ impl SqliteStore {
                 .push((code, start, end));
         }
         Ok(reasons)
+    }
+
+    /// Per comment, its reactions from accounts under a day old at the time.
+    async fn fresh_reactions(
+        &self,
+        comment_ids: &[CommentId],
+    ) -> anyhow::Result<HashMap<CommentId, i64>> {
+        let rows: Vec<(CommentId, i64)> = sqlx::query_as(
+            "SELECT r.comment_id, count(*) FROM reactions r JOIN accounts a ON a.id = r.account_id
+             WHERE r.comment_id IN (SELECT value FROM json_each(?))
+               AND a.created_at > r.created_at - 86400000
+             GROUP BY r.comment_id",
+        )
+        .bind(serde_json::to_string(comment_ids)?)
+        .fetch_all(&self.read)
+        .await
+        .context("cannot count a queue's reactions from new accounts")?;
+        Ok(rows.into_iter().collect())
     }
 
     /// Each author's counts and sanction in force: two queries for all of them.

@@ -3,6 +3,7 @@
 mod decisions;
 mod editorial_settings;
 mod edits;
+mod featured;
 mod log;
 mod notes;
 mod queue;
