@@ -17,3 +17,4 @@ mod posting;
 mod reactions;
 mod safety;
 mod screenshots;
+mod standing;
