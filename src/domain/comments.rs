@@ -1,9 +1,9 @@
 //! A comment as stored and shown: its status, its thread, its order.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::domain::ids::{AccountId, CommentId};
-use crate::domain::reactions::Reaction;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -97,5 +97,32 @@ impl Order {
     /// paging through: such pages are cut as of one moment.
     pub fn is_ranked(self) -> bool {
         matches!(self, Order::Best | Order::Ratio)
+    }
+}
+
+/// A reader's reaction to a comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Reaction {
+    /// 공감
+    Like,
+    /// 비공감
+    Dislike,
+}
+
+impl Reaction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reaction::Like => "like",
+            Reaction::Dislike => "dislike",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Reaction> {
+        match value {
+            "like" => Some(Reaction::Like),
+            "dislike" => Some(Reaction::Dislike),
+            _ => None,
+        }
     }
 }

@@ -2,39 +2,13 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
+// The kind of reaction is a comment's value (it shows on every comment).
+pub use crate::domain::comments::Reaction;
 use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::message::Text;
 use crate::domain::moderation::Barred;
 use crate::domain::quota::OverQuota;
 use crate::domain::refusal::{Details, INTERNAL, Refusal};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Reaction {
-    /// 공감
-    Like,
-    /// 비공감
-    Dislike,
-}
-
-impl Reaction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reaction::Like => "like",
-            Reaction::Dislike => "dislike",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Reaction> {
-        match value {
-            "like" => Some(Reaction::Like),
-            "dislike" => Some(Reaction::Dislike),
-            _ => None,
-        }
-    }
-}
 
 /// A comment's counts, and the caller's own reaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -162,11 +162,17 @@ pub(super) async fn prune(
         .bind(last)
         .execute(&mut *tx)
         .await?;
+    keep_meta(tx, "reaction_changes_pruned", &last.to_string()).await
+}
+
+/// Sets a `meta` value inside the caller's transaction.
+async fn keep_meta(tx: &mut SqliteConnection, key: &str, value: &str) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO meta (key, value) VALUES ('reaction_changes_pruned', ?)
+        "INSERT INTO meta (key, value) VALUES (?, ?)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     )
-    .bind(last.to_string())
+    .bind(key)
+    .bind(value)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -217,13 +223,7 @@ impl SqliteStore {
         .execute(&mut *tx)
         .await
         .context("cannot rank comments by 공감비율")?;
-        sqlx::query(
-            "INSERT INTO meta (key, value) VALUES ('ratio_minimum', ?)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        )
-        .bind(min.to_string())
-        .execute(&mut *tx)
-        .await?;
+        keep_meta(&mut tx, "ratio_minimum", &min.to_string()).await?;
         self.commit(tx).await
     }
 }
