@@ -416,3 +416,24 @@ async fn the_quota_answer_refuses_strangers_and_odd_requests() {
     assert_eq!(staff.on_article, None);
     assert_eq!(staff.reactions_today, None);
 }
+
+#[tokio::test]
+async fn the_policy_tells_readers_the_quotas() {
+    let (app, _policy) = app_with(&["comments_per_day = 7", "min_interval = \"1m\""]).await;
+    let built_in = TestApp::spawn().await;
+
+    let quotas = app.list("/api/v1/policy").await["quotas"].clone();
+    let default = built_in.list("/api/v1/policy").await["quotas"].clone();
+
+    assert_eq!(
+        quotas,
+        json!({"comments_per_day": 7, "comments_per_article": 0, "min_interval_seconds": 60,
+               "reactions_per_day": 0, "new_account_wait_seconds": 0, "day_starts": "+09:00"})
+    );
+    assert_eq!(
+        default["comments_per_day"], 20,
+        "Naver's numbers: {default}"
+    );
+    assert_eq!(default["comments_per_article"], 3);
+    assert_eq!(default["reactions_per_day"], 50);
+}

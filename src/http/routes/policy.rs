@@ -19,6 +19,18 @@ pub struct RuleView {
     pub description: String,
 }
 
+/// The quotas of `[quotas]`; 0 where a quota is off. Staff have none.
+#[derive(Serialize, ToSchema)]
+pub struct QuotasView {
+    pub comments_per_day: u32,
+    pub comments_per_article: u32,
+    pub min_interval_seconds: u64,
+    pub reactions_per_day: u32,
+    pub new_account_wait_seconds: u64,
+    /// The UTC offset at whose midnight the day's counts start again, e.g. `+09:00`.
+    pub day_starts: String,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct PolicyResponse {
     pub max_length: usize,
@@ -26,6 +38,7 @@ pub struct PolicyResponse {
     pub counting: String,
     pub rules: Vec<RuleView>,
     pub text: String,
+    pub quotas: QuotasView,
 }
 
 #[utoipa::path(get, path = "/api/v1/policy", tag = "policy",
@@ -50,5 +63,13 @@ pub async fn get_policy(state: web::Data<AppState>, req: HttpRequest) -> web::Js
         counting: "code_points".to_owned(),
         rules,
         text: policy.text.get(lang).to_owned(),
+        quotas: QuotasView {
+            comments_per_day: policy.quotas.comments_per_day,
+            comments_per_article: policy.quotas.comments_per_article,
+            min_interval_seconds: policy.quotas.min_interval.as_secs(),
+            reactions_per_day: policy.quotas.reactions_per_day,
+            new_account_wait_seconds: policy.quotas.new_account_wait.as_secs(),
+            day_starts: policy.quotas.day_starts.to_string(),
+        },
     })
 }
