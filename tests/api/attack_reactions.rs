@@ -595,16 +595,18 @@ async fn wrong_bodies_for_reactions_and_picks_are_a_4xx_with_a_code() {
     assert_eq!(rows(&app, &id).await, (0, 0), "no reaction from a bad body");
 
     let featured = format!("/api/v1/moderation/comments/{id}/featured");
-    let pick_bodies: [&[u8]; 6] = [
+    let long_note = format!(r#"{{"featured": true, "note": "{}"}}"#, "가".repeat(5000));
+    let pick_bodies: [&[u8]; 7] = [
         br#"{"featured": 1}"#,
         br#"{"featured": "true"}"#,
         br#"{"featured": null}"#,
         br#"{}"#,
         br#"{"featured": true, "note": 5}"#,
         b"true",
+        long_note.as_bytes(),
     ];
     for body in pick_bodies {
-        let shown = String::from_utf8_lossy(body).into_owned();
+        let shown = String::from_utf8_lossy(&body[..body.len().min(40)]).into_owned();
         let (status, problem) = send_raw(
             &app,
             &moderator,
@@ -861,6 +863,22 @@ async fn a_banned_readers_history_wears_the_badge_and_odd_ids_are_not_found() {
         let response = app.get(&format!("/api/v1/users/{id}/history")).await;
         assert_problem(response, 404, "user_not_found").await;
     }
+    let ranked = cursor("v2:1:1:1");
+    for query in [
+        "limit=999999999999999999999".to_owned(),
+        "limit=0".to_owned(),
+        "limit=1&limit=2".to_owned(),
+        format!("cursor={ranked}"),
+        "cursor=%00".to_owned(),
+    ] {
+        let response = app
+            .get(&format!("/api/v1/users/{}/history?{query}", reader.id))
+            .await;
+        let status = response.status().as_u16();
+        let body = json_body(response).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert!(body["code"].is_string(), "{query}: {body}");
+    }
 }
 
 // Cross-site
@@ -925,6 +943,22 @@ async fn a_reaction_with_the_cookie_from_a_foreign_origin_is_refused() {
         .unwrap();
     assert_eq!(allowed.status(), 200, "the allowed origin may react");
     assert_eq!(rows(&app, &id).await, (1, 0));
+
+    let moderator = app.moderator().await;
+    let logged_in = app.login(&moderator.email, PASSWORD).await;
+    let desk_cookie = session_cookie(&logged_in);
+    let pick = app
+        .client
+        .put(app.url(&format!("/api/v1/moderation/comments/{id}/featured")))
+        .header(COOKIE, &desk_cookie)
+        .header(ORIGIN, "https://evil.example")
+        .json(&json!({"featured": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(pick, 403, "cross_site_request").await;
+    let seen = json_body(app.get(&format!("/api/v1/comments/{id}")).await).await;
+    assert_eq!(seen["comment"]["featured"], false, "{seen}");
 }
 
 #[tokio::test]
@@ -953,4 +987,83 @@ async fn an_authors_own_held_comment_is_not_a_best_comment_on_their_page() {
         Vec::<String>::new(),
         "{own_view}"
     );
+}
+
+#[tokio::test]
+async fn extra_fields_cannot_set_counts_owners_or_states() {
+    let app = TestApp::spawn().await;
+    let moderator = app.moderator().await;
+    let (author, reader) = (app.reader().await, app.reader().await);
+    let id = post_many(&app, &author, 1).await.remove(0);
+    let sneaky = json!({
+        "kind": "like", "likes": 1000, "dislikes": -5, "account_id": author.id,
+        "my_reaction": "dislike", "comment_id": "999"
+    });
+
+    let reacted = app.put_as(&reader, &reaction_path(&id), &sneaky).await;
+    let picked = app
+        .put_as(
+            &moderator,
+            &format!("/api/v1/moderation/comments/{id}/featured"),
+            &json!({"featured": true, "status": "rejected", "likes": 77, "body": "바뀐 글"}),
+        )
+        .await;
+
+    assert_eq!(reacted.status(), 200);
+    let tally = json_body(reacted).await;
+    assert_eq!(
+        (tally["likes"].clone(), tally["dislikes"].clone()),
+        (json!(1), json!(0))
+    );
+    assert_eq!(tally["my_reaction"], "like");
+    assert_eq!(rows(&app, &id).await, (1, 0));
+    assert_eq!(picked.status(), 200);
+    let seen = comment_as(&app, &reader, &id).await;
+    assert_eq!(seen.status, "published");
+    assert_eq!(seen.body, "공격 시험 댓글 0번");
+    assert_eq!((seen.likes, seen.featured), (1, true));
+    assert_eq!(seen.my_reaction.as_deref(), Some("like"));
+}
+
+#[tokio::test]
+async fn a_cursor_cut_before_the_pruned_changes_restarts_as_of_now() {
+    let app = TestApp::spawn_with(|s| s.ratio_min_reactions = 1).await;
+    let author = app.reader().await;
+    let crowd = readers(&app, 2).await;
+    let ids = post_many(&app, &author, 6).await;
+    for (n, id) in ids.iter().enumerate() {
+        for reader in crowd.iter().take(n % 3) {
+            assert_eq!(react(&app, reader, id, "like").await.status(), 200);
+        }
+    }
+    let first = page(&app, &format!("{}&limit=2", listing("best"))).await;
+    let next = first.next_cursor.clone().expect("a second page");
+    // As the writer records a prune that went past every change so far.
+    mark_pruned_up_to(&app, 1_000_000).await;
+
+    let rest = walk(&app, "best", Some(next)).await;
+
+    let shown: Vec<String> = first.ids(|t| &t.comment.id);
+    let unique: HashSet<_> = rest.iter().collect();
+    assert_eq!(unique.len(), rest.len(), "{rest:?}");
+    let all: HashSet<_> = shown.iter().chain(&rest).collect();
+    assert_eq!(
+        all.len(),
+        ids.len(),
+        "nothing lost: {shown:?} then {rest:?}"
+    );
+}
+
+async fn mark_pruned_up_to(app: &TestApp, seq: i64) {
+    let path = app.database_url.trim_start_matches("sqlite://");
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path);
+    let mut db = sqlx::ConnectOptions::connect(&options).await.unwrap();
+    sqlx::query(
+        "INSERT INTO meta (key, value) VALUES ('reaction_changes_pruned', ?)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(seq.to_string())
+    .execute(&mut db)
+    .await
+    .unwrap();
 }
