@@ -260,7 +260,6 @@ async fn reactions_racing_a_removal_leave_counts_equal_to_rows_and_nothing_after
             .inspect(|s| assert!([200, 404, 409].contains(s), "{action}: {s}"))
             .filter(|s| *s == 200)
             .count() as i64;
-
         let (likes, dislikes) = rows(&app, &id).await;
         assert_eq!(
             (likes, dislikes),
@@ -277,6 +276,26 @@ async fn reactions_racing_a_removal_leave_counts_equal_to_rows_and_nothing_after
         .await;
         if seen["comment"].is_object() {
             assert_eq!(seen["comment"]["likes"], taken, "{action}: {seen}");
+        }
+        if action == "reject" {
+            // Overturned, it comes back with the reactions it had, no more.
+            let version = seen["comment"]["version"].clone();
+            let approve = json!({"action": "approve", "version": version});
+            let back = app.decide(&moderator, &id, &approve).await;
+            assert_eq!(back.status(), 200, "overturned");
+            let listed = json_body(app.get(&listing("best")).await).await;
+            let shown = listed["comments"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["id"] == id.as_str())
+                .cloned()
+                .expect("listed again");
+            assert_eq!(
+                (shown["likes"].clone(), shown["dislikes"].clone()),
+                (json!(taken), json!(0))
+            );
+            assert_eq!(rows(&app, &id).await, (taken, 0));
         }
     }
 }
@@ -1066,4 +1085,77 @@ async fn mark_pruned_up_to(app: &TestApp, seq: i64) {
     .execute(&mut db)
     .await
     .unwrap();
+}
+
+#[tokio::test]
+async fn a_reply_sent_under_another_editorial_cannot_dodge_its_quota() {
+    let (app, _policy) =
+        app_with_quotas("comments_per_day = 0\ncomments_per_article = 1\nreactions_per_day = 0")
+            .await;
+    let (author, reader) = (app.reader().await, app.reader().await);
+    let root = post_many(&app, &author, 1).await.remove(0);
+    app.published_comment(&reader, DEMO_ARTICLE, "이 기사에 하나")
+        .await;
+
+    let dodge = app
+        .post_as(
+            &reader,
+            &format!("/api/v1/articles/{OTHER_ARTICLE}/comments"),
+            &json!({"body": "다른 기사 경로로 보낸 답글", "parent_id": root}),
+        )
+        .await;
+    let direct = app
+        .post_as(
+            &reader,
+            &format!("/api/v1/articles/{DEMO_ARTICLE}/comments"),
+            &json!({"body": "이 기사 경로로 보낸 답글", "parent_id": root}),
+        )
+        .await;
+
+    let status = dodge.status().as_u16();
+    let body = json_body(dodge).await;
+    assert!((400..500).contains(&status), "{status}: {body}");
+    assert_problem(direct, 429, "quota_exceeded").await;
+    assert_eq!(stored_by(&app, &reader).await, [DEMO_ARTICLE]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn presses_at_once_get_exactly_the_reaction_rate_limit() {
+    let (dir, path) =
+        quota_policy("comments_per_day = 0\ncomments_per_article = 0\nreactions_per_day = 0");
+    let app = TestApp::spawn_with(|s| {
+        s.rate_limits = true;
+        s.reaction_limit = comment_desk::domain::policy::FloodLimit {
+            count: 5,
+            per: std::time::Duration::from_secs(60),
+        };
+        s.policy_file = Some(path);
+    })
+    .await;
+    let _policy = dir;
+    let app = Arc::new(app);
+    let (author, reader) = (app.reader().await, app.reader().await);
+    let ids = post_many(&app, &author, 20).await;
+
+    let presses = ids.iter().map(|id| {
+        let (app, reader, id) = (app.clone(), reader.clone(), id.clone());
+        tokio::spawn(async move { react(&app, &reader, &id, "like").await.status().as_u16() })
+    });
+    let statuses: Vec<u16> = futures_util::future::join_all(presses)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| [200, 429].contains(s)),
+        "{statuses:?}"
+    );
+    let back = app.delete_as(&reader, &reaction_path(&ids[0])).await;
+    assert!(back.status() == 200, "taking back is never limited");
 }
