@@ -1159,3 +1159,53 @@ async fn presses_at_once_get_exactly_the_reaction_rate_limit() {
     let back = app.delete_as(&reader, &reaction_path(&ids[0])).await;
     assert!(back.status() == 200, "taking back is never limited");
 }
+
+/// Status, content type and body length of `method path`, with a token or none.
+async fn answer(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    user: Option<&TestUser>,
+) -> (u16, String, usize) {
+    let mut request = app.client.request(method, app.url(path));
+    if let Some(user) = user {
+        request = request.bearer_auth(&user.token);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, content_type, response.bytes().await.unwrap().len())
+}
+
+#[tokio::test]
+async fn head_answers_the_new_readings_as_get_does_without_a_body() {
+    let app = TestApp::spawn_with(|s| s.author_history_public = true).await;
+    let moderator = app.moderator().await;
+    let author = app.reader().await;
+    let id = post_many(&app, &author, 1).await.remove(0);
+    let paths = [
+        format!("/api/v1/articles/{DEMO_ARTICLE}/best"),
+        listing("best"),
+        listing("ratio"),
+        format!("{}&cursor={}", listing("best"), cursor("v9")),
+        format!("/api/v1/users/{}/history", author.id),
+        "/api/v1/users/0/history".to_owned(),
+        format!("/api/v1/auth/me/quota?article_id={DEMO_ARTICLE}"),
+        "/api/v1/auth/me/quota".to_owned(),
+        format!("/api/v1/moderation/comments/{id}/reactions"),
+        "/api/v1/moderation/comments/0/reactions".to_owned(),
+    ];
+    for user in [None, Some(&author), Some(&moderator)] {
+        for path in &paths {
+            let got = answer(&app, reqwest::Method::GET, path, user).await;
+            let head = answer(&app, reqwest::Method::HEAD, path, user).await;
+            assert!(got.0 < 500, "GET {path}: {got:?}");
+            assert_eq!((head.0, &head.1), (got.0, &got.1), "HEAD {path}");
+            assert_eq!(head.2, 0, "HEAD {path} has no body");
+        }
+    }
+}
