@@ -631,7 +631,9 @@ impl Comments {
     }
 
     /// The best comments (베스트 댓글): the first page by 순공감순, cut to
-    /// the configured number and to those with the configured 순공감.
+    /// the configured number and to those with the configured 순공감. Only
+    /// what everyone reads is a best comment: a tombstone keeps its counts,
+    /// and an author sees their own held or report-hidden ones on the page.
     pub async fn best<R>(
         &self,
         article_id: &ArticleId,
@@ -646,6 +648,7 @@ impl Comments {
             let best = page
                 .items
                 .into_iter()
+                .filter(|t| t.comment.status == Status::Published && !t.comment.hidden)
                 .filter(|t| t.comment.likes - t.comment.dislikes >= min_score)
                 .take(count)
                 .collect();

@@ -89,7 +89,8 @@ impl From<Comment> for CommentView {
             likes: c.likes,
             dislikes: c.dislikes,
             my_reaction: c.my_reaction,
-            featured: c.featured,
+            // The pick was of the text; a tombstone has none to recommend.
+            featured: c.featured && c.status != Status::Deleted,
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod articles;
 mod attack;
+mod attack_reactions;
 mod auth;
 mod bad_input;
 mod cli;
