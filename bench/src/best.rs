@@ -180,11 +180,19 @@ async fn bulk_reactions(database: &Path, article: &str) -> anyhow::Result<i64> {
     .execute(&mut *tx)
     .await
     .context("counting the reactions on the comments")?;
-    let written: i64 = sqlx::query_scalar("SELECT count(*) FROM reactions")
-        .fetch_one(&mut *tx)
-        .await?;
-    if written != REACTIONS {
-        bail!("wrote {written} reactions, meant {REACTIONS}");
+    // The rows and the counts on the comments must tell the same story.
+    let (rows, likes, counted, liked): (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM reactions),
+                (SELECT count(*) FROM reactions WHERE kind = 'like'),
+                (SELECT sum(likes + dislikes) FROM comments),
+                (SELECT sum(likes) FROM comments)",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if (rows, counted) != (REACTIONS, REACTIONS) || likes != liked {
+        bail!(
+            "wrote {rows} reactions ({likes} likes), counted {counted} ({liked}), meant {REACTIONS}"
+        );
     }
     eprintln!("bench: indexing the reactions…");
     for sql in indexes {
