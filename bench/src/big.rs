@@ -55,9 +55,10 @@ pub async fn run(binary: &Path, dir: &Path, time: Duration) -> anyhow::Result<Bi
 
 /// Writes `count` published comments by the first account into `article`
 /// with one statement, and counts them on the article, while the server is
-/// stopped. The one place the benchmark knows the schema (`migrations/`):
-/// keep it in step when comments or their counters change.
-async fn bulk_comments(database: &Path, article: &str, count: i64) -> anyhow::Result<()> {
+/// stopped. With `best::bulk_reactions`, the places the benchmark knows the
+/// schema (`migrations/`): keep them in step when comments, their counters
+/// or reactions change.
+pub async fn bulk_comments(database: &Path, article: &str, count: i64) -> anyhow::Result<()> {
     let mut conn = SqliteConnectOptions::new()
         .filename(database)
         .pragma("synchronous", "OFF")

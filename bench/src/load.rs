@@ -36,6 +36,13 @@ impl Stats {
         f64::from(self.latencies[rank]) / 1000.0
     }
 
+    /// Adds a later run of the same kind: its requests and its time.
+    pub fn append(&mut self, other: Stats) {
+        self.seconds += other.seconds;
+        self.merge(other);
+        self.latencies.sort_unstable();
+    }
+
     fn merge(&mut self, other: Stats) {
         self.requests += other.requests;
         self.errors += other.errors;

@@ -6,6 +6,7 @@
 //!
 //!     cargo run --release -p bench -- [--scenarios list,post,...] [--seconds 10]
 
+mod best;
 mod big;
 mod http;
 mod load;
@@ -24,12 +25,12 @@ use scenarios::{HOT, Row};
 use server::Server;
 use target::{Target, seed};
 
-const ALL: &str = "list,post,mix,login-burst,big";
+const ALL: &str = "list,post,mix,login-burst,react,big,best";
 
 #[derive(Parser)]
 #[command(about = "Load benchmark for Comment Desk")]
 struct Args {
-    /// Comma-separated: list, post, mix, login-burst, big.
+    /// Comma-separated: list, post, mix, login-burst, react, big, best.
     #[arg(long, default_value = ALL)]
     scenarios: String,
     /// Seconds each scenario runs.
@@ -38,7 +39,7 @@ struct Args {
     /// Connections reading in `list`.
     #[arg(long, default_value_t = 64)]
     readers: usize,
-    /// Connections (one author each) in `post`; `mix` uses `--readers`.
+    /// Connections (one author each) in `post` and `react`; `mix` uses `--readers`.
     #[arg(long, default_value_t = 256)]
     posters: usize,
     /// The server binary.
@@ -70,7 +71,12 @@ async fn main() -> anyhow::Result<()> {
     let mut rows = Vec::new();
     let mut memory = None;
 
-    let desk_scenarios: Vec<&str> = wanted.iter().copied().filter(|s| *s != "big").collect();
+    let on_own_database = ["big", "best"];
+    let desk_scenarios: Vec<&str> = wanted
+        .iter()
+        .copied()
+        .filter(|s| !on_own_database.contains(s))
+        .collect();
     if !desk_scenarios.is_empty() {
         rows.extend(run_desk(&args, &desk_scenarios, &dir.path().join("bench.db"), time).await?);
     }
@@ -82,13 +88,19 @@ async fn main() -> anyhow::Result<()> {
         rows.extend(big.rows);
         memory = big.memory_mib;
     }
+    let mut best_memory = None;
+    if wanted.contains(&"best") {
+        let best = best::run(&args.binary, dir.path(), time).await?;
+        rows.extend(best.rows);
+        best_memory = best.memory_mib;
+    }
 
     println!(
         "\nComment Desk benchmark on {}; the load generator shares those cores.\n",
         report::machine()
     );
     report::print_rows(&rows);
-    let checks = report::checks(&rows, memory);
+    let checks = report::checks(&rows, memory, best_memory);
     report::print_checks(&checks);
     if let Some((now, peak)) = memory {
         println!(
@@ -98,7 +110,7 @@ async fn main() -> anyhow::Result<()> {
     println!();
     let ratios = report::print_ratios(&rows);
     if let Some(path) = &args.json {
-        let json = report::to_json(&rows, &checks, memory, ratios);
+        let json = report::to_json(&rows, &checks, memory, best_memory, ratios);
         if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
             std::fs::create_dir_all(folder)?;
         }
@@ -124,7 +136,7 @@ async fn run_desk(
     let tokens = desk
         .posters(&address, args.posters.max(args.readers))
         .await?;
-    seed(desk, &address, HOT, &tokens, 200).await?;
+    let seeded = seed(desk, &address, HOT, &tokens, 200).await?;
     let mut rows = Vec::new();
     for scenario in wanted {
         eprintln!("bench: {scenario}…");
@@ -136,6 +148,9 @@ async fn run_desk(
             "mix" => rows.push(scenarios::mix(&address, &tokens[..args.readers], time).await),
             "login-burst" => {
                 rows.extend(scenarios::login_burst(&address, tokens.len(), time).await)
+            }
+            "react" => {
+                rows.push(scenarios::react(&address, &tokens[..args.posters], &seeded, time).await)
             }
             _ => {}
         }

@@ -2,6 +2,7 @@
 
 use serde_json::{Value, json};
 
+use crate::best::{self, Readers};
 use crate::scenarios::Row;
 use crate::target::Target;
 
@@ -51,7 +52,11 @@ pub fn find<'a>(rows: &'a [Row], scenario: &str, target: Target) -> Option<&'a R
 }
 
 /// The targets of the performance and hardening issues, from the rows there are.
-pub fn checks(rows: &[Row], memory_mib: Option<(f64, f64)>) -> Vec<Check> {
+pub fn checks(
+    rows: &[Row],
+    memory_mib: Option<(f64, f64)>,
+    best_memory_mib: Option<(f64, f64)>,
+) -> Vec<Check> {
     let desk = Target::Desk;
     let mut checks = Vec::new();
     if let Some(r) = find(rows, "list", desk) {
@@ -76,6 +81,14 @@ pub fn checks(rows: &[Row], memory_mib: Option<(f64, f64)>) -> Vec<Check> {
             goal: "mix 95/5: >= 40,000 req/s".into(),
             measured: format!("{rps:.0}/s"),
             met: rps >= 40_000.0 && r.stats.errors == 0,
+        });
+    }
+    if let Some(r) = find(rows, "react", desk) {
+        let rps = r.stats.per_second();
+        checks.push(Check {
+            goal: "react (synchronous=FULL): >= 10,000 reactions/s".into(),
+            measured: format!("{rps:.0}/s"),
+            met: rps >= 10_000.0 && r.stats.errors == 0,
         });
     }
     if let Some(r) = find(rows, "login burst: /healthz", desk) {
@@ -103,12 +116,35 @@ pub fn checks(rows: &[Row], memory_mib: Option<(f64, f64)>) -> Vec<Check> {
             });
         }
     }
-    if let Some((_, peak)) = memory_mib {
-        checks.push(Check {
-            goal: "resident memory < 100 MB with 1,000,000 comments".into(),
-            measured: format!("peak {peak:.1} MiB"),
-            met: peak < 100.0 * 1_000_000.0 / 1_048_576.0,
-        });
+    for readers in [Readers::Full, Readers::Returning, Readers::Reacted] {
+        let newest = find(rows, &best::row_name("newest", readers), desk);
+        let best = find(rows, &best::row_name("best", readers), desk);
+        if let (Some(newest), Some(best)) = (newest, best) {
+            let ratio = best.stats.per_second() / newest.stats.per_second().max(1.0);
+            let answers = match readers {
+                Readers::Full => "full answers",
+                Readers::Returning => "304s",
+                Readers::Reacted => "logged in",
+            };
+            checks.push(Check {
+                goal: format!("10M reactions: best page >= 80% of newest, {answers}"),
+                measured: format!("{:.0}% of the rate", ratio * 100.0),
+                met: ratio >= 0.8 && best.stats.errors == 0 && newest.stats.errors == 0,
+            });
+        }
+    }
+    let memory = [
+        (memory_mib, "1,000,000 comments"),
+        (best_memory_mib, "1,000,000 comments, 10M reactions"),
+    ];
+    for (measured, stored) in memory {
+        if let Some((_, peak)) = measured {
+            checks.push(Check {
+                goal: format!("resident memory < 100 MB with {stored}"),
+                measured: format!("peak {peak:.1} MiB"),
+                met: peak < 100.0 * 1_000_000.0 / 1_048_576.0,
+            });
+        }
     }
     checks
 }
@@ -141,6 +177,7 @@ pub fn to_json(
     rows: &[Row],
     checks: &[Check],
     memory: Option<(f64, f64)>,
+    best_memory: Option<(f64, f64)>,
     ratios: Vec<Value>,
 ) -> Value {
     let rows: Vec<Value> = rows
@@ -165,6 +202,8 @@ pub fn to_json(
         "rows": rows,
         "targets": checks,
         "memory_mib": memory.map(|(now, peak)| json!({"resident": now, "peak": peak})),
+        "memory_mib_with_reactions":
+            best_memory.map(|(now, peak)| json!({"resident": now, "peak": peak})),
         "isso_ratios": ratios,
     })
 }

@@ -24,6 +24,10 @@ pub struct Reader {
     pub target: Target,
     pub thread: &'static str,
     pub token: Option<String>,
+    /// `?order=best`, say; empty for the default order.
+    query: &'static str,
+    /// False for a reader who never sends the ETag back, so every answer is whole.
+    revalidates: bool,
     etag: Option<String>,
 }
 
@@ -33,7 +37,18 @@ impl Reader {
             target,
             thread,
             token,
+            query: "",
+            revalidates: true,
             etag: None,
+        }
+    }
+
+    /// The same reader asking for `query`, sending the ETag back or not.
+    pub fn asking(self, query: &'static str, revalidates: bool) -> Reader {
+        Reader {
+            query,
+            revalidates,
+            ..self
         }
     }
 }
@@ -41,20 +56,66 @@ impl Reader {
 impl Worker for Reader {
     fn next(&mut self) -> Vec<u8> {
         let mut extra = String::new();
-        if let Some(tag) = &self.etag {
+        if let Some(tag) = self.etag.as_ref().filter(|_| self.revalidates) {
             extra.push_str(&format!("If-None-Match: {tag}\r\n"));
         }
         if let Some(token) = &self.token {
             extra.push_str(&format!("Authorization: Bearer {token}\r\n"));
         }
-        self.target.list(self.thread, &extra)
+        self.target.list(self.thread, self.query, &extra)
     }
 
     fn check(&mut self, answer: &Answer) -> bool {
         if answer.status == 200 {
             self.etag = answer.etag.clone();
         }
-        answer.status == 200 || answer.status == 304
+        answer.status == 200 || (answer.status == 304 && self.revalidates)
+    }
+}
+
+/// A reader reacting to comments by others in turn, flipping between 공감
+/// and 비공감 on each, so every request changes a count and is a real write.
+pub struct Reactor {
+    token: String,
+    comments: Vec<String>,
+    /// What this reader last set on each comment.
+    liked: Vec<Option<bool>>,
+    turn: usize,
+    expected: &'static str,
+}
+
+impl Reactor {
+    pub fn new(token: String, comments: Vec<String>) -> Reactor {
+        Reactor {
+            token,
+            liked: vec![None; comments.len()],
+            comments,
+            turn: 0,
+            expected: "",
+        }
+    }
+}
+
+impl Worker for Reactor {
+    fn next(&mut self) -> Vec<u8> {
+        let n = self.turn % self.comments.len();
+        self.turn += 1;
+        let like = self.liked[n] != Some(true);
+        self.liked[n] = Some(like);
+        self.expected = if like { "like" } else { "dislike" };
+        crate::http::request(
+            "PUT",
+            &format!("/api/v1/comments/{}/reaction", self.comments[n]),
+            &format!("Authorization: Bearer {}\r\n", self.token),
+            Some(&format!("{{\"kind\":\"{}\"}}", self.expected)),
+        )
+    }
+
+    fn check(&mut self, answer: &Answer) -> bool {
+        let mine = serde_json::from_slice::<serde_json::Value>(&answer.body)
+            .ok()
+            .and_then(|v| v["my_reaction"].as_str().map(str::to_owned));
+        answer.status == 200 && mine.as_deref() == Some(self.expected)
     }
 }
 
@@ -172,6 +233,31 @@ pub async fn post(target: Target, address: &str, tokens: &[String], time: Durati
         target,
         tokens.len(),
         drive(address, posters, time).await,
+    )
+}
+
+/// Comments each reactor flips in turn.
+const REACTED_EACH: usize = 16;
+
+/// `tokens` holds one reader's session per connection; `comments` the seeded
+/// comments, comment `n` by reader `n % tokens.len()`, so reader `r` takes
+/// the comments after its own and never reacts to its own.
+pub async fn react(address: &str, tokens: &[String], comments: &[String], time: Duration) -> Row {
+    let reactors = tokens
+        .iter()
+        .enumerate()
+        .map(|(r, token)| {
+            let theirs = (1..=REACTED_EACH)
+                .map(|k| comments[(r + k) % comments.len()].clone())
+                .collect();
+            Reactor::new(token.clone(), theirs)
+        })
+        .collect();
+    row(
+        "react",
+        Target::Desk,
+        tokens.len(),
+        drive(address, reactors, time).await,
     )
 }
 

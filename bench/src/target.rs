@@ -21,9 +21,10 @@ impl Target {
         }
     }
 
-    pub fn list(self, thread: &str, extra: &str) -> Vec<u8> {
+    /// The first page of `thread`; `query` (`?order=best`, say) is Comment Desk's only.
+    pub fn list(self, thread: &str, query: &str, extra: &str) -> Vec<u8> {
         let path = match self {
-            Target::Desk => format!("/api/v1/articles/{thread}/comments"),
+            Target::Desk => format!("/api/v1/articles/{thread}/comments{query}"),
             Target::Isso => format!("/?uri=%2F{thread}"),
         };
         request("GET", &path, extra, None)
@@ -99,15 +100,17 @@ async fn register(conn: &mut Conn, n: usize) -> anyhow::Result<String> {
         .context("no token in the register answer")
 }
 
-/// Posts `count` comments to `thread`, one after another, spread over posters.
+/// Posts `count` comments to `thread`, one after another, spread over
+/// posters: comment `n` is by poster `n % tokens.len()`. Returns their ids.
 pub async fn seed(
     target: Target,
     address: &str,
     thread: &str,
     tokens: &[String],
     count: usize,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<String>> {
     let mut conn = Conn::open(address).await?;
+    let mut ids = Vec::with_capacity(count);
     for n in 0..count {
         let token = &tokens[n % tokens.len()];
         let text = format!("Seed comment {n} on the hot editorial: a reader's view.");
@@ -115,6 +118,13 @@ pub async fn seed(
         if answer.status != 201 {
             bail!("seeding comment {n}: status {}", answer.status);
         }
+        let value: serde_json::Value = serde_json::from_slice(&answer.body)?;
+        // Comment Desk answers `{comment: {id}}` with a string id, Isso `{id}` with a number.
+        let id = match &value["comment"]["id"] {
+            serde_json::Value::String(id) => id.clone(),
+            _ => value["id"].to_string(),
+        };
+        ids.push(id);
     }
-    Ok(())
+    Ok(ids)
 }

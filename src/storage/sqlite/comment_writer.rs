@@ -153,13 +153,9 @@ async fn commit_batch(
             .await
             .context("cannot begin a batch")?;
         let posted = write_posts(&mut tx, &posts).await?;
-        let mut reacted = Vec::with_capacity(react_count);
-        for write in &reacts {
-            let done = reactions::apply(&mut tx, write)
-                .await
-                .with_context(|| format!("cannot react to comment {}", write.comment_id))?;
-            reacted.push(done);
-        }
+        let reacted = reactions::apply_all(&mut tx, &reacts)
+            .await
+            .with_context(|| format!("cannot apply a batch of {react_count} reactions"))?;
         tx.commit().await.context("cannot commit a batch")?;
         Ok::<_, anyhow::Error>((posted, reacted))
     }
@@ -646,6 +642,155 @@ mod tests {
             .unwrap()
             .unwrap();
         (dir, store, author)
+    }
+
+    fn react(
+        comment_id: CommentId,
+        account_id: AccountId,
+        kind: Option<crate::domain::reactions::Reaction>,
+    ) -> ReactionWrite {
+        ReactionWrite {
+            comment_id,
+            account_id,
+            kind,
+            now: chrono::Utc::now(),
+            ratio_min: 2,
+            daily: None,
+        }
+    }
+
+    async fn reader(store: &SqliteStore, email: &str) -> AccountId {
+        let account = store
+            .insert_account(AccountInsert {
+                email,
+                display_name: "독자",
+                password_hash: "x",
+                role: Role::Reader,
+                now: chrono::Utc::now(),
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        account.id
+    }
+
+    fn tally(result: &anyhow::Result<Reacted>) -> (i64, i64, Option<&'static str>) {
+        match result {
+            Ok(Reacted::Done(t)) => (t.likes, t.dislikes, t.mine.map(|k| k.as_str())),
+            other => panic!("not done: {other:?}"),
+        }
+    }
+
+    /// Reactions in one commit apply in the order they came, each seeing the
+    /// ones before it, and leave the rows, the counts and the log as one by
+    /// one would.
+    #[tokio::test]
+    async fn a_batch_of_reactions_applies_in_order_each_seeing_the_last() {
+        use crate::domain::reactions::Reaction::{Dislike, Like};
+        let (_dir, store, author) = store_with_author().await;
+        let article = "putin-north-korea-signal";
+        let posted = commit_posts(&store.write, vec![post(article, author.id, "첫 의견")]).await;
+        let comment = stored(&posted[0]).id;
+        let (a, b) = (
+            reader(&store, "a@b.example").await,
+            reader(&store, "b@b.example").await,
+        );
+        let writes = vec![
+            react(comment, a, Some(Like)),
+            react(comment, b, Some(Dislike)),
+            react(comment, a, Some(Dislike)),
+            react(comment, a, Some(Dislike)),
+            react(comment, b, None),
+            react(CommentId::new(999), a, Some(Like)),
+        ];
+
+        let (_, reacted) = commit_batch(&store.write, Vec::new(), writes).await;
+
+        let seen: Vec<_> = reacted[..5].iter().map(tally).collect();
+        assert_eq!(
+            seen,
+            [
+                (1, 0, Some("like")),
+                (1, 1, Some("dislike")),
+                (0, 2, Some("dislike")),
+                (0, 2, Some("dislike")),
+                (0, 1, None),
+            ],
+            "each reaction sees the ones before it; a repeat changes nothing"
+        );
+        assert!(
+            matches!(reacted[5], Ok(Reacted::Closed)),
+            "{:?}",
+            reacted[5]
+        );
+        let rows: Vec<(AccountId, String)> =
+            sqlx::query_as("SELECT account_id, kind FROM reactions WHERE comment_id = ?")
+                .bind(comment)
+                .fetch_all(&store.read)
+                .await
+                .unwrap();
+        assert_eq!(rows, [(a, "dislike".to_owned())], "b took theirs back");
+        let counts: (i64, i64, i64) =
+            sqlx::query_as("SELECT likes, dislikes, ratio_rank FROM comments WHERE id = ?")
+                .bind(comment)
+                .fetch_one(&store.read)
+                .await
+                .unwrap();
+        assert_eq!(
+            counts,
+            (0, 1, -1),
+            "one reaction is below the ratio minimum of 2"
+        );
+        let log: Vec<(AccountId, i64, i64)> =
+            sqlx::query_as("SELECT account_id, likes, dislikes FROM reaction_changes ORDER BY seq")
+                .fetch_all(&store.read)
+                .await
+                .unwrap();
+        assert_eq!(
+            log,
+            [(a, 1, 0), (b, 0, 1), (a, -1, 1), (b, 0, -1)],
+            "one change per real change, in order"
+        );
+    }
+
+    /// The daily quota counts the reactions set earlier in the same commit.
+    #[tokio::test]
+    async fn the_daily_quota_counts_the_batch_before_it() {
+        use crate::domain::reactions::{DailyQuota, Reaction::Like};
+        let (_dir, store, author) = store_with_author().await;
+        let article = "putin-north-korea-signal";
+        let texts = ["하나", "둘", "셋"].map(|t| post(article, author.id, t));
+        let posted = commit_posts(&store.write, texts.into()).await;
+        let ids: Vec<CommentId> = posted.iter().map(|p| stored(p).id).collect();
+        let a = reader(&store, "a@b.example").await;
+        let quota = DailyQuota {
+            limit: 2,
+            since: chrono::Utc::now() - chrono::Duration::hours(24),
+        };
+        let first = ReactionWrite {
+            daily: Some(quota),
+            ..react(ids[0], a, Some(Like))
+        };
+        commit_batch(&store.write, Vec::new(), vec![first]).await;
+        let writes = [ids[1], ids[2]]
+            .map(|id| ReactionWrite {
+                daily: Some(quota),
+                ..react(id, a, Some(Like))
+            })
+            .to_vec();
+
+        let (_, reacted) = commit_batch(&store.write, Vec::new(), writes).await;
+
+        assert_eq!(
+            tally(&reacted[0]),
+            (1, 0, Some("like")),
+            "the second of two"
+        );
+        assert!(
+            matches!(reacted[1], Ok(Reacted::OverQuota)),
+            "{:?}",
+            reacted[1]
+        );
     }
 
     #[tokio::test]

@@ -2,6 +2,8 @@
 //! and the change log that ranked pages are cut by. Written by the comment
 //! writer inside its group commit; read here.
 
+use std::collections::HashMap;
+
 use anyhow::Context;
 use sqlx::SqliteConnection;
 
@@ -14,76 +16,124 @@ use crate::domain::reactions::{Reacted, Reaction, ReactionWrite, Tally, ratio_ra
 /// quota look back less far.
 pub(super) const CHANGES_KEPT: chrono::Duration = chrono::Duration::hours(48);
 
+/// A comment reacted to in the batch, with its counts as the batch has left
+/// them so far.
 #[derive(sqlx::FromRow)]
 struct Target {
+    id: CommentId,
     article_id: String,
     open: bool,
     likes: i64,
     dislikes: i64,
 }
 
-/// Applies one reaction inside the writer's transaction. Reading then
-/// writing is safe there: the writer is the only one, and its transaction
-/// began IMMEDIATE.
-pub(super) async fn apply(
-    tx: &mut SqliteConnection,
-    write: &ReactionWrite,
-) -> sqlx::Result<Reacted> {
-    let target: Option<Target> = sqlx::query_as(
-        "SELECT article_id, (status = 'published' AND hidden = 0) AS open, likes, dislikes
-         FROM comments WHERE id = ?",
-    )
-    .bind(write.comment_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(target) = target.filter(|t| t.open) else {
-        return Ok(Reacted::Closed);
-    };
-    let before: Option<String> =
-        sqlx::query_scalar("SELECT kind FROM reactions WHERE comment_id = ? AND account_id = ?")
-            .bind(write.comment_id)
-            .bind(write.account_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let before = before.as_deref().and_then(Reaction::parse);
-    let unchanged = Tally {
-        likes: target.likes,
-        dislikes: target.dislikes,
-        mine: before,
-    };
-    if before == write.kind {
-        return Ok(Reacted::Done(unchanged));
+/// One change of a comment's counts, for the change log.
+struct Change {
+    comment_id: CommentId,
+    account_id: AccountId,
+    likes: i64,
+    dislikes: i64,
+    at: i64,
+}
+
+/// What a batch changes, written once for the whole batch.
+#[derive(Default)]
+struct Changes {
+    /// Each reader's reaction per comment as the batch leaves it: set (with
+    /// its time) or taken back.
+    rows: HashMap<(CommentId, AccountId), Option<(Reaction, i64)>>,
+    /// The comments whose counts moved, with the 공감비율 minimum of their
+    /// last change.
+    counted: HashMap<CommentId, i64>,
+    /// Every change, in the order the reactions came.
+    log: Vec<Change>,
+}
+
+impl Changes {
+    /// Reactions the reader set in this batch since `since` (a change that
+    /// adds a like or a dislike), for the daily quota.
+    fn set_since(&self, account_id: AccountId, since: i64) -> i64 {
+        let set = |c: &&Change| {
+            c.account_id == account_id && c.at >= since && (c.likes > 0 || c.dislikes > 0)
+        };
+        self.log.iter().filter(set).count() as i64
     }
-    if write.kind.is_some() && over_quota(tx, write).await? {
-        return Ok(Reacted::OverQuota);
+}
+
+/// Applies a batch of reactions inside the writer's transaction, in the
+/// order they came, each seeing the ones before it. A handful of statements
+/// for the whole batch, not five per reaction: the writer is one task, and
+/// its statements are what caps reactions per second. Reading then writing
+/// is safe there: the writer is the only one, and its transaction began
+/// IMMEDIATE.
+pub(super) async fn apply_all(
+    tx: &mut SqliteConnection,
+    writes: &[ReactionWrite],
+) -> sqlx::Result<Vec<Reacted>> {
+    if writes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut targets = load_targets(tx, writes).await?;
+    let mut mine = load_reactions(tx, writes).await?;
+    let stored_used = quota_used(tx, writes).await?;
+    let mut changes = Changes::default();
+    let outcomes = writes
+        .iter()
+        .zip(stored_used)
+        .map(|(write, used)| apply_one(write, used, &mut targets, &mut mine, &mut changes))
+        .collect();
+    write_changes(tx, &changes, &targets).await?;
+    Ok(outcomes)
+}
+
+/// One reaction against the batch's state so far; records what it changes.
+fn apply_one(
+    write: &ReactionWrite,
+    stored_used: i64,
+    targets: &mut HashMap<CommentId, Target>,
+    mine: &mut HashMap<(CommentId, AccountId), Reaction>,
+    changes: &mut Changes,
+) -> Reacted {
+    let Some(target) = targets.get_mut(&write.comment_id).filter(|t| t.open) else {
+        return Reacted::Closed;
+    };
+    let key = (write.comment_id, write.account_id);
+    let before = mine.get(&key).copied();
+    if before == write.kind {
+        return Reacted::Done(Tally {
+            likes: target.likes,
+            dislikes: target.dislikes,
+            mine: before,
+        });
+    }
+    if let (Some(_), Some(quota)) = (write.kind, write.daily) {
+        let since = to_millis(quota.since);
+        if stored_used + changes.set_since(write.account_id, since) >= quota.limit {
+            return Reacted::OverQuota;
+        }
     }
     let (dl, dd) = delta(before, write.kind);
-    let (likes, dislikes) = (target.likes + dl, target.dislikes + dd);
-    store_row(tx, write, &target.article_id).await?;
-    sqlx::query("UPDATE comments SET likes = ?, dislikes = ?, ratio_rank = ? WHERE id = ?")
-        .bind(likes)
-        .bind(dislikes)
-        .bind(ratio_rank(likes, dislikes, write.ratio_min))
-        .bind(write.comment_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "INSERT INTO reaction_changes (article_id, comment_id, account_id, likes, dislikes, at)
-         VALUES (?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&target.article_id)
-    .bind(write.comment_id)
-    .bind(write.account_id)
-    .bind(dl)
-    .bind(dd)
-    .bind(to_millis(write.now))
-    .execute(&mut *tx)
-    .await?;
-    Ok(Reacted::Done(Tally {
-        likes,
-        dislikes,
+    target.likes += dl;
+    target.dislikes += dd;
+    let at = to_millis(write.now);
+    match write.kind {
+        Some(kind) => mine.insert(key, kind),
+        None => mine.remove(&key),
+    };
+    changes.rows.insert(key, write.kind.map(|kind| (kind, at)));
+    changes.counted.insert(write.comment_id, write.ratio_min);
+    changes.log.push(Change {
+        comment_id: write.comment_id,
+        account_id: write.account_id,
+        likes: dl,
+        dislikes: dd,
+        at,
+    });
+    Reacted::Done(Tally {
+        likes: target.likes,
+        dislikes: target.dislikes,
         mine: write.kind,
-    }))
+    })
 }
 
 /// How the counts move from one reaction to another.
@@ -97,50 +147,165 @@ fn delta(before: Option<Reaction>, after: Option<Reaction>) -> (i64, i64) {
     (a.0 - b.0, a.1 - b.1)
 }
 
-async fn store_row(
+/// The comments the batch reacts to, by id.
+async fn load_targets(
     tx: &mut SqliteConnection,
-    write: &ReactionWrite,
-    article_id: &str,
+    writes: &[ReactionWrite],
+) -> sqlx::Result<HashMap<CommentId, Target>> {
+    let ids: Vec<CommentId> = writes.iter().map(|w| w.comment_id).collect();
+    let rows: Vec<Target> = sqlx::query_as(
+        "SELECT id, article_id, (status = 'published' AND hidden = 0) AS open, likes, dislikes
+         FROM comments WHERE id IN (SELECT value FROM json_each(?))",
+    )
+    .bind(json(&ids)?)
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(rows.into_iter().map(|t| (t.id, t)).collect())
+}
+
+/// The batch's readers' reactions now on the comments they react to.
+async fn load_reactions(
+    tx: &mut SqliteConnection,
+    writes: &[ReactionWrite],
+) -> sqlx::Result<HashMap<(CommentId, AccountId), Reaction>> {
+    let pairs: Vec<(CommentId, AccountId)> = writes
+        .iter()
+        .map(|w| (w.comment_id, w.account_id))
+        .collect();
+    let rows: Vec<(CommentId, AccountId, String)> = sqlx::query_as(
+        "SELECT r.comment_id, r.account_id, r.kind FROM json_each(?) AS j
+         JOIN reactions AS r ON r.comment_id = j.value ->> 0 AND r.account_id = j.value ->> 1",
+    )
+    .bind(json(&pairs)?)
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(comment, account, kind)| Some(((comment, account), Reaction::parse(&kind)?)))
+        .collect())
+}
+
+/// For each reaction of the batch, the reactions its reader had set since
+/// its daily quota's start before this batch (0 when it has no quota, or
+/// takes one back: those are never refused).
+async fn quota_used(tx: &mut SqliteConnection, writes: &[ReactionWrite]) -> sqlx::Result<Vec<i64>> {
+    let mut used = vec![0; writes.len()];
+    let asks: Vec<(usize, AccountId, i64)> = writes
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| w.kind.is_some())
+        .filter_map(|(index, w)| Some((index, w.account_id, to_millis(w.daily?.since))))
+        .collect();
+    if asks.is_empty() {
+        return Ok(used);
+    }
+    let counts: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT j.value ->> 0, (SELECT count(*) FROM reaction_changes
+                                WHERE account_id = j.value ->> 1 AND at >= j.value ->> 2
+                                  AND (likes > 0 OR dislikes > 0))
+         FROM json_each(?) AS j",
+    )
+    .bind(json(&asks)?)
+    .fetch_all(&mut *tx)
+    .await?;
+    for (index, count) in counts {
+        used[index as usize] = count;
+    }
+    Ok(used)
+}
+
+/// The batch's reaction rows, counts and change log, a statement each.
+async fn write_changes(
+    tx: &mut SqliteConnection,
+    changes: &Changes,
+    targets: &HashMap<CommentId, Target>,
 ) -> sqlx::Result<()> {
-    match write.kind {
-        Some(kind) => sqlx::query(
+    if changes.log.is_empty() {
+        return Ok(());
+    }
+    let article = |id: &CommentId| targets.get(id).map_or("", |t| t.article_id.as_str());
+    let mut set = Vec::new();
+    let mut taken_back = Vec::new();
+    for (&(comment_id, account_id), row) in &changes.rows {
+        match row {
+            Some((kind, at)) => set.push(serde_json::json!([
+                comment_id,
+                account_id,
+                article(&comment_id),
+                kind.as_str(),
+                at
+            ])),
+            None => taken_back.push((comment_id, account_id)),
+        }
+    }
+    if !set.is_empty() {
+        // `WHERE true` tells SQLite the ON CONFLICT is the upsert's, not a join's.
+        sqlx::query(
             "INSERT INTO reactions (comment_id, account_id, article_id, kind, created_at)
-             VALUES (?, ?, ?, ?, ?)
+             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4
+             FROM json_each(?) WHERE true
              ON CONFLICT (comment_id, account_id)
              DO UPDATE SET kind = excluded.kind, created_at = excluded.created_at",
         )
-        .bind(write.comment_id)
-        .bind(write.account_id)
-        .bind(article_id)
-        .bind(kind.as_str())
-        .bind(to_millis(write.now))
+        .bind(json(&set)?)
         .execute(&mut *tx)
-        .await
-        .map(drop),
-        None => sqlx::query("DELETE FROM reactions WHERE comment_id = ? AND account_id = ?")
-            .bind(write.comment_id)
-            .bind(write.account_id)
-            .execute(&mut *tx)
-            .await
-            .map(drop),
+        .await?;
     }
+    if !taken_back.is_empty() {
+        sqlx::query(
+            "DELETE FROM reactions WHERE (comment_id, account_id) IN
+                 (SELECT value ->> 0, value ->> 1 FROM json_each(?))",
+        )
+        .bind(json(&taken_back)?)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let counts: Vec<[i64; 4]> = changes
+        .counted
+        .iter()
+        .filter_map(|(id, ratio_min)| {
+            let t = targets.get(id)?;
+            let rank = ratio_rank(t.likes, t.dislikes, *ratio_min);
+            Some([id.get(), t.likes, t.dislikes, rank])
+        })
+        .collect();
+    sqlx::query(
+        "UPDATE comments SET likes = j.value ->> 1, dislikes = j.value ->> 2,
+             ratio_rank = j.value ->> 3
+         FROM json_each(?) AS j WHERE comments.id = j.value ->> 0",
+    )
+    .bind(json(&counts)?)
+    .execute(&mut *tx)
+    .await?;
+    let log: Vec<serde_json::Value> = changes
+        .log
+        .iter()
+        .map(|c| {
+            serde_json::json!([
+                article(&c.comment_id),
+                c.comment_id,
+                c.account_id,
+                c.likes,
+                c.dislikes,
+                c.at
+            ])
+        })
+        .collect();
+    // In the batch's order, so `seq` follows the order the reactions came.
+    sqlx::query(
+        "INSERT INTO reaction_changes (article_id, comment_id, account_id, likes, dislikes, at)
+         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5
+         FROM json_each(?) ORDER BY key",
+    )
+    .bind(json(&log)?)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
-/// Whether the reader has set as many reactions as the day allows (a
-/// change that adds a like or a dislike counts; taking one back does not).
-async fn over_quota(tx: &mut SqliteConnection, write: &ReactionWrite) -> sqlx::Result<bool> {
-    let Some(quota) = write.daily else {
-        return Ok(false);
-    };
-    let used: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM reaction_changes
-         WHERE account_id = ? AND at >= ? AND (likes > 0 OR dislikes > 0)",
-    )
-    .bind(write.account_id)
-    .bind(to_millis(quota.since))
-    .fetch_one(&mut *tx)
-    .await?;
-    Ok(used >= quota.limit)
+/// A batch's values as one JSON array parameter, read back with `json_each`.
+fn json<T: serde::Serialize>(value: &T) -> sqlx::Result<String> {
+    serde_json::to_string(value).map_err(|error| sqlx::Error::Encode(Box::new(error)))
 }
 
 /// Drops changes older than the retention, remembering the last one gone so
