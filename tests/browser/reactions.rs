@@ -35,6 +35,23 @@ impl Browser {
         found.unwrap_or_else(|e| panic!("no {selector} in the widget: {e}"))
     }
 
+    /// Clicks comment `id`'s 공감 or 비공감 button as a reader would.
+    async fn press_reaction(&self, id: &str, kind: &str) {
+        self.reaction_button(id, kind).await.click().await.unwrap();
+    }
+
+    /// Waits for the note under comment `id`'s buttons of this `kind`
+    /// (`login`, `error`) and returns its text.
+    async fn reaction_note(&self, id: &str, kind: &str, what: &str) -> Value {
+        self.wait_for_with(
+            what,
+            "const n = root.querySelector(arguments[0] + ' > [data-cd=reaction-note]'); \
+             return n && n.getAttribute('data-kind') === arguments[1] && n.textContent;",
+            vec![json!(bar_selector(id)), json!(kind)],
+        )
+        .await
+    }
+
     /// `{like: [text, aria-pressed, disabled], dislike: […]}` of comment `id`'s buttons.
     async fn buttons(&self, id: &str) -> Value {
         self.js(
@@ -155,12 +172,7 @@ async fn a_reader_likes_switches_and_takes_back_and_the_counts_are_the_servers()
         .wait_for_buttons(&id, buttons("공감 0", false, "비공감 1", false))
         .await;
 
-    browser
-        .reaction_button(&id, "like")
-        .await
-        .click()
-        .await
-        .unwrap();
+    browser.press_reaction(&id, "like").await;
     browser
         .wait_for_buttons(&id, buttons("공감 1", true, "비공감 1", false))
         .await;
@@ -171,12 +183,7 @@ async fn a_reader_likes_switches_and_takes_back_and_the_counts_are_the_servers()
         .wait_for_buttons(&id, buttons("공감 1", true, "비공감 1", false))
         .await;
 
-    browser
-        .reaction_button(&id, "dislike")
-        .await
-        .click()
-        .await
-        .unwrap();
+    browser.press_reaction(&id, "dislike").await;
     browser
         .wait_for_buttons(&id, buttons("공감 0", false, "비공감 2", true))
         .await;
@@ -185,12 +192,7 @@ async fn a_reader_likes_switches_and_takes_back_and_the_counts_are_the_servers()
         (0, 2, json!("dislike"))
     );
 
-    browser
-        .reaction_button(&id, "dislike")
-        .await
-        .click()
-        .await
-        .unwrap();
+    browser.press_reaction(&id, "dislike").await;
     browser
         .wait_for_buttons(&id, buttons("공감 0", false, "비공감 1", false))
         .await;
@@ -217,12 +219,7 @@ async fn a_reply_has_its_own_buttons() {
     browser.open_article(&app, "").await;
     browser.log_in(&reader.email, PASSWORD).await;
 
-    browser
-        .reaction_button(&reply, "like")
-        .await
-        .click()
-        .await
-        .unwrap();
+    browser.press_reaction(&reply, "like").await;
 
     browser
         .wait_for_buttons(&reply, buttons("공감 1", true, "비공감 0", false))
@@ -253,20 +250,10 @@ async fn a_logged_out_reader_is_asked_to_log_in() {
         .wait_for_buttons(&id, buttons("Like 0", false, "Dislike 0", false))
         .await;
 
-    browser
-        .reaction_button(&id, "like")
-        .await
-        .click()
-        .await
-        .unwrap();
+    browser.press_reaction(&id, "like").await;
 
     let note = browser
-        .wait_for_with(
-            "the comment's note to ask for a login",
-            "const n = root.querySelector(arguments[0] + ' > [data-cd=reaction-note]'); \
-             return n && n.getAttribute('data-kind') === 'login' && n.textContent;",
-            vec![json!(bar_selector(&id))],
-        )
+        .reaction_note(&id, "login", "the comment's note to ask for a login")
         .await;
     assert_eq!(note, json!("Log in to like or dislike comments."));
     let focus = browser.focused().await;
@@ -323,20 +310,10 @@ async fn a_refused_reaction_shows_the_servers_words_by_the_comment() {
         .await;
     assert_eq!(deleted.status(), 204, "the author deletes the comment");
 
-    browser
-        .reaction_button(&id, "like")
-        .await
-        .click()
-        .await
-        .unwrap();
+    browser.press_reaction(&id, "like").await;
 
     let shown = browser
-        .wait_for_with(
-            "the comment's note to show why",
-            "const n = root.querySelector(arguments[0] + ' > [data-cd=reaction-note]'); \
-             return n && n.getAttribute('data-kind') === 'error' && n.textContent;",
-            vec![json!(bar_selector(&id))],
-        )
+        .reaction_note(&id, "error", "the comment's note to show why")
         .await;
     let refused = app
         .client
