@@ -630,17 +630,8 @@ mod tests {
         crate::articles::seed::seed_demo_editorials(&store)
             .await
             .unwrap();
-        let author = store
-            .insert_account(AccountInsert {
-                email: "a@news.example",
-                display_name: "독자",
-                password_hash: "x",
-                role: Role::Reader,
-                now: chrono::Utc::now(),
-            })
-            .await
-            .unwrap()
-            .unwrap();
+        let author_id = reader(&store, "a@news.example").await;
+        let author = store.account(author_id).await.unwrap().unwrap();
         (dir, store, author)
     }
 
