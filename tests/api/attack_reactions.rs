@@ -58,6 +58,19 @@ fn cursor(text: &str) -> String {
     URL_SAFE_NO_PAD.encode(text)
 }
 
+/// `reader` presses 공감 on every one of `ids` at once; the statuses, in order.
+async fn like_all_at_once(app: &Arc<TestApp>, reader: &TestUser, ids: &[String]) -> Vec<u16> {
+    let presses = ids.iter().map(|id| {
+        let (app, reader, id) = (app.clone(), reader.clone(), id.clone());
+        tokio::spawn(async move { react(&app, &reader, &id, "like").await.status().as_u16() })
+    });
+    futures_util::future::join_all(presses)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect()
+}
+
 async fn post_many(app: &TestApp, author: &TestUser, count: usize) -> Vec<String> {
     let mut ids = Vec::new();
     for n in 0..count {
@@ -458,15 +471,7 @@ async fn reactions_pressed_at_once_stop_exactly_at_the_days_limit() {
     let reader = app.reader().await;
     let ids = post_many(&app, &author, 30).await;
 
-    let presses = ids.iter().map(|id| {
-        let (app, reader, id) = (app.clone(), reader.clone(), id.clone());
-        tokio::spawn(async move { react(&app, &reader, &id, "like").await.status().as_u16() })
-    });
-    let statuses: Vec<u16> = futures_util::future::join_all(presses)
-        .await
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
+    let statuses = like_all_at_once(&app, &reader, &ids).await;
 
     assert_eq!(
         statuses.iter().filter(|s| **s == 200).count(),
@@ -695,10 +700,11 @@ async fn a_deleted_comment_is_neither_a_best_comment_nor_an_editors_pick() {
     let crowd = readers(&app, 3).await;
     let id = post_many(&app, &author, 1).await.remove(0);
     let reply = app
-        .post_as(
+        .reply(
             &crowd[0],
-            &format!("/api/v1/articles/{DEMO_ARTICLE}/comments"),
-            &json!({"body": "답글이 있으면 흔적이 남습니다", "parent_id": id}),
+            DEMO_ARTICLE,
+            &id,
+            "답글이 있으면 흔적이 남습니다",
         )
         .await;
     assert_eq!(reply.status(), 201);
@@ -816,11 +822,7 @@ async fn a_public_history_shows_only_what_everyone_may_read() {
         .await
         .id;
     let reply = app
-        .post_as(
-            &author,
-            &format!("/api/v1/articles/{DEMO_ARTICLE}/comments"),
-            &json!({"body": "거절된 글에 단 답글", "parent_id": root}),
-        )
+        .reply(&author, DEMO_ARTICLE, &root, "거절된 글에 단 답글")
         .await;
     assert_eq!(reply.status(), 201);
     let reply = parse::<CommentAnswer>(reply).await.comment.id;
@@ -1098,18 +1100,10 @@ async fn a_reply_sent_under_another_editorial_cannot_dodge_its_quota() {
         .await;
 
     let dodge = app
-        .post_as(
-            &reader,
-            &format!("/api/v1/articles/{OTHER_ARTICLE}/comments"),
-            &json!({"body": "다른 기사 경로로 보낸 답글", "parent_id": root}),
-        )
+        .reply(&reader, OTHER_ARTICLE, &root, "다른 기사 경로로 보낸 답글")
         .await;
     let direct = app
-        .post_as(
-            &reader,
-            &format!("/api/v1/articles/{DEMO_ARTICLE}/comments"),
-            &json!({"body": "이 기사 경로로 보낸 답글", "parent_id": root}),
-        )
+        .reply(&reader, DEMO_ARTICLE, &root, "이 기사 경로로 보낸 답글")
         .await;
 
     let status = dodge.status().as_u16();
@@ -1137,15 +1131,7 @@ async fn presses_at_once_get_exactly_the_reaction_rate_limit() {
     let (author, reader) = (app.reader().await, app.reader().await);
     let ids = post_many(&app, &author, 20).await;
 
-    let presses = ids.iter().map(|id| {
-        let (app, reader, id) = (app.clone(), reader.clone(), id.clone());
-        tokio::spawn(async move { react(&app, &reader, &id, "like").await.status().as_u16() })
-    });
-    let statuses: Vec<u16> = futures_util::future::join_all(presses)
-        .await
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
+    let statuses = like_all_at_once(&app, &reader, &ids).await;
 
     assert_eq!(
         statuses.iter().filter(|s| **s == 200).count(),

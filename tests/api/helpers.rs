@@ -227,6 +227,22 @@ impl TestApp {
         .await
     }
 
+    /// Posts a reply to `parent` on `article` and returns the response.
+    pub async fn reply(
+        &self,
+        user: &TestUser,
+        article: &str,
+        parent: &str,
+        body: &str,
+    ) -> Response {
+        self.post_as(
+            user,
+            &format!("/api/v1/articles/{article}/comments"),
+            &json!({"body": body, "parent_id": parent}),
+        )
+        .await
+    }
+
     /// Posts a comment that must be published and returns it.
     pub async fn published(&self, user: &TestUser, article: &str, body: &str) -> Value {
         let response = self.comment(user, article, body).await;

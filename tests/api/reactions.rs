@@ -164,11 +164,7 @@ async fn a_reply_carries_its_counts_and_the_readers_reaction() {
         .await
         .id;
     let reply = app
-        .post_as(
-            &author,
-            &format!("/api/v1/articles/{DEMO_ARTICLE}/comments"),
-            &json!({"body": "답글입니다", "parent_id": parent}),
-        )
+        .reply(&author, DEMO_ARTICLE, &parent, "답글입니다")
         .await;
     assert_eq!(reply.status(), 201);
     let reply = parse::<CommentAnswer>(reply).await.comment.id;
@@ -265,13 +261,7 @@ async fn what_is_shown_but_closed_answers_comment_closed() {
         .published_comment(&author, DEMO_ARTICLE, "답글 달린 댓글")
         .await
         .id;
-    let reply = app
-        .post_as(
-            &reader,
-            &format!("/api/v1/articles/{DEMO_ARTICLE}/comments"),
-            &json!({"body": "답글", "parent_id": parent}),
-        )
-        .await;
+    let reply = app.reply(&reader, DEMO_ARTICLE, &parent, "답글").await;
     assert_eq!(reply.status(), 201);
     app.decided(
         &moderator,

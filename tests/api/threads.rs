@@ -12,8 +12,7 @@ const LIST: &str = "/api/v1/articles/putin-north-korea-signal/comments";
 const PHONE: &str = "call me on 010-1234-5678";
 
 async fn reply(app: &TestApp, user: &TestUser, parent: &str, body: &str) -> reqwest::Response {
-    app.post_as(user, LIST, &json!({"body": body, "parent_id": parent}))
-        .await
+    app.reply(user, DEMO_ARTICLE, parent, body).await
 }
 
 async fn replied(app: &TestApp, user: &TestUser, parent: &str, body: &str) -> Comment {
