@@ -21,6 +21,8 @@ mod memory;
 mod moderation;
 mod pages;
 mod policy;
+mod provider;
+mod provider_harness;
 mod quotas;
 mod races;
 mod reactions;

@@ -9,6 +9,9 @@ mod driver;
 #[allow(dead_code)] // shared with the API tests; this binary uses part of it
 #[path = "../api/helpers.rs"]
 mod helpers;
+#[allow(dead_code)] // shared with the API tests, for the sign-in tests
+#[path = "../api/provider.rs"]
+mod provider;
 mod widget;
 
 mod counter;
