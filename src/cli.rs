@@ -109,7 +109,8 @@ async fn create_user(
     let password = password.trim_end_matches(['\n', '\r']).to_owned();
     let email = Email::parse(email).map_err(refused)?;
     let display_name = DisplayName::parse(display_name).map_err(refused)?;
-    let password = Password::choose(password, &email, &display_name).map_err(refused)?;
+    let password =
+        Password::choose(password, Some(email.as_str()), &display_name).map_err(refused)?;
     let store = crate::storage::open(&settings.database_url, settings.sqlite_synchronous).await?;
     let hasher = Hasher::new(1)?;
     let policy = Arc::new(LivePolicy::load(settings.policy_file.as_deref())?);
@@ -123,7 +124,7 @@ async fn create_user(
         "created {} {} ({}) at {}",
         user.role.as_str(),
         user.id,
-        user.email,
+        user.email.as_deref().unwrap_or("-"),
         Utc::now().to_rfc3339()
     );
     Ok(())

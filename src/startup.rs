@@ -12,6 +12,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::articles::Articles;
 use crate::articles::seed::seed_demo_editorials;
+use crate::auth::sign_in::SignIn;
 use crate::auth::{Auth, Hasher};
 use crate::comments::Comments;
 use crate::config::Settings;
@@ -48,6 +49,7 @@ impl Application {
             .with_context(|| format!("cannot listen on BIND_ADDR {}", settings.bind_addr))?;
         let address = listener.local_addr()?;
         let state = web::Data::new(AppState {
+            sign_in: SignIn::new(store.clone(), &settings)?,
             articles: Articles::new(store.clone()),
             comments: Comments::new(store.clone(), policy.clone(), &settings),
             reactions: Reactions::new(store.clone(), policy.clone(), &settings),

@@ -13,7 +13,7 @@ pub fn init(
     let filter = match std::env::var("RUST_LOG") {
         Ok(value) if !value.trim().is_empty() => {
             EnvFilter::try_new(&value).map_err(|e| ConfigError {
-                name: "RUST_LOG",
+                name: "RUST_LOG".into(),
                 problem: format!("is not a valid log filter: {e}"),
             })?
         }

@@ -13,9 +13,13 @@ use crate::config::Settings;
 use crate::domain::accounts::{
     AccountError, DisplayName, Email, Password, Role, User, refused_name, skeleton, staff_lookalike,
 };
+use crate::domain::identities::{Identity, Profile, SignInError, subject_hint};
+use crate::domain::ids::AccountId;
 use crate::policy::LivePolicy;
 use crate::rate_limit::RegisterThrottle;
-use crate::storage::{AccountInsert, SessionInsert, Store};
+use crate::storage::{
+    AccountInsert, IdentityInsert, Linked, NewProviderAccount, SessionInsert, Store, Unlinked,
+};
 
 #[derive(Clone)]
 /// What a reader sends to register, before any of it is checked.
@@ -82,9 +86,9 @@ impl Auth {
         let password_hash = self.hasher.hash(&password).await?;
         self.store
             .insert_account(AccountInsert {
-                email: email.as_str(),
+                email: Some(email.as_str()),
                 display_name: display_name.as_str(),
-                password_hash: &password_hash,
+                password_hash: Some(&password_hash),
                 role,
                 now: Utc::now(),
             })
@@ -120,7 +124,7 @@ impl Auth {
             .map_err(|retry_after| AccountError::RateLimited { retry_after })?;
         let email = Email::parse(&form.email)?;
         let display_name = DisplayName::parse(&form.display_name)?;
-        let password = Password::choose(form.password, &email, &display_name)?;
+        let password = Password::choose(form.password, Some(email.as_str()), &display_name)?;
         let user = self
             .create_account(email, display_name, password, Role::Reader)
             .await?;
@@ -147,7 +151,7 @@ impl Auth {
             Err(_) => None,
         };
         let (user, stored_hash) = match found {
-            Some((user, hash)) => (Some(user), Some(hash)),
+            Some((user, hash)) => (Some(user), hash),
             None => (None, None),
         };
         let verified = self.hasher.verify(&password, stored_hash).await?;
@@ -178,17 +182,12 @@ impl Auth {
         current: Password,
         new: String,
     ) -> Result<(), AccountError> {
-        let (_, stored) = self
-            .store
-            .account_by_email(&user.email)
-            .await?
-            .ok_or(AccountError::SessionEnded)?;
-        if !self.hasher.verify(&current, Some(stored)).await? {
+        let stored = self.store.password_hash(user.id).await?;
+        if !self.hasher.verify(&current, stored).await? {
             return Err(AccountError::WrongPassword);
         }
-        let email = Email::parse(&user.email)?;
         let name = DisplayName::parse(&user.display_name)?;
-        let new = Password::choose(new, &email, &name)?;
+        let new = Password::choose(new, user.email.as_deref(), &name)?;
         let hash = self.hasher.hash(&new).await?;
         self.store.set_password_hash(user.id, &hash).await?;
         self.store
@@ -221,6 +220,108 @@ impl Auth {
         Ok(Some((found.user, hash)))
     }
 
+    /// Signs in the account behind (provider, subject), making it at the first
+    /// sign-in; with `link`, adds the identity to that account instead. The
+    /// email never finds an existing account: only the identity does.
+    pub async fn sign_in_with(
+        &self,
+        provider: &str,
+        profile: Profile,
+        link: Option<AccountId>,
+        client: IpAddr,
+    ) -> Result<(User, NewSession), SignInError> {
+        let hint = subject_hint(&profile.subject, profile.email.as_deref());
+        let identity = IdentityInsert {
+            provider,
+            subject: &profile.subject,
+            subject_hint: &hint,
+            now: Utc::now(),
+        };
+        let user = match link {
+            Some(account_id) => self.link(account_id, identity).await?,
+            None => match self
+                .store
+                .account_by_identity(provider, &profile.subject)
+                .await?
+            {
+                Some(user) => user,
+                None => {
+                    self.registrations
+                        .check(client)
+                        .map_err(|retry_after| AccountError::RateLimited { retry_after })?;
+                    let name = self.provider_name(profile.name.as_deref()).await?;
+                    let email = profile
+                        .email
+                        .as_deref()
+                        .and_then(|email| Email::parse(email).ok());
+                    let account = NewProviderAccount {
+                        email: email.as_ref().map(Email::as_str),
+                        display_name: &name,
+                        role: Role::Reader,
+                        now: Utc::now(),
+                    };
+                    self.store
+                        .insert_account_with_identity(account, identity)
+                        .await?
+                }
+            },
+        };
+        let session = self.start_session(&user).await?;
+        Ok((user, session))
+    }
+
+    async fn link(
+        &self,
+        account_id: AccountId,
+        identity: IdentityInsert<'_>,
+    ) -> Result<User, SignInError> {
+        match self.store.link_identity(account_id, identity).await? {
+            Linked::Linked | Linked::AlreadyThis => {}
+            Linked::InUse => return Err(SignInError::IdentityInUse),
+            Linked::ProviderTaken => return Err(SignInError::AlreadyLinked),
+        }
+        let user = self.store.account(account_id).await?;
+        Ok(user.ok_or(AccountError::SessionEnded)?)
+    }
+
+    /// The provider's name if it passes the text rule and the policy, else a
+    /// neutral one the reader can change: a refused name is never stored.
+    async fn provider_name(&self, given: Option<&str>) -> Result<String, AccountError> {
+        let trimmed: Option<String> = given.map(|name| name.trim().chars().take(30).collect());
+        if let Some(Ok(name)) = trimmed.as_deref().map(DisplayName::parse) {
+            match self.check_name(&name, Role::Reader).await {
+                Ok(()) => return Ok(name.as_str().to_owned()),
+                Err(AccountError::Internal(error)) => return Err(AccountError::Internal(error)),
+                Err(_) => {}
+            }
+        }
+        Ok(generated_name())
+    }
+
+    pub async fn identities(&self, user: &User) -> Result<Vec<Identity>, SignInError> {
+        Ok(self.store.identities_of(user.id).await?)
+    }
+
+    /// Never the last way in: a password counts as one.
+    pub async fn unlink(&self, user: &User, provider: &str) -> Result<(), SignInError> {
+        match self.store.unlink_identity(user.id, provider).await? {
+            Unlinked::Removed => Ok(()),
+            Unlinked::LastWayIn => Err(SignInError::LastSignInMethod),
+            Unlinked::NotLinked => Err(SignInError::NotLinked),
+        }
+    }
+
+    /// A new name for the account, held to the same rules as at registration.
+    pub async fn rename(&self, user: &User, name: &str) -> Result<User, AccountError> {
+        let name = DisplayName::parse(name)?;
+        self.check_name(&name, user.role).await?;
+        self.store.set_display_name(user.id, name.as_str()).await?;
+        Ok(User {
+            display_name: name.as_str().to_owned(),
+            ..user.clone()
+        })
+    }
+
     async fn start_session(&self, user: &User) -> Result<NewSession, AccountError> {
         let now = Utc::now();
         let expires_at = now + chrono::Duration::from_std(self.max_age).unwrap_or_default();
@@ -235,4 +336,10 @@ impl Auth {
             .await?;
         Ok(session)
     }
+}
+
+/// `독자` and six digits: neutral, and unlikely to be taken twice.
+fn generated_name() -> String {
+    use rand::Rng;
+    format!("독자{:06}", rand::thread_rng().gen_range(0..1_000_000))
 }

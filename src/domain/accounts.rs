@@ -17,7 +17,8 @@ use crate::text;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     pub id: AccountId,
-    pub email: String,
+    /// `None` for an account made by a provider that gave no verified email.
+    pub email: Option<String>,
     pub display_name: String,
     pub role: Role,
 }
@@ -279,7 +280,7 @@ impl Password {
     /// not the email or the name.
     pub fn choose(
         raw: String,
-        email: &Email,
+        email: Option<&str>,
         name: &DisplayName,
     ) -> Result<Password, AccountError> {
         let weak =
@@ -298,10 +299,10 @@ impl Password {
             ));
         }
         let lower = raw.to_lowercase();
-        let local_part = email.as_str().split('@').next().unwrap_or_default();
+        let email = email.unwrap_or_default();
+        let local_part = email.split('@').next().unwrap_or_default();
         if COMMON_PASSWORDS.contains(&lower.as_str())
-            || lower == email.as_str()
-            || lower == local_part
+            || (!email.is_empty() && (lower == email || lower == local_part))
             || lower == name.as_str().to_lowercase()
         {
             return Err(weak(
@@ -395,10 +396,12 @@ mod tests {
             &"x".repeat(129),
         ] {
             assert!(
-                Password::choose(weak.to_string(), &email, &name).is_err(),
+                Password::choose(weak.to_string(), Some(email.as_str()), &name).is_err(),
                 "{weak}"
             );
         }
-        assert!(Password::choose("correct horse battery".into(), &email, &name).is_ok());
+        assert!(
+            Password::choose("correct horse battery".into(), Some(email.as_str()), &name).is_ok()
+        );
     }
 }

@@ -8,6 +8,7 @@ pub mod articles;
 pub mod body;
 pub mod comments;
 pub mod history;
+pub mod identities;
 pub mod ids;
 pub mod message;
 pub mod moderation;

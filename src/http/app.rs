@@ -9,11 +9,13 @@ use crate::http::{middleware, openapi, routes};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(routes::health::configure)
         .configure(routes::pages::configure)
+        .configure(routes::sign_in::configure_pages)
         .service(
             web::scope("/api/v1")
                 .service(web::resource("/openapi.json").get(openapi::serve))
                 .configure(routes::quota::configure)
                 .configure(routes::auth::configure)
+                .configure(routes::sign_in::configure)
                 .configure(routes::articles::configure)
                 .configure(routes::comments::configure)
                 .configure(routes::policy::configure)

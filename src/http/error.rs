@@ -94,6 +94,30 @@ const fn row(
 /// words (the text rule's, a password's, a name's) leave them empty here.
 #[rustfmt::skip]
 const PROBLEMS: &[Row] = &[
+    row("login_failed", 400,
+        ["Sign-in failed", "로그인하지 못했습니다"],
+        ["The sign-in could not be completed. Start again from the comment section.", "로그인을 마치지 못했습니다. 댓글 창에서 다시 시작해 주세요."]),
+    row("invalid_return_to", 400,
+        ["Return address not allowed", "돌아갈 주소가 허용되지 않았습니다"],
+        ["return_to must be an absolute URL on this site or an allowed origin.", "return_to는 이 사이트나 허용된 출처의 절대 주소여야 합니다."]),
+    row("unknown_provider", 404,
+        ["Unknown sign-in provider", "알 수 없는 로그인 제공자입니다"],
+        ["This newsroom has not set up that way to sign in.", "이 언론사는 그 로그인 방법을 설정하지 않았습니다."]),
+    row("invalid_sso_token", 401,
+        ["Invalid sign-in token", "로그인 토큰이 올바르지 않습니다"],
+        ["The newsroom's sign-in token was refused. Reload the page and try again.", "언론사 로그인 토큰이 거부되었습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요."]),
+    row("local_login_off", 403,
+        ["Email sign-in is off", "이메일 로그인을 쓸 수 없습니다"],
+        ["This newsroom signs readers in with other accounts only.", "이 언론사는 다른 계정으로만 로그인할 수 있습니다."]),
+    row("last_sign_in_method", 409,
+        ["The only way in", "유일한 로그인 방법입니다"],
+        ["This is the account's only way to sign in; link another first.", "계정에 로그인할 수 있는 유일한 방법입니다. 먼저 다른 방법을 연결해 주세요."]),
+    row("identity_in_use", 409,
+        ["Account already in use", "이미 사용 중인 계정입니다"],
+        ["That account at the provider signs in to another Comment Desk account.", "그 제공자 계정은 다른 댓글 계정에 연결되어 있습니다."]),
+    row("provider_already_linked", 409,
+        ["Provider already linked", "이미 연결된 제공자입니다"],
+        ["Unlink the provider's other account first.", "먼저 그 제공자의 다른 계정 연결을 해제해 주세요."]),
     row("unauthenticated", 401,
         ["Login required", "로그인이 필요합니다"],
         ["Log in to do this.", "로그인한 뒤에 이용할 수 있습니다."]),
@@ -278,7 +302,7 @@ impl ApiError {
         }
     }
 
-    fn status(&self) -> StatusCode {
+    pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Status(status) => *status,
             _ => StatusCode::from_u16(lookup(self.code()).status)
@@ -286,12 +310,10 @@ impl ApiError {
         }
     }
 
-    /// The problem+json response in the given language.
-    pub fn render(&self, lang: Lang) -> HttpResponse {
-        let code = self.code();
-        let row = lookup(code);
+    /// The title and detail in the given language, with the details filled in.
+    pub fn words(&self, lang: Lang) -> (String, String) {
+        let row = lookup(self.code());
         let details = self.details();
-        let status = self.status();
         let seconds = details.retry_after.map(whole_seconds);
         let fill = |words: &str| {
             let words = words.replace("{subject}", details.subject.as_deref().unwrap_or(""));
@@ -301,14 +323,27 @@ impl ApiError {
             Some(text) => fill(text.get(lang)),
             None => fill(Text::new(table[0], table[1]).get(lang)),
         };
+        (
+            words(&details.title, row.title),
+            words(&details.detail, row.detail),
+        )
+    }
+
+    /// The problem+json response in the given language.
+    pub fn render(&self, lang: Lang) -> HttpResponse {
+        let code = self.code();
+        let details = self.details();
+        let status = self.status();
+        let seconds = details.retry_after.map(whole_seconds);
+        let (title, detail) = self.words(lang);
         let mut body = Map::new();
         body.insert(
             "type".into(),
             json!(format!("urn:comment-desk:problem:{code}")),
         );
-        body.insert("title".into(), json!(words(&details.title, row.title)));
+        body.insert("title".into(), json!(title));
         body.insert("status".into(), json!(status.as_u16()));
-        body.insert("detail".into(), json!(words(&details.detail, row.detail)));
+        body.insert("detail".into(), json!(detail));
         body.insert("code".into(), json!(code));
         extend(&mut body, &details, lang);
         let mut response = HttpResponse::build(status);

@@ -10,7 +10,7 @@ use utoipa::{Modify, OpenApi};
 use crate::http::cookies::SECURE_COOKIE_NAME;
 use crate::http::error::PROBLEM_JSON;
 use crate::http::routes::{
-    articles, auth, comments, health, history, moderation, policy, quota, reactions,
+    articles, auth, comments, health, history, moderation, policy, quota, reactions, sign_in,
 };
 
 #[derive(OpenApi)]
@@ -20,6 +20,8 @@ use crate::http::routes::{
         health::healthz, health::readyz,
         auth::register, auth::login, auth::logout, auth::me,
         auth::logout_all, auth::change_password, quota::my_quota,
+        sign_in::providers, sign_in::start, sign_in::callback, sign_in::sso,
+        sign_in::identities, sign_in::unlink, sign_in::link, sign_in::rename,
         articles::put_article, articles::get_article,
         comments::list_comments, comments::post_comment,
         comments::get_comment, comments::delete_comment,
@@ -32,7 +34,7 @@ use crate::http::routes::{
         moderation::set_role,
     ),
     modifiers(&Security, &ProblemBodies),
-    tags((name = "auth"), (name = "articles"), (name = "comments"), (name = "reactions"), (name = "policy"), (name = "moderation"), (name = "health"))
+    tags((name = "auth"), (name = "sign-in"), (name = "articles"), (name = "comments"), (name = "reactions"), (name = "policy"), (name = "moderation"), (name = "health"))
 )]
 pub struct ApiDoc;
 

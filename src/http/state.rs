@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::articles::Articles;
 use crate::auth::Auth;
+use crate::auth::sign_in::SignIn;
 use crate::comments::Comments;
 use crate::config::Settings;
 use crate::moderation::Moderation;
@@ -20,6 +21,7 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub articles: Articles,
     pub auth: Auth,
+    pub sign_in: SignIn,
     pub comments: Comments,
     pub reactions: Reactions,
     pub policy: Arc<LivePolicy>,

@@ -21,7 +21,7 @@ impl LivePolicy {
     /// The policy file if one is given, else the built-in policy.
     pub fn load(path: Option<&Path>) -> Result<LivePolicy, ConfigError> {
         let policy = read(path).map_err(|problem| ConfigError {
-            name: "POLICY_FILE",
+            name: "POLICY_FILE".into(),
             problem,
         })?;
         Ok(LivePolicy {

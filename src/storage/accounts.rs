@@ -13,8 +13,14 @@ pub trait AccountStore: Send + Sync {
 
     async fn account(&self, id: AccountId) -> anyhow::Result<Option<User>>;
 
-    /// The account and its password hash, for login.
-    async fn account_by_email(&self, email: &str) -> anyhow::Result<Option<(User, String)>>;
+    /// The account and its password hash (if it has a password), for login.
+    async fn account_by_email(&self, email: &str)
+    -> anyhow::Result<Option<(User, Option<String>)>>;
+
+    /// The password hash of the account; `None` when it has no password.
+    async fn password_hash(&self, account_id: AccountId) -> anyhow::Result<Option<String>>;
+
+    async fn set_display_name(&self, account_id: AccountId, name: &str) -> anyhow::Result<()>;
 
     async fn set_password_hash(&self, account_id: AccountId, hash: &str) -> anyhow::Result<()>;
 
@@ -56,9 +62,10 @@ pub trait AccountStore: Send + Sync {
 }
 
 pub struct AccountInsert<'a> {
-    pub email: &'a str,
+    pub email: Option<&'a str>,
     pub display_name: &'a str,
-    pub password_hash: &'a str,
+    /// `None` for an account whose only ways in are providers or SSO.
+    pub password_hash: Option<&'a str>,
     pub role: Role,
     pub now: DateTime<Utc>,
 }

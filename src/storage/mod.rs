@@ -1,6 +1,6 @@
 //! The storage interface: what the services read and write, in our own types.
 //!
-//! One trait per aggregate (`ArticleStore`, `AccountStore`, `CommentStore`,
+//! One trait per aggregate (`ArticleStore`, `AccountStore`, `IdentityStore`, `CommentStore`,
 //! `ModerationStore`, `PolicyStore`) and `Store`, which combines them. Each
 //! method is one unit of work: a change and the counters and log lines that go
 //! with it commit together inside the engine, so no transaction or connection
@@ -10,6 +10,7 @@
 mod accounts;
 mod articles;
 mod comments;
+mod identities;
 mod inspect;
 mod moderation;
 mod open;
@@ -22,6 +23,9 @@ pub use articles::ArticleStore;
 pub use comments::{
     CommentEdit, CommentInsert, CommentPage, CommentStore, Edited, Inserted, PageQuery,
     REPLIES_PER_THREAD, ReplyQuery,
+};
+pub use identities::{
+    IdentityInsert, IdentityStore, Linked, LoginAttempt, NewProviderAccount, Unlinked,
 };
 pub use inspect::{Inspect, PolicyDecision};
 pub use moderation::{

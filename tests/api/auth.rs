@@ -368,6 +368,7 @@ async fn sessions_are_stored_only_as_hashes_and_passwords_as_argon2id() {
         .await
         .unwrap()
         .unwrap();
+    let hash = hash.expect("a password account has a hash");
     let stored = store.session_token_hashes().await.unwrap();
 
     assert!(

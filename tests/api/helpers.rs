@@ -207,7 +207,7 @@ impl TestApp {
         let auth = Auth::new(store.clone(), Hasher::new(1).unwrap(), policy, &settings);
         let parsed = Email::parse(&email).unwrap();
         let name = DisplayName::parse(display_name).unwrap();
-        let password = Password::choose(PASSWORD.into(), &parsed, &name).unwrap();
+        let password = Password::choose(PASSWORD.into(), Some(parsed.as_str()), &name).unwrap();
         auth.create_account(parsed, name, password, role)
             .await
             .unwrap();

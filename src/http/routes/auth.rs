@@ -10,6 +10,7 @@ use validator::Validate;
 use crate::auth::service::Registration;
 use crate::auth::session::NewSession;
 use crate::domain::accounts::{Password, Role, User};
+use crate::domain::identities::SignInError;
 use crate::http::client::ClientAddr;
 use crate::http::cookies::{removal_cookie, session_cookie};
 use crate::http::error::{ApiResult, ProblemDoc};
@@ -24,7 +25,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/auth/logout").post(logout))
         .service(web::resource("/auth/logout-all").post(logout_all))
         .service(web::resource("/auth/password").post(change_password))
-        .service(web::resource("/auth/me").get(me));
+        .service(
+            web::resource("/auth/me")
+                .get(me)
+                .patch(crate::http::routes::sign_in::rename),
+        );
 }
 
 #[derive(Deserialize, Validate, ToSchema)]
@@ -51,7 +56,8 @@ pub struct MeView {
     pub id: String,
     pub display_name: String,
     pub role: Role,
-    pub email: String,
+    /// `null` for an account signed in by a provider that gave no verified email.
+    pub email: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -99,6 +105,7 @@ pub async fn register(
     client: ClientAddr,
     body: ValidJson<RegisterRequest>,
 ) -> ApiResult<HttpResponse> {
+    local_login_on(&state)?;
     let body = body.into_inner();
     let form = Registration {
         email: body.email,
@@ -125,6 +132,7 @@ pub async fn login(
     client: ClientAddr,
     body: ValidJson<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
+    local_login_on(&state)?;
     let body = body.into_inner();
     let (user, session) = state
         .auth
@@ -203,13 +211,25 @@ pub async fn change_password(
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
     responses((status = 200, body = MeResponse), (status = 401, description = "unauthenticated", body = ProblemDoc)))]
 pub async fn me(caller: CurrentUser) -> ApiResult<web::Json<MeResponse>> {
-    let user = caller.user;
     Ok(web::Json(MeResponse {
-        user: MeView {
-            id: user.id.to_string(),
-            display_name: user.display_name,
-            role: user.role,
-            email: user.email,
-        },
+        user: me_view(caller.user),
     }))
+}
+
+pub fn me_view(user: User) -> MeView {
+    MeView {
+        id: user.id.to_string(),
+        display_name: user.display_name,
+        role: user.role,
+        email: user.email,
+    }
+}
+
+/// Email and password sign-in and registration, unless `LOCAL_LOGIN=off`.
+fn local_login_on(state: &AppState) -> Result<(), SignInError> {
+    if state.settings.login.local_login {
+        Ok(())
+    } else {
+        Err(SignInError::LocalLoginOff)
+    }
 }

@@ -11,3 +11,4 @@ pub mod pages;
 pub mod policy;
 pub mod quota;
 pub mod reactions;
+pub mod sign_in;

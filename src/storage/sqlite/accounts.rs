@@ -43,12 +43,15 @@ impl AccountStore for SqliteStore {
         Ok(row.map(AccountRow::into_user))
     }
 
-    async fn account_by_email(&self, email: &str) -> anyhow::Result<Option<(User, String)>> {
+    async fn account_by_email(
+        &self,
+        email: &str,
+    ) -> anyhow::Result<Option<(User, Option<String>)>> {
         #[derive(sqlx::FromRow)]
         struct Row {
             #[sqlx(flatten)]
             account: AccountRow,
-            password_hash: String,
+            password_hash: Option<String>,
         }
         let row = sqlx::query_as::<_, Row>(
             "SELECT id, email, display_name, role, password_hash FROM accounts WHERE email = ?",
@@ -58,6 +61,27 @@ impl AccountStore for SqliteStore {
         .await
         .context("cannot load an account by its email")?;
         Ok(row.map(|r| (r.account.into_user(), r.password_hash)))
+    }
+
+    async fn password_hash(&self, account_id: AccountId) -> anyhow::Result<Option<String>> {
+        let hash: Option<Option<String>> =
+            sqlx::query_scalar("SELECT password_hash FROM accounts WHERE id = ?")
+                .bind(account_id)
+                .fetch_optional(&self.read)
+                .await
+                .with_context(|| format!("cannot load the password of account {account_id}"))?;
+        Ok(hash.flatten())
+    }
+
+    async fn set_display_name(&self, account_id: AccountId, name: &str) -> anyhow::Result<()> {
+        sqlx::query("UPDATE accounts SET display_name = ? WHERE id = ?")
+            .bind(name)
+            .bind(account_id)
+            .execute(&self.write)
+            .await
+            .with_context(|| format!("cannot rename account {account_id}"))?;
+        self.memo.sessions.invalidate();
+        Ok(())
     }
 
     async fn set_password_hash(&self, account_id: AccountId, hash: &str) -> anyhow::Result<()> {

@@ -653,9 +653,9 @@ mod tests {
     async fn reader(store: &SqliteStore, email: &str) -> AccountId {
         let account = store
             .insert_account(AccountInsert {
-                email,
+                email: Some(email),
                 display_name: "독자",
-                password_hash: "x",
+                password_hash: Some("x"),
                 role: Role::Reader,
                 now: chrono::Utc::now(),
             })

@@ -12,6 +12,7 @@ mod comment_writer;
 mod comments;
 mod counters;
 mod history;
+mod identities;
 mod ids;
 mod inspect;
 mod log;
@@ -72,16 +73,15 @@ impl SqliteStore {
             })
             .pragma("temp_store", "memory");
         create_parent_dir(&options)?;
+        migrate(options.clone())
+            .await
+            .with_context(|| format!("cannot migrate the database at {url}"))?;
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options.clone())
             .await
             .with_context(|| format!("cannot open the database at {url}"))?;
-        MIGRATOR
-            .run(&write)
-            .await
-            .context("cannot apply migrations")?;
         let read = SqlitePoolOptions::new()
             .max_connections(READ_CONNECTIONS)
             .connect_with(options.read_only(true))
@@ -156,6 +156,30 @@ fn create_parent_dir(options: &SqliteConnectOptions) -> anyhow::Result<()> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the database folder {}", dir.display()))?;
     }
+    Ok(())
+}
+
+/// Applies pending migrations on a connection of its own without foreign key
+/// enforcement: SQLite rebuilds a table by copy, drop and rename, and with
+/// enforcement on, dropping the old table would cascade into the tables that
+/// refer to it (migration 0012). Each migration is one transaction; the keys
+/// are checked afterwards, and a violation stops start-up.
+async fn migrate(options: SqliteConnectOptions) -> anyhow::Result<()> {
+    use sqlx::Connection;
+    let mut conn = sqlx::SqliteConnection::connect_with(&options.foreign_keys(false)).await?;
+    MIGRATOR
+        .run(&mut conn)
+        .await
+        .context("cannot apply migrations")?;
+    let broken: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+        .fetch_all(&mut conn)
+        .await
+        .context("cannot check foreign keys")?;
+    anyhow::ensure!(
+        broken.is_empty(),
+        "foreign keys broken after migrating: {broken:?}"
+    );
+    conn.close().await?;
     Ok(())
 }
 

@@ -835,9 +835,9 @@ mod tests {
         let email = format!("r{n}@news.example");
         let name = format!("독자{n}");
         let new = AccountInsert {
-            email: &email,
+            email: Some(&email),
             display_name: &name,
-            password_hash: "x",
+            password_hash: Some("x"),
             role: Role::Reader,
             now: Utc::now(),
         };

@@ -28,7 +28,7 @@ pub(super) fn is_unique_violation(error: &sqlx::Error) -> bool {
 #[derive(sqlx::FromRow)]
 pub(super) struct AccountRow {
     pub id: AccountId,
-    pub email: String,
+    pub email: Option<String>,
     pub display_name: String,
     pub role: String,
 }

@@ -3,6 +3,8 @@
 //! Every variable is read through one lookup function so that tests can
 //! check bad values without touching the process environment.
 
+mod login;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -10,6 +12,9 @@ use ipnet::IpNet;
 
 use crate::domain::body::DEFAULT_MAX_LENGTH;
 use crate::domain::policy::FloodLimit;
+pub use login::{
+    LoginSettings, OAuth2Endpoints, ProfileShape, Protocol, ProviderConfig, SsoConfig, SsoKey,
+};
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -62,6 +67,10 @@ pub struct Settings {
     pub author_history_public: bool,
     /// Reactions one account may set in a short time (the daily quota is policy).
     pub reaction_limit: FloodLimit,
+    /// Sign-in with other accounts, SSO, and whether local login is on.
+    pub login: LoginSettings,
+    /// Sign-in starts, callbacks and SSO tokens per client address.
+    pub sign_in_limit: FloodLimit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -76,7 +85,7 @@ pub enum Synchronous {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("configuration error: {name} {problem}")]
 pub struct ConfigError {
-    pub name: &'static str,
+    pub name: String,
     pub problem: String,
 }
 
@@ -88,7 +97,7 @@ impl Settings {
             && !error.not_found()
         {
             return Err(ConfigError {
-                name: ".env",
+                name: ".env".into(),
                 problem: format!("cannot be read: {error}"),
             });
         }
@@ -97,9 +106,11 @@ impl Settings {
 
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
         let vars = Vars(&lookup);
+        let bind_addr = vars.text("BIND_ADDR", "127.0.0.1:8080")?;
         Ok(Settings {
             database_url: vars.text("DATABASE_URL", "sqlite://data/comment-desk.db")?,
-            bind_addr: vars.text("BIND_ADDR", "127.0.0.1:8080")?,
+            login: vars.login(&bind_addr)?,
+            bind_addr,
             allowed_origins: vars.origins("ALLOWED_ORIGINS")?,
             cookie_secure: vars.boolean("COOKIE_SECURE", true)?,
             policy_file: vars.raw("POLICY_FILE").map(PathBuf::from),
@@ -137,6 +148,7 @@ impl Settings {
             best_min_score: vars.number("BEST_MIN_SCORE", 5, 1..=1_000_000)? as i64,
             reaction_limit: vars.limit("REACTION_LIMIT", "60/1m")?,
             author_history_public: vars.visibility("AUTHOR_HISTORY")?,
+            sign_in_limit: vars.limit("SIGN_IN_LIMIT", "30/1m")?,
         })
     }
 }
@@ -305,8 +317,11 @@ pub fn normalize_origin(origin: &str) -> Option<String> {
     (valid_scheme && valid_host).then_some(origin)
 }
 
-fn bad(name: &'static str, problem: String) -> ConfigError {
-    ConfigError { name, problem }
+fn bad(name: &str, problem: String) -> ConfigError {
+    ConfigError {
+        name: name.to_owned(),
+        problem,
+    }
 }
 
 #[cfg(test)]
