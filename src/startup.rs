@@ -49,7 +49,15 @@ impl Application {
             .with_context(|| format!("cannot listen on BIND_ADDR {}", settings.bind_addr))?;
         let address = listener.local_addr()?;
         let state = web::Data::new(AppState {
-            sign_in: SignIn::new(store.clone(), &settings)?,
+            sign_in: SignIn::new(
+                store.clone(),
+                &settings,
+                settings
+                    .login
+                    .public_url
+                    .clone()
+                    .unwrap_or_else(|| format!("http://{address}")),
+            )?,
             articles: Articles::new(store.clone()),
             comments: Comments::new(store.clone(), policy.clone(), &settings),
             reactions: Reactions::new(store.clone(), policy.clone(), &settings),

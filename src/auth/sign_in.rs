@@ -61,7 +61,13 @@ pub struct Callback<'a> {
 }
 
 impl SignIn {
-    pub fn new(store: Arc<dyn Store>, settings: &Settings) -> anyhow::Result<SignIn> {
+    /// `public_url` is the server's external origin (`PUBLIC_URL`, or the
+    /// address it listens on).
+    pub fn new(
+        store: Arc<dyn Store>,
+        settings: &Settings,
+        public_url: String,
+    ) -> anyhow::Result<SignIn> {
         let providers = Providers::new(&settings.login)?;
         let sso = settings
             .login
@@ -72,7 +78,7 @@ impl SignIn {
             providers,
             sso,
             store,
-            public_url: settings.login.public_url.clone(),
+            public_url,
             allowed_origins: settings.allowed_origins.clone(),
             throttle: Throttle::new(settings.rate_limits, settings.sign_in_limit),
         })

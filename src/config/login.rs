@@ -5,8 +5,9 @@ use super::{ConfigError, Vars, bad, normalize_origin};
 
 #[derive(Debug, Clone)]
 pub struct LoginSettings {
-    /// The server's external origin, for redirect URIs and the own origin.
-    pub public_url: String,
+    /// The server's external origin, for redirect URIs and the own origin;
+    /// unset, the address the server listens on (`http://{address}`).
+    pub public_url: Option<String>,
     /// Email and password sign-in and registration (`LOCAL_LOGIN=off` turns them off).
     pub local_login: bool,
     /// In the order their buttons are shown.
@@ -131,15 +132,15 @@ fn known(id: &str) -> Option<(&'static str, Protocol)> {
 }
 
 impl<F: Fn(&str) -> Option<String>> Vars<'_, F> {
-    pub(super) fn login(&self, bind_addr: &str) -> Result<LoginSettings, ConfigError> {
+    pub(super) fn login(&self) -> Result<LoginSettings, ConfigError> {
         let public_url = match self.raw("PUBLIC_URL") {
-            Some(url) => normalize_origin(&url).ok_or_else(|| {
+            Some(url) => Some(normalize_origin(&url).ok_or_else(|| {
                 bad(
                     "PUBLIC_URL",
                     format!("must be an origin such as https://comments.news.example, got {url:?}"),
                 )
-            })?,
-            None => format!("http://{bind_addr}"),
+            })?),
+            None => None,
         };
         Ok(LoginSettings {
             public_url,
@@ -288,7 +289,7 @@ mod tests {
         assert_eq!(naver.token_url, "https://nid.naver.com/oauth2.0/token");
         assert_eq!(login.providers[2].name, "Campus");
         assert!(login.local_login);
-        assert_eq!(login.public_url, "http://127.0.0.1:8080");
+        assert_eq!(login.public_url, None);
     }
 
     #[test]

@@ -106,11 +106,10 @@ impl Settings {
 
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
         let vars = Vars(&lookup);
-        let bind_addr = vars.text("BIND_ADDR", "127.0.0.1:8080")?;
         Ok(Settings {
             database_url: vars.text("DATABASE_URL", "sqlite://data/comment-desk.db")?,
-            login: vars.login(&bind_addr)?,
-            bind_addr,
+            bind_addr: vars.text("BIND_ADDR", "127.0.0.1:8080")?,
+            login: vars.login()?,
             allowed_origins: vars.origins("ALLOWED_ORIGINS")?,
             cookie_secure: vars.boolean("COOKIE_SECURE", true)?,
             policy_file: vars.raw("POLICY_FILE").map(PathBuf::from),
