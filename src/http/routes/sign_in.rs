@@ -110,9 +110,9 @@ pub struct StartQuery {
 /// Sends the browser to the provider with state, nonce and PKCE S256.
 #[utoipa::path(get, path = "/auth/{provider}/start", tag = "sign-in", params(StartQuery),
     responses((status = 302, description = "to the provider"),
-        (status = 400, description = "invalid_return_to", body = ProblemDoc),
-        (status = 404, description = "unknown_provider", body = ProblemDoc),
-        (status = 429, description = "too_many_attempts", body = ProblemDoc)))]
+        (status = 400, description = "invalid_return_to, invalid_query", content((ProblemDoc = "application/problem+json"), (String = "text/html"))),
+        (status = 404, description = "unknown_provider", content((ProblemDoc = "application/problem+json"), (String = "text/html"))),
+        (status = 429, description = "too_many_attempts", content((ProblemDoc = "application/problem+json"), (String = "text/html")))))]
 pub async fn start(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -161,10 +161,10 @@ pub struct CallbackQuery {
 /// (`redirect`) or a page that hands the token to the opener (`popup`).
 #[utoipa::path(get, path = "/auth/{provider}/callback", tag = "sign-in", params(CallbackQuery),
     responses((status = 302, description = "signed in, back to return_to"),
-        (status = 200, description = "signed in, the popup page", content_type = "text/html"),
-        (status = 400, description = "login_failed", body = ProblemDoc),
-        (status = 404, description = "unknown_provider", body = ProblemDoc),
-        (status = 429, description = "too_many_attempts", body = ProblemDoc)))]
+        (status = 200, description = "signed in, the popup page", body = String, content_type = "text/html"),
+        (status = 400, description = "login_failed", content((ProblemDoc = "application/problem+json"), (String = "text/html"))),
+        (status = 404, description = "unknown_provider", content((ProblemDoc = "application/problem+json"), (String = "text/html"))),
+        (status = 429, description = "too_many_attempts", content((ProblemDoc = "application/problem+json"), (String = "text/html")))))]
 pub async fn callback(
     req: HttpRequest,
     state: web::Data<AppState>,
