@@ -15,7 +15,8 @@
   if (!host || host.shadowRoot) return;
   var script = document.currentScript;
   var API = (host.dataset.api || (script && script.src ? new URL(script.src).origin : location.origin)).replace(/\/$/, '');
-  var SAME_ORIGIN = API === location.origin;
+  var API_ORIGIN = new URL(API).origin;
+  var SAME_ORIGIN = API_ORIGIN === location.origin;
   var ARTICLE = host.dataset.articleId || '';
   var LANG = (document.documentElement.lang || 'ko').toLowerCase().indexOf('ko') === 0 ? 'ko' : 'en';
   var TOKEN_KEY = 'comment-desk-token:' + API;
@@ -43,7 +44,9 @@
       leftHere: function (n) { return '이 기사에 남은 댓글 ' + n + '개'; },
       nextAt: function (t) { return t + '부터 다시 쓸 수 있습니다'; },
       historyOf: function (name) { return name + '님의 댓글 이력'; },
-      joined: '가입', published: '게시한 댓글', received: '받은 공감/비공감', ratio30: '최근 30일 공감 비율', sanctioned: '제재 이력 있음'
+      joined: '가입', published: '게시한 댓글', received: '받은 공감/비공감', ratio30: '최근 30일 공감 비율', sanctioned: '제재 이력 있음',
+      signInWith: function (name) { return name + particle(name) + ' 로그인'; }, otherAccounts: '다른 계정으로 로그인',
+      popupBlocked: '로그인 창이 차단되었습니다. 이 사이트의 팝업을 허용한 뒤 다시 눌러 주세요.'
     },
     en: {
       comments: 'Comments', login: 'Log in', register: 'Register', logout: 'Log out', email: 'Email',
@@ -64,9 +67,17 @@
       leftHere: function (n) { return n + ' left on this editorial'; },
       nextAt: function (t) { return 'You can post again at ' + t; },
       historyOf: function (name) { return 'Comments by ' + name; },
-      joined: 'Joined', published: 'Published comments', received: 'Likes / dislikes received', ratio30: 'Like ratio, last 30 days', sanctioned: 'Has been sanctioned'
+      joined: 'Joined', published: 'Published comments', received: 'Likes / dislikes received', ratio30: 'Like ratio, last 30 days', sanctioned: 'Has been sanctioned',
+      signInWith: function (name) { return 'Sign in with ' + name; }, otherAccounts: 'Sign in with another account',
+      popupBlocked: 'The sign-in window was blocked. Allow pop-ups for this site and press the button again.'
     }
   }[LANG];
+
+  // 으로 after a Hangul syllable with a final consonant other than ㄹ, else 로.
+  function particle(name) {
+    var code = name.charCodeAt(name.length - 1) - 0xAC00, last = code % 28;
+    return code >= 0 && code < 11172 && last !== 0 && last !== 8 ? '으로' : '로';
+  }
 
   /* ---- The comment text rule of comment-text.md, steps 1-7, as the server applies it. ---- */
   var FORBIDDEN = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/;
@@ -91,7 +102,7 @@
   /* ---- State ---- */
   // `ticket` counts list loads, so an answer to an older one (another order) is dropped.
   var state = { me: null, article: null, limit: 250, items: [], best: [], next: null, replyTo: null, busy: false,
-    order: 'newest', ticket: 0, quotaTimer: null };
+    order: 'newest', ticket: 0, quotaTimer: null, ways: { providers: [], local_login: true }, popup: null };
 
   /* ---- DOM helpers: text only, never HTML ---- */
   function el(tag, attrs) {
@@ -195,16 +206,25 @@
         el('button', { type: 'button', 'data-cd': 'logout', class: 'link', text: T.logout, onclick: logout })));
       return;
     }
+    var group = el('div', { role: 'group', 'data-cd': 'providers', 'aria-label': T.otherAccounts });
+    state.ways.providers.forEach(function (p) {
+      group.appendChild(el('button', { type: 'button', 'data-cd': 'provider', 'data-provider': p.id, class: 'provider',
+        text: T.signInWith(p.name), onclick: function () { signInWith(p.id); } }));
+    });
+    ui.auth.appendChild(el('div', { 'data-cd': 'sign-in', class: 'login' }, el('p', { class: 'prompt', text: T.loginPrompt }),
+      group.firstChild ? group : null, state.ways.local_login ? loginForm() : null));
+  }
+
+  function loginForm() {
     var registering = ui.auth.getAttribute('data-mode') === 'register';
     var name = el('input', { 'data-cd': 'display-name', id: 'cd-name', name: 'display_name', autocomplete: 'nickname', maxlength: '30' });
     var email = el('input', { 'data-cd': 'email', id: 'cd-email', type: 'email', name: 'email', autocomplete: 'email', required: true });
     var password = el('input', { 'data-cd': 'password', id: 'cd-password', type: 'password', name: 'password',
       autocomplete: registering ? 'new-password' : 'current-password', required: true });
-    var form = el('form', { 'data-cd': 'login-form', class: 'login', novalidate: true, onsubmit: function (event) {
+    return el('form', { 'data-cd': 'login-form', novalidate: true, onsubmit: function (event) {
       event.preventDefault();
       authenticate(registering, email.value, password.value, name.value);
     } },
-      el('p', { class: 'prompt', text: T.loginPrompt }),
       registering ? el('label', { for: 'cd-name' }, T.displayName, name) : null,
       el('label', { for: 'cd-email' }, T.email, email),
       el('label', { for: 'cd-password' }, T.password, password),
@@ -212,34 +232,72 @@
         el('button', { type: 'submit', 'data-cd': 'login-submit', class: 'primary', text: registering ? T.register : T.login }),
         el('button', { type: 'button', 'data-cd': 'mode-toggle', class: 'link', text: registering ? T.toLogin : T.toRegister,
           onclick: function () { ui.auth.setAttribute('data-mode', registering ? 'login' : 'register'); renderAuth(); } })));
-    ui.auth.appendChild(form);
   }
 
   function authenticate(registering, email, password, name) {
     var body = registering ? { email: email, password: password, display_name: name } : { email: email, password: password };
     say(ui.error, '');
     call('POST', registering ? '/auth/register' : '/auth/login', body).then(function (res) {
-      if (res.status === 200 || res.status === 201) {
-        keepToken(res.body.token);
-        state.me = res.body.user;
-        renderAuth();
-        renderCompose();
-        refreshQuota();
-        reloadComments();
-      } else {
-        say(ui.error, problemText(res.body));
-      }
+      if (res.status === 200 || res.status === 201) signedIn(res.body);
+      else say(ui.error, problemText(res.body));
     }, function () { say(ui.error, T.failed); });
+  }
+
+  // A session answer ({token, user}) from a login, a registration or SSO.
+  // `quiet`: the caller redraws (at start, before the first drawing).
+  function signedIn(session, quiet) {
+    keepToken(session.token);
+    state.me = session.user;
+    if (!quiet) refresh();
+  }
+
+  function refresh() {
+    renderAuth();
+    renderCompose();
+    refreshQuota();
+    return reloadComments();
+  }
+
+  function loadMe() {
+    return call('GET', '/auth/me').then(function (res) { state.me = res.status === 200 ? res.body.user : null; });
+  }
+
+  // The newsroom's own sign-in: a token it signed for its subscriber.
+  function sso(jwt) {
+    say(ui.error, '');
+    return call('POST', '/auth/sso', { token: String(jwt) }).then(function (res) {
+      if (res.status === 200) signedIn(res.body, true); else say(ui.error, problemText(res.body));
+      return res.status === 200;
+    }, function () { say(ui.error, T.failed); return false; });
+  }
+
+  /* ---- Sign-in with another account ---- */
+  // On the API's own origin the whole page goes to the provider and comes
+  // back with the session cookie. Elsewhere a popup does, and hands the token
+  // back by postMessage, so the page the reader is on stays.
+  function signInWith(id) {
+    var start = API + '/auth/' + encodeURIComponent(id) + '/start?return_to=' + encodeURIComponent(location.href);
+    say(ui.error, '');
+    if (SAME_ORIGIN) return location.assign(start + '&mode=redirect');
+    state.popup = window.open(start + '&mode=popup', 'comment-desk-sign-in', 'popup,width=500,height=680');
+    if (!state.popup) say(ui.error, T.popupBlocked);
+  }
+
+  // Only the popup we opened, showing a page of our API, may sign us in.
+  function onMessage(event) {
+    var data = event.data;
+    if (!state.popup || event.source !== state.popup || event.origin !== API_ORIGIN) return;
+    if (!data || data.type !== 'comment-desk:signed-in' || typeof data.token !== 'string') return;
+    state.popup = null;
+    keepToken(data.token);
+    loadMe().then(refresh);
   }
 
   function logout() {
     call('POST', '/auth/logout').then(function () {
       keepToken(null);
       state.me = null;
-      renderAuth();
-      renderCompose();
-      refreshQuota();
-      reloadComments();
+      refresh();
     });
   }
 
@@ -450,8 +508,8 @@
     say(note, '');
     if (!state.me) {
       say(note, T.reactLogin, 'login');
-      var email = root.querySelector('[data-cd=email]');
-      if (email) email.focus();
+      var first = root.querySelector('[data-cd=email]') || root.querySelector('[data-cd=provider]');
+      if (first) first.focus();
       return;
     }
     if (bar.getAttribute('aria-busy')) return;
@@ -589,13 +647,15 @@
 
   /* ---- Start ---- */
   function start() {
-    var me = call('GET', '/auth/me').then(function (res) { state.me = res.status === 200 ? res.body.user : null; });
+    var jwt = host.dataset.ssoToken;
+    var me = jwt ? sso(jwt).then(function (done) { return done || loadMe(); }) : loadMe();
+    var ways = call('GET', '/auth/providers').then(function (res) { if (res.status === 200) state.ways = res.body; });
     var policy = call('GET', '/policy').then(function (res) {
       if (res.status !== 200) return;
       state.limit = res.body.max_length;
       ui.policyText.textContent = res.body.text;
     });
-    Promise.all([me, policy]).then(reloadComments).then(function () {
+    return Promise.all([me, ways, policy]).then(reloadComments).then(function () {
       renderAuth();
       renderCompose();
       refreshQuota();
@@ -645,6 +705,9 @@
       '.policy { margin-top: 16px; font-size: .9rem; }',
       '.policy-text { white-space: pre-line; padding: 8px 0; }',
       '.me { font-weight: 700; }',
+      '.provider { display: block; width: 100%; margin: 0 0 8px; padding: 10px; border: 1px solid #888; border-radius: 6px; background: #fff; color: #1a1a1a; font-weight: 700; }',
+      '.provider[data-provider=kakao] { background: #FEE500; border-color: #FEE500; color: #000; }',
+      '.provider[data-provider=naver] { background: #03C75A; border-color: #03C75A; color: #fff; }',
       '.quota { font-size: .85rem; color: #555; margin: -4px 0 10px; }',
       '.tabs { display: flex; gap: 4px; border-bottom: 1px solid #888; margin-top: 12px; flex-wrap: wrap; }',
       '.tab { background: none; border: 0; border-bottom: 3px solid transparent; padding: 6px 10px; color: #555; }',
@@ -666,5 +729,13 @@
     ].join('\n');
   }
 
-  start();
+  window.addEventListener('message', onMessage);
+  var started = start();
+  // For the newsroom's page: signs its subscriber in with a token it signed.
+  window.commentDesk = window.commentDesk || {};
+  window.commentDesk.login = function (jwt) {
+    return started.then(function () { return sso(jwt); }).then(function (done) {
+      return done ? refresh().then(function () { return true; }) : false;
+    });
+  };
 })();

@@ -123,6 +123,13 @@ impl TestProvider {
     /// tests are skipped (no Node.js on a laptop). Under `CI` a missing Node.js
     /// fails instead.
     pub async fn start(clients: &[ProviderClient]) -> Option<TestProvider> {
+        TestProvider::start_on(0, clients).await
+    }
+
+    /// The provider on `port` (0: a free one), for a relying party that had
+    /// to know the issuer before it started: reserve the port with
+    /// [`free_port`], start the app with that issuer, then this.
+    pub async fn start_on(port: u16, clients: &[ProviderClient]) -> Option<TestProvider> {
         if !installed() {
             return None;
         }
@@ -133,7 +140,7 @@ impl TestProvider {
         });
         std::fs::write(dir.path().join("config.json"), config.to_string())
             .expect("write the provider's config");
-        let (process, issuer) = spawn(dir.path(), 0).await;
+        let (process, issuer) = spawn(dir.path(), port).await;
         Some(TestProvider {
             issuer,
             dir,
@@ -252,6 +259,16 @@ impl TestProvider {
         }
         panic!("the sign-in took more than {MAX_STEPS} steps; last at {url}");
     }
+}
+
+/// A port nothing listens on now, for [`TestProvider::start_on`]. Another
+/// process could take it before the provider binds; then the start fails loudly.
+#[allow(dead_code)] // the browser tests use it; the API tests may not yet
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
 }
 
 fn installed() -> bool {

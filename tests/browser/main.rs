@@ -20,4 +20,5 @@ mod posting;
 mod reactions;
 mod safety;
 mod screenshots;
+mod sign_in;
 mod standing;
