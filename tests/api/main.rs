@@ -29,6 +29,7 @@ mod reactions;
 mod reports;
 mod secrets;
 mod snapshots;
+mod sso;
 mod staff;
 mod text_rule;
 mod threads;
