@@ -18,6 +18,7 @@ mod history;
 mod limits;
 mod listing;
 mod memory;
+mod migrations;
 mod moderation;
 mod pages;
 mod policy;
