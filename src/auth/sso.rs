@@ -97,7 +97,12 @@ impl Sso {
     fn validation(&self, alg: Algorithm) -> Validation {
         let mut validation = Validation::new(alg);
         validation.leeway = CLOCK_SKEW.as_secs();
-        validation.set_required_spec_claims(&["exp", "iat", "sub", "jti"]);
+        // The library checks `iss` and `aud` only when the token has them:
+        // configured, they must be there. (`iat` and `jti` are required by `Claims`.)
+        let mut required = vec!["exp", "sub"];
+        required.extend(self.config.issuer.as_ref().map(|_| "iss"));
+        required.extend(self.config.audience.as_ref().map(|_| "aud"));
+        validation.set_required_spec_claims(&required);
         match &self.config.issuer {
             Some(issuer) => validation.set_issuer(&[issuer]),
             None => validation.iss = None,
