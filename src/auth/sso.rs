@@ -146,10 +146,10 @@ impl Sso {
             .send()
             .await
             .and_then(|answer| answer.error_for_status())
-            .map_err(|e| anyhow::anyhow!("cannot fetch SSO_JWKS_URL: {e}"))?
+            .map_err(|e| unverifiable(format!("cannot fetch SSO_JWKS_URL: {e}")))?
             .json()
             .await
-            .map_err(|e| anyhow::anyhow!("SSO_JWKS_URL is not a key set: {e}"))?;
+            .map_err(|e| unverifiable(format!("SSO_JWKS_URL is not a key set: {e}")))?;
         *cached = Some((keys.clone(), Instant::now()));
         Ok(keys)
     }
@@ -157,4 +157,11 @@ impl Sso {
 
 fn seconds(at: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(at, 0).single().unwrap_or_else(Utc::now)
+}
+
+/// Without the newsroom's keys no token can be checked: it is refused (and
+/// the log says why), never a failure of ours.
+fn unverifiable(why: String) -> SignInError {
+    tracing::warn!("{why}");
+    SignInError::InvalidSsoToken(why)
 }
