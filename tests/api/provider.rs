@@ -123,6 +123,12 @@ impl TestProvider {
     /// tests are skipped (no Node.js on a laptop). Under `CI` a missing Node.js
     /// fails instead.
     pub async fn start(clients: &[ProviderClient]) -> Option<TestProvider> {
+        TestProvider::start_on(0, clients).await
+    }
+
+    /// `start` on a port reserved beforehand (`free_port`): the app needs the
+    /// issuer before it starts, the provider the app's redirect URIs.
+    pub async fn start_on(port: u16, clients: &[ProviderClient]) -> Option<TestProvider> {
         if !installed() {
             return None;
         }
@@ -133,7 +139,7 @@ impl TestProvider {
         });
         std::fs::write(dir.path().join("config.json"), config.to_string())
             .expect("write the provider's config");
-        let (process, issuer) = spawn(dir.path(), 0).await;
+        let (process, issuer) = spawn(dir.path(), port).await;
         Some(TestProvider {
             issuer,
             dir,
@@ -254,7 +260,14 @@ impl TestProvider {
     }
 }
 
-fn installed() -> bool {
+/// A free loopback port, released at once for the provider to take.
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("its address").port()
+}
+
+/// Whether the provider can run here (see `start`).
+pub fn installed() -> bool {
     let node = std::process::Command::new("node")
         .arg("--version")
         .output()
