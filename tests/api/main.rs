@@ -28,6 +28,7 @@ mod races;
 mod reactions;
 mod reports;
 mod secrets;
+mod sign_in;
 mod snapshots;
 mod staff;
 mod text_rule;
