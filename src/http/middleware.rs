@@ -45,11 +45,12 @@ fn as_problem(res: ServiceResponse<BoxBody>, lang: Lang) -> ServiceResponse<BoxB
         let rendered = api.render(lang);
         return res.into_response(rendered);
     }
-    let is_problem = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes());
-    if status.as_u16() >= 400 && !is_problem {
+    let content_type = res.headers().get(header::CONTENT_TYPE);
+    let is_problem = content_type.is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes());
+    // The sign-in's error pages for browsers are written on purpose, in HTML,
+    // with the code on the page and the login cookie's removal; keep them.
+    let is_page = content_type.is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if status.as_u16() >= 400 && !is_problem && !is_page {
         let rendered = ApiError::from_status(status).render(lang);
         return res.into_response(rendered);
     }

@@ -29,6 +29,7 @@ mod races;
 mod reactions;
 mod reports;
 mod secrets;
+mod sign_in;
 mod snapshots;
 mod sso;
 mod staff;

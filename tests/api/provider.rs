@@ -126,9 +126,8 @@ impl TestProvider {
         TestProvider::start_on(0, clients).await
     }
 
-    /// The provider on `port` (0: a free one), for a relying party that had
-    /// to know the issuer before it started: reserve the port with
-    /// [`free_port`], start the app with that issuer, then this.
+    /// `start` on a port reserved beforehand (`free_port`): the app needs the
+    /// issuer before it starts, the provider the app's redirect URIs.
     pub async fn start_on(port: u16, clients: &[ProviderClient]) -> Option<TestProvider> {
         if !installed() {
             return None;
@@ -261,17 +260,14 @@ impl TestProvider {
     }
 }
 
-/// A port nothing listens on now, for [`TestProvider::start_on`]. Another
-/// process could take it before the provider binds; then the start fails loudly.
-#[allow(dead_code)] // the browser tests use it; the API tests may not yet
+/// A free loopback port, released at once for the provider to take.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port()
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("its address").port()
 }
 
-fn installed() -> bool {
+/// Whether the provider can run here (see `start`).
+pub fn installed() -> bool {
     let node = std::process::Command::new("node")
         .arg("--version")
         .output()
