@@ -25,11 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/auth/logout").post(logout))
         .service(web::resource("/auth/logout-all").post(logout_all))
         .service(web::resource("/auth/password").post(change_password))
-        .service(
-            web::resource("/auth/me")
-                .get(me)
-                .patch(crate::http::routes::sign_in::rename),
-        );
+        .service(web::resource("/auth/me").get(me).patch(rename));
 }
 
 #[derive(Deserialize, Validate, ToSchema)]
@@ -232,4 +228,28 @@ fn local_login_on(state: &AppState) -> Result<(), SignInError> {
     } else {
         Err(SignInError::LocalLoginOff)
     }
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+pub struct RenameRequest {
+    #[validate(length(max = 200))]
+    pub display_name: String,
+}
+
+/// Changes the account's display name, held to the rules of registration.
+#[utoipa::path(patch, path = "/api/v1/auth/me", tag = "auth", request_body = RenameRequest,
+    responses((status = 200, body = MeResponse),
+        (status = 422, description = "invalid_display_name", body = ProblemDoc)))]
+pub async fn rename(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    body: ValidJson<RenameRequest>,
+) -> ApiResult<web::Json<MeResponse>> {
+    let user = state
+        .auth
+        .rename(&caller.user, &body.into_inner().display_name)
+        .await?;
+    Ok(web::Json(MeResponse {
+        user: me_view(user),
+    }))
 }

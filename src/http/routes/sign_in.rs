@@ -20,7 +20,7 @@ use crate::http::error::{ApiError, ApiResult, ProblemDoc};
 use crate::http::extract::CurrentUser;
 use crate::http::json::ValidJson;
 use crate::http::lang;
-use crate::http::routes::auth::{MeResponse, NO_STORE, SessionResponse, me_view, session_response};
+use crate::http::routes::auth::{NO_STORE, SessionResponse, session_response};
 use crate::http::routes::pages::escape;
 use crate::http::state::AppState;
 
@@ -393,28 +393,4 @@ pub async fn link(
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)
         .json(LinkResponse { start_url }))
-}
-
-#[derive(Deserialize, Validate, ToSchema)]
-pub struct RenameRequest {
-    #[validate(length(max = 200))]
-    pub display_name: String,
-}
-
-/// Changes the account's display name, held to the rules of registration.
-#[utoipa::path(patch, path = "/api/v1/auth/me", tag = "auth", request_body = RenameRequest,
-    responses((status = 200, body = MeResponse),
-        (status = 422, description = "invalid_display_name", body = ProblemDoc)))]
-pub async fn rename(
-    state: web::Data<AppState>,
-    caller: CurrentUser,
-    body: ValidJson<RenameRequest>,
-) -> ApiResult<web::Json<MeResponse>> {
-    let user = state
-        .auth
-        .rename(&caller.user, &body.into_inner().display_name)
-        .await?;
-    Ok(web::Json(MeResponse {
-        user: me_view(user),
-    }))
 }
