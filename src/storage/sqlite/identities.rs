@@ -3,7 +3,7 @@
 use anyhow::Context;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
+use sqlx::{SqliteConnection, SqliteExecutor};
 
 use super::SqliteStore;
 use super::shared::{AccountRow, from_millis, is_unique_violation, to_millis};
@@ -21,17 +21,7 @@ impl IdentityStore for SqliteStore {
         provider: &str,
         subject: &str,
     ) -> anyhow::Result<Option<User>> {
-        let row = sqlx::query_as::<_, AccountRow>(
-            "SELECT a.id, a.email, a.display_name, a.role
-             FROM identities i JOIN accounts a ON a.id = i.account_id
-             WHERE i.provider = ? AND i.subject = ?",
-        )
-        .bind(provider)
-        .bind(subject)
-        .fetch_optional(&self.read)
-        .await
-        .context("cannot load an account by its identity")?;
-        Ok(row.map(AccountRow::into_user))
+        identity_owner(&self.read, provider, subject).await
     }
 
     async fn insert_account_with_identity(
@@ -40,7 +30,7 @@ impl IdentityStore for SqliteStore {
         identity: IdentityInsert<'_>,
     ) -> anyhow::Result<User> {
         let mut tx = self.begin_write().await?;
-        if let Some(user) = identity_owner(&mut tx, &identity).await? {
+        if let Some(user) = identity_owner(&mut *tx, identity.provider, identity.subject).await? {
             return Ok(user);
         }
         // An email another account holds is left off: it never merges accounts.
@@ -72,7 +62,7 @@ impl IdentityStore for SqliteStore {
         identity: IdentityInsert<'_>,
     ) -> anyhow::Result<Linked> {
         let mut tx = self.begin_write().await?;
-        if let Some(owner) = identity_owner(&mut tx, &identity).await? {
+        if let Some(owner) = identity_owner(&mut *tx, identity.provider, identity.subject).await? {
             return Ok(if owner.id == account_id {
                 Linked::AlreadyThis
             } else {
@@ -271,17 +261,19 @@ impl IdentityStore for SqliteStore {
     }
 }
 
+/// The account that (provider, subject) signs in to, inside a transaction or not.
 async fn identity_owner(
-    conn: &mut SqliteConnection,
-    identity: &IdentityInsert<'_>,
+    conn: impl SqliteExecutor<'_>,
+    provider: &str,
+    subject: &str,
 ) -> anyhow::Result<Option<User>> {
     let row = sqlx::query_as::<_, AccountRow>(
         "SELECT a.id, a.email, a.display_name, a.role
          FROM identities i JOIN accounts a ON a.id = i.account_id
          WHERE i.provider = ? AND i.subject = ?",
     )
-    .bind(identity.provider)
-    .bind(identity.subject)
+    .bind(provider)
+    .bind(subject)
     .fetch_optional(conn)
     .await
     .context("cannot look up an identity")?;
