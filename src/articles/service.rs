@@ -102,4 +102,9 @@ impl Articles {
             .await?
             .ok_or(ArticleError::NotFound)
     }
+
+    /// The newest editorials, for the moderator desk's filter and settings.
+    pub async fn latest(&self, limit: usize) -> Result<Vec<Article>, ArticleError> {
+        Ok(self.store.latest_articles(limit).await?)
+    }
 }

@@ -22,7 +22,7 @@ use crate::http::routes::{
         auth::logout_all, auth::change_password, quota::my_quota,
         sign_in::providers, sign_in::start, sign_in::callback, sign_in::sso,
         sign_in::identities, sign_in::unlink, sign_in::link, auth::rename,
-        articles::put_article, articles::get_article,
+        articles::put_article, articles::get_article, articles::latest_articles,
         comments::list_comments, comments::post_comment,
         comments::get_comment, comments::delete_comment,
         comments::list_replies, comments::validate_comment,

@@ -13,7 +13,8 @@ pub trait ArticleStore: Send + Sync {
     /// `comment_count` may lag behind (posting does not read it).
     async fn article_for_posting(&self, id: &str) -> anyhow::Result<Option<Article>>;
 
-    async fn articles(&self) -> anyhow::Result<Vec<Article>>;
+    /// The newest editorials first, at most `limit` of them.
+    async fn latest_articles(&self, limit: usize) -> anyhow::Result<Vec<Article>>;
 
     /// Creates or updates; the flag says whether it was created. A change by
     /// a moderator (`actor`) is logged with it, as one unit.

@@ -5,11 +5,12 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::articles::service::ArticleForm;
 use crate::domain::articles::Article;
+use crate::domain::paging::MAX_LIMIT;
 use crate::http::error::{ApiResult, ProblemDoc};
 use crate::http::extract::Moderator;
 use crate::http::json::ValidJson;
@@ -20,7 +21,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/articles/{article_id}")
             .put(put_article)
             .get(get_article),
-    );
+    )
+    .service(web::resource("/moderation/articles").get(latest_articles));
 }
 
 #[derive(Deserialize, Validate, ToSchema)]
@@ -107,5 +109,35 @@ pub async fn get_article(
     let article = state.articles.get(&path).await?;
     Ok(web::Json(ArticleResponse {
         article: article.into(),
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct LatestQuery {
+    /// 100 by default, and at most.
+    pub limit: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ArticlesResponse {
+    pub articles: Vec<ArticleView>,
+}
+
+/// The newest editorials with their settings, for the moderator desk.
+#[utoipa::path(get, path = "/api/v1/moderation/articles", tag = "moderation", params(LatestQuery),
+    responses((status = 200, body = ArticlesResponse), (status = 400, body = ProblemDoc),
+        (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc)))]
+pub async fn latest_articles(
+    state: web::Data<AppState>,
+    _moderator: Moderator,
+    query: web::Query<LatestQuery>,
+) -> ApiResult<web::Json<ArticlesResponse>> {
+    let limit = match query.limit.as_deref() {
+        None | Some("") => MAX_LIMIT,
+        given => crate::http::paging::parse(given, None)?.limit,
+    };
+    let articles = state.articles.latest(limit).await?;
+    Ok(web::Json(ArticlesResponse {
+        articles: articles.into_iter().map(ArticleView::from).collect(),
     }))
 }

@@ -67,9 +67,12 @@ impl ArticleStore for SqliteStore {
         Ok(article)
     }
 
-    async fn articles(&self) -> anyhow::Result<Vec<Article>> {
-        let sql = format!("SELECT {ARTICLE_COLUMNS} FROM articles ORDER BY created_at, id");
+    async fn latest_articles(&self, limit: usize) -> anyhow::Result<Vec<Article>> {
+        // Rows are never deleted, so the rowid follows creation order and
+        // walking it backwards reads only `limit` rows, with no index to keep.
+        let sql = format!("SELECT {ARTICLE_COLUMNS} FROM articles ORDER BY rowid DESC LIMIT ?");
         let rows = sqlx::query_as::<_, ArticleRow>(&sql)
+            .bind(limit as i64)
             .fetch_all(&self.read)
             .await
             .context("cannot load the articles")?;
