@@ -81,7 +81,7 @@
 
   var state = {
     me: null, queue: 'pending', article: '', rule: '', items: [], next: null, selected: 0,
-    counts: {}, articles: [], rules: [], rejecting: false, undo: null, busy: false,
+    counts: {}, articles: [], rules: [], rejecting: false, undo: null,
     drawer: null, events: null, refreshTimer: null, ticket: 0
   };
   var ui = {};
@@ -497,29 +497,32 @@
     li.classList.add('rejecting');
     li.querySelector('[data-desk=reject-reason]').focus({ preventScroll: true });
   }
+  // The item leaves at once and the next takes the focus; the answer comes
+  // after. A refusal puts the queue back as the server has it.
   function decide(action, reason) {
     var item = selectedItem();
-    if (!item || state.busy) return;
-    state.busy = true;
+    if (!item) return;
     state.rejecting = false;
     var body = { action: action, version: item.comment.version };
     if (reason) body.reason = reason;
-    call('POST', '/moderation/comments/' + encodeURIComponent(item.comment.id) + '/decision', body).then(function (res) {
-      state.busy = false;
+    removeItem(item.comment.id);
+    var answered = call('POST', '/moderation/comments/' + encodeURIComponent(item.comment.id) + '/decision', body).then(function (res) {
       if (res.status === 200) {
-        removeItem(item.comment.id);
-        state.undo = { id: item.comment.id, until: Date.now() + UNDO_MS };
         toast(T.done[action], 'done', { label: T.undoButton, key: 'u', run: undo });
         refreshCounts();
-      } else if (res.status === 409 && res.body && res.body.comment) {
+        return true;
+      }
+      if (res.status === 409 && res.body && res.body.comment) {
         var by = res.body.decided_by && res.body.decided_by.display_name;
         toast(T.firstBy(by, T.status[res.body.comment.status] || res.body.comment.status), 'conflict');
-        scheduleRefresh();
       } else {
         toast(problemText(res.body), 'error');
-        select(state.selected, true);
       }
-    }, function () { state.busy = false; toast(T.failed, 'error'); });
+      scheduleRefresh();
+      return false;
+    }, function () { toast(T.failed, 'error'); scheduleRefresh(); return false; });
+    // u may come before the answer: the undo waits for it.
+    state.undo = { id: item.comment.id, until: Date.now() + UNDO_MS, answered: answered };
   }
   // The item leaves; the next one takes its place and the focus.
   function removeItem(id) {
@@ -537,7 +540,11 @@
     var last = state.undo;
     if (!last || Date.now() > last.until) { toast(T.nothingToUndo, 'error'); return; }
     state.undo = null;
-    call('POST', '/moderation/comments/' + encodeURIComponent(last.id) + '/undo').then(function (res) {
+    last.answered.then(function (decided) {
+      if (!decided) { toast(T.nothingToUndo, 'error'); return null; }
+      return call('POST', '/moderation/comments/' + encodeURIComponent(last.id) + '/undo');
+    }).then(function (res) {
+      if (!res) return;
       if (res.status !== 200) { toast(problemText(res.body), 'error'); return; }
       toast(T.undone, 'done');
       refreshCounts();

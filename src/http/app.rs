@@ -9,7 +9,7 @@ use crate::http::{middleware, openapi, routes};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(routes::health::configure)
         .configure(routes::pages::configure)
-        .configure(routes::desk::configure)
+        .configure(routes::desk_page::configure)
         .configure(routes::sign_in::configure_pages)
         .service(
             web::scope("/api/v1")

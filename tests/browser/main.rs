@@ -15,6 +15,8 @@ mod provider;
 mod widget;
 
 mod counter;
+mod desk;
+mod desk_bench;
 mod keyboard;
 mod posting;
 mod reactions;
