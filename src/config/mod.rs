@@ -376,6 +376,9 @@ mod tests {
             }
         );
         assert_eq!(s.register_burst, 10);
+        assert_eq!(s.undo_window, Duration::from_secs(30));
+        let longest = settings(&[("UNDO_WINDOW", "10m")]).unwrap();
+        assert_eq!(longest.undo_window, UNDO_WINDOW_MAX);
     }
 
     #[test]
@@ -403,6 +406,8 @@ mod tests {
             ("MAX_CONNECTIONS", "0"),
             ("CLIENT_TIMEOUT", "never"),
             ("REPORTS_MIN_ACCOUNT_AGE", "-1h"),
+            ("UNDO_WINDOW", "11m"),
+            ("UNDO_WINDOW", "later"),
         ];
         for (name, value) in cases {
             let error = settings(&[(name, value)]).expect_err(name);

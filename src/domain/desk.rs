@@ -83,3 +83,43 @@ pub struct LastAction {
     pub by: Option<(AccountId, String)>,
     pub at: DateTime<Utc>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::moderation::SanctionKind;
+
+    fn record(kind: SanctionKind, until_hours: Option<i64>, lifted: bool) -> SanctionRecord {
+        let now = Utc::now();
+        SanctionRecord {
+            sanction: Sanction {
+                id: 1,
+                account_id: AccountId::new(2),
+                kind,
+                until: until_hours.map(|h| now + chrono::Duration::hours(h)),
+                reason: "spam".into(),
+                created_at: now - chrono::Duration::days(1),
+            },
+            lifted_at: lifted.then_some(now),
+        }
+    }
+
+    #[test]
+    fn a_sanction_is_in_force_until_it_is_lifted_or_over() {
+        use SanctionKind::{Ban, Suspend};
+        let cases = [
+            (record(Ban, None, false), true, "a ban"),
+            (record(Ban, None, true), false, "a lifted ban"),
+            (
+                record(Suspend, Some(2), false),
+                true,
+                "a suspension under way",
+            ),
+            (record(Suspend, Some(-2), false), false, "a suspension over"),
+            (record(Suspend, Some(2), true), false, "a lifted suspension"),
+        ];
+        for (record, active, why) in cases {
+            assert_eq!(record.active(Utc::now()), active, "{why}");
+        }
+    }
+}

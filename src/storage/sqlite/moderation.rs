@@ -986,8 +986,14 @@ mod tests {
                 usize::from(n % 3 == 0),
                 "reports of {id}"
             );
+            assert_eq!(
+                entry.article.id, "putin-gorbachev-path",
+                "editorial of {id}"
+            );
+            assert!(!entry.article.title.is_empty(), "title of {id}");
             let author = &authors[n % 2];
             assert_eq!(entry.author.id, author.id, "author of {id}");
+            assert_eq!(entry.author.providers, ["password"], "ways in of {id}");
             assert_eq!(entry.author.published_count, i64::from(n % 2 == 0));
             let sanction = store
                 .sanction_in_force(author.id, Utc::now())
