@@ -19,7 +19,7 @@ use crate::config::Settings;
 use crate::history::History;
 use crate::http::state::AppState;
 use crate::http::{app, middleware};
-use crate::moderation::Moderation;
+use crate::moderation::{Desk, Moderation};
 use crate::policy::LivePolicy;
 use crate::policy::live::reload_on_sighup;
 use crate::reactions::service::Reactions;
@@ -62,6 +62,7 @@ impl Application {
             comments: Comments::new(store.clone(), policy.clone(), &settings),
             reactions: Reactions::new(store.clone(), policy.clone(), &settings),
             moderation: Moderation::new(store.clone(), policy.clone(), &settings),
+            desk: Desk::new(store.clone(), &settings),
             history: History::new(store.clone(), &settings),
             policy,
             settings,

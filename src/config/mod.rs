@@ -11,6 +11,7 @@ use std::time::Duration;
 use ipnet::IpNet;
 
 use crate::domain::body::DEFAULT_MAX_LENGTH;
+use crate::domain::desk::UNDO_WINDOW_MAX;
 use crate::domain::policy::FloodLimit;
 pub use login::{
     LoginSettings, OAuth2Endpoints, ProfileShape, Protocol, ProviderConfig, SsoConfig, SsoKey,
@@ -37,6 +38,8 @@ pub struct Settings {
     pub seed_demo: bool,
     /// How long an author may edit a comment after posting it.
     pub edit_window: Duration,
+    /// How long a moderator may take back their decision (at most `UNDO_WINDOW_MAX`).
+    pub undo_window: Duration,
     /// Open reports from distinct readers that put a comment in the reported queue.
     pub reports_to_queue: u32,
     /// Open reports that hide a comment until a moderator decides.
@@ -132,6 +135,7 @@ impl Settings {
             json_body_limit: vars.number("JSON_BODY_LIMIT", 16 * 1024, 256..=1024 * 1024)?,
             seed_demo: vars.boolean("SEED_DEMO", true)?,
             edit_window: vars.duration("EDIT_WINDOW", "5m")?,
+            undo_window: vars.undo_window()?,
             reports_to_queue: vars.number("REPORTS_TO_QUEUE", 3, 1..=1000)? as u32,
             reports_to_hide: vars.number("REPORTS_TO_HIDE", 5, 1..=1000)? as u32,
             reports_min_account_age: vars.duration_or_zero("REPORTS_MIN_ACCOUNT_AGE", "1h")?,
@@ -228,6 +232,21 @@ impl<F: Fn(&str) -> Option<String>> Vars<'_, F> {
                 format!("must be a duration such as 30m, 12h or 7d, got {v:?}"),
             )),
         }
+    }
+
+    /// `UNDO_WINDOW`: a duration, no longer than what undoing keeps.
+    fn undo_window(&self) -> Result<Duration, ConfigError> {
+        let window = self.duration("UNDO_WINDOW", "30s")?;
+        if window > UNDO_WINDOW_MAX {
+            return Err(bad(
+                "UNDO_WINDOW",
+                format!(
+                    "must be at most {}",
+                    humantime::format_duration(UNDO_WINDOW_MAX)
+                ),
+            ));
+        }
+        Ok(window)
     }
 
     /// A duration that may also be `0` (no wait at all).
@@ -357,6 +376,9 @@ mod tests {
             }
         );
         assert_eq!(s.register_burst, 10);
+        assert_eq!(s.undo_window, Duration::from_secs(30));
+        let longest = settings(&[("UNDO_WINDOW", "10m")]).unwrap();
+        assert_eq!(longest.undo_window, UNDO_WINDOW_MAX);
     }
 
     #[test]
@@ -384,6 +406,8 @@ mod tests {
             ("MAX_CONNECTIONS", "0"),
             ("CLIENT_TIMEOUT", "never"),
             ("REPORTS_MIN_ACCOUNT_AGE", "-1h"),
+            ("UNDO_WINDOW", "11m"),
+            ("UNDO_WINDOW", "later"),
         ];
         for (name, value) in cases {
             let error = settings(&[(name, value)]).expect_err(name);

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::comments::Comment;
+use crate::domain::desk::LastAction;
 use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::message::{Text, Violation};
 use crate::domain::refusal::{Details, INTERNAL, Refusal};
@@ -136,6 +137,10 @@ pub struct AuthorRecord {
     pub published_count: i64,
     pub rejected_count: i64,
     pub sanction: Option<Sanction>,
+    /// When the account was made.
+    pub created_at: DateTime<Utc>,
+    /// Its ways in: `password` for a local password, then each provider's id.
+    pub providers: Vec<String>,
 }
 
 /// What an entry of the log is about.
@@ -182,10 +187,14 @@ pub enum LogAction {
     ArticleUpdated,
     Feature,
     Unfeature,
+    /// A moderator's note on an account was set or cleared.
+    Note,
+    /// A moderator took back their own decision.
+    Undo,
 }
 
 impl LogAction {
-    pub const ALL: [LogAction; 14] = [
+    pub const ALL: [LogAction; 16] = [
         LogAction::Hold,
         LogAction::Refuse,
         LogAction::Hide,
@@ -200,6 +209,8 @@ impl LogAction {
         LogAction::ArticleUpdated,
         LogAction::Feature,
         LogAction::Unfeature,
+        LogAction::Note,
+        LogAction::Undo,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -218,6 +229,8 @@ impl LogAction {
             LogAction::ArticleUpdated => "article_updated",
             LogAction::Feature => "feature",
             LogAction::Unfeature => "unfeature",
+            LogAction::Note => "note",
+            LogAction::Undo => "undo",
         }
     }
 
@@ -319,9 +332,14 @@ pub enum ModerationError {
     UserNotFound,
     #[error("sanction not found")]
     SanctionNotFound,
-    /// Decided already, or changed since the version decided on.
+    /// Decided already, or changed since the version decided on: the
+    /// comment as it is, and the latest action on it (none when nobody acted).
     #[error("already decided")]
-    AlreadyDecided(Box<Comment>),
+    AlreadyDecided(Box<Comment>, Option<LastAction>),
+    /// Nothing of the caller's to undo: not their latest decision on the
+    /// comment, too late, or the comment changed since.
+    #[error("undo unavailable")]
+    UndoUnavailable,
     #[error("already reported")]
     AlreadyReported,
     /// Only a published comment can be an editor's pick.
@@ -360,7 +378,8 @@ impl Refusal for ModerationError {
             ModerationError::CommentNotFound => "comment_not_found",
             ModerationError::UserNotFound => "user_not_found",
             ModerationError::SanctionNotFound => "sanction_not_found",
-            ModerationError::AlreadyDecided(_) => "already_decided",
+            ModerationError::AlreadyDecided(..) => "already_decided",
+            ModerationError::UndoUnavailable => "undo_unavailable",
             ModerationError::AlreadyReported => "already_reported",
             ModerationError::CommentClosed => "comment_closed",
             ModerationError::OwnComment => "own_comment",
@@ -376,8 +395,9 @@ impl Refusal for ModerationError {
 
     fn details(&self) -> Details {
         match self {
-            ModerationError::AlreadyDecided(comment) => Details {
+            ModerationError::AlreadyDecided(comment, last) => Details {
                 comment: Some(comment.clone()),
+                decided: Some(last.clone()),
                 ..Details::default()
             },
             ModerationError::Barred(barred) => barred.details(),

@@ -7,6 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::domain::comments::Comment;
+use crate::domain::desk::LastAction;
 use crate::domain::message::{Text, Violation};
 
 /// What an error names beside its code.
@@ -21,6 +22,9 @@ pub struct Details {
     pub length: Option<(usize, usize)>,
     /// The comment as it is now, for `already_decided`.
     pub comment: Option<Box<Comment>>,
+    /// For a decision's `already_decided`: who acted on the comment last and
+    /// when (`decided_by`, `decided_at`), `Some(None)` when nobody did.
+    pub decided: Option<Option<LastAction>>,
     /// Fills `{subject}` in the words: a parameter's name, a parser's complaint.
     pub subject: Option<String>,
     /// Words of the error's own, in place of the table's.

@@ -169,6 +169,10 @@ const PROBLEMS: &[Row] = &[
         ["Already decided", "이미 처리된 댓글입니다"],
         ["The comment is already decided, or changed since the version decided on; see its current state.",
          "이미 처리되었거나 결정한 뒤에 바뀐 댓글입니다. 현재 상태를 확인해 주세요."]),
+    row("undo_unavailable", 409,
+        ["Nothing to undo", "되돌릴 수 없습니다"],
+        ["Only your own latest decision on this comment can be undone, within a few seconds and before anything else changes it.",
+         "이 댓글에 내린 본인의 마지막 결정만, 몇 초 안에, 댓글이 달리 바뀌기 전에 되돌릴 수 있습니다."]),
     row("already_reported", 409,
         ["Already reported", "이미 신고한 댓글입니다"],
         ["You already reported this comment.", "이 댓글은 이미 신고했습니다."]),
@@ -375,6 +379,13 @@ fn extend(body: &mut Map<String, Value>, details: &Details, lang: Lang) {
         let view = CommentView::from((**comment).clone());
         body.insert("comment".into(), json!(view));
     }
+    if let Some(last) = &details.decided {
+        let by = last.as_ref().and_then(|l| l.by.as_ref());
+        let by = by.map(|(id, name)| json!({"id": id.to_string(), "display_name": name}));
+        let at = last.as_ref().map(|l| l.at);
+        body.insert("decided_by".into(), json!(by));
+        body.insert("decided_at".into(), json!(at));
+    }
     if let Some(until) = details.until {
         let until = until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         body.insert("until".into(), json!(until));
@@ -524,6 +535,7 @@ mod tests {
             ModerationError::CommentNotFound.into(),
             ModerationError::UserNotFound.into(),
             ModerationError::SanctionNotFound.into(),
+            ModerationError::UndoUnavailable.into(),
             ModerationError::AlreadyReported.into(),
             ModerationError::OwnComment.into(),
             ModerationError::LastAdmin.into(),

@@ -10,7 +10,7 @@ use utoipa::{Modify, OpenApi};
 use crate::http::cookies::SECURE_COOKIE_NAME;
 use crate::http::error::PROBLEM_JSON;
 use crate::http::routes::{
-    articles, auth, comments, health, history, moderation, policy, quota, reactions, sign_in,
+    articles, auth, comments, desk, health, history, moderation, policy, quota, reactions, sign_in,
 };
 
 #[derive(OpenApi)]
@@ -32,6 +32,7 @@ use crate::http::routes::{
         moderation::queue, moderation::decide, moderation::feature, moderation::reactors, moderation::report,
         moderation::sanction, moderation::lift, moderation::log,
         moderation::set_role,
+        desk::counts, desk::account, desk::account_comments, desk::set_note, desk::undo,
     ),
     modifiers(&Security, &ProblemBodies),
     tags((name = "auth"), (name = "sign-in"), (name = "articles"), (name = "comments"), (name = "reactions"), (name = "policy"), (name = "moderation"), (name = "health"))

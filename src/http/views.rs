@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use crate::domain::accounts::{Role, User};
 use crate::domain::comments::{Comment, Status};
+use crate::domain::desk::ArticleBrief;
 use crate::domain::reactions::Reaction;
 
 #[derive(Serialize, ToSchema)]
@@ -109,6 +110,24 @@ impl From<&User> for UserView {
             id: user.id.to_string(),
             display_name: user.display_name.clone(),
             role: user.role,
+        }
+    }
+}
+
+/// `{id, title, url}`: an editorial named beside a comment on the desk.
+#[derive(Serialize, ToSchema)]
+pub struct ArticleBriefView {
+    pub id: String,
+    pub title: String,
+    pub url: String,
+}
+
+impl From<ArticleBrief> for ArticleBriefView {
+    fn from(a: ArticleBrief) -> Self {
+        ArticleBriefView {
+            id: a.id,
+            title: a.title,
+            url: a.url,
         }
     }
 }

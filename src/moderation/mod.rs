@@ -1,6 +1,9 @@
 //! Moderation: review queues, decisions, reader reports, sanctions and the
-//! append-only log of everything moderators and the policy did.
+//! append-only log of everything moderators and the policy did; `desk` adds
+//! what the moderator desk needs beside them.
 
+pub mod desk;
 pub mod service;
 
+pub use desk::Desk;
 pub use service::Moderation;

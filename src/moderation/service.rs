@@ -9,6 +9,7 @@ use crate::config::Settings;
 use crate::domain::accounts::{Role, User};
 use crate::domain::articles::ArticleId;
 use crate::domain::comments::{Comment, Status};
+use crate::domain::desk::ArticleBrief;
 use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::message::Violation;
 use crate::domain::moderation::{
@@ -16,6 +17,7 @@ use crate::domain::moderation::{
     QueueState, Reason, Report, Sanction, SanctionKind,
 };
 use crate::domain::paging::Paging;
+use crate::moderation::desk::already_decided;
 use crate::policy::{Finding, LivePolicy, Policy, RuleCode};
 use crate::rate_limit::Throttle;
 use crate::storage::{
@@ -88,6 +90,7 @@ pub fn mask_personal(note: &str) -> String {
 #[derive(Debug)]
 pub struct QueueItem {
     pub comment: Comment,
+    pub article: ArticleBrief,
     pub parent: Option<Comment>,
     pub reasons: Vec<(Finding, Violation)>,
     pub reports: Vec<Report>,
@@ -100,6 +103,7 @@ pub struct QueueItem {
 fn queue_item(entry: QueueEntry, policy: &Policy) -> QueueItem {
     let QueueEntry {
         comment,
+        article,
         parent,
         reasons,
         reports,
@@ -128,6 +132,7 @@ fn queue_item(entry: QueueEntry, policy: &Policy) -> QueueItem {
         .collect();
     QueueItem {
         comment,
+        article,
         parent,
         reasons,
         reports,
@@ -193,15 +198,18 @@ impl Moderation {
         Ok(self.store.reactors(id, &paging).await?)
     }
 
+    /// A page of a review queue; `rule`: only comments the rule held.
     pub async fn queue(
         &self,
         state: QueueState,
         article_id: Option<&ArticleId>,
+        rule: Option<RuleCode>,
         paging: Paging,
     ) -> Result<CommentPage<QueueItem>, ModerationError> {
         let query = QueueQuery {
             state,
             article_id: article_id.map(ArticleId::as_str),
+            rule: rule.map(RuleCode::as_str),
             reported_at: self.reports_to_queue,
             after: paging.after,
             limit: paging.limit,
@@ -262,7 +270,7 @@ impl Moderation {
                 );
                 Ok(comment)
             }
-            Decided::Unchanged(comment) => Err(ModerationError::AlreadyDecided(Box::new(comment))),
+            Decided::Unchanged(comment) => Err(already_decided(self.store.as_ref(), comment).await),
             Decided::Missing => Err(ModerationError::CommentNotFound),
         }
     }

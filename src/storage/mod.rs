@@ -10,6 +10,7 @@
 mod accounts;
 mod articles;
 mod comments;
+mod desk;
 mod identities;
 mod inspect;
 mod moderation;
@@ -24,6 +25,7 @@ pub use comments::{
     CommentEdit, CommentInsert, CommentPage, CommentStore, Edited, Inserted, PageQuery,
     REPLIES_PER_THREAD, ReplyQuery,
 };
+pub use desk::{CountsQuery, DeskStore, NoAccount, NoteWrite, UndoWrite, Undone};
 pub use identities::{
     IdentityInsert, IdentityStore, Linked, LoginAttempt, NewProviderAccount, Unlinked,
 };

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use super::comments::CommentPage;
 use crate::domain::accounts::{Role, User};
 use crate::domain::comments::Comment;
+use crate::domain::desk::ArticleBrief;
 use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::moderation::{
     AuthorRecord, DecidedOn, DecisionAction, LogEntry, LogLine, QueueState, Report, Sanction,
@@ -90,6 +91,8 @@ pub trait ModerationStore: Send + Sync {
 pub struct QueueQuery<'a> {
     pub state: QueueState,
     pub article_id: Option<&'a str>,
+    /// A rule code: comments whose stored reasons include it.
+    pub rule: Option<&'a str>,
     /// The weight of open reports that puts a comment in the reported queue.
     pub reported_at: i64,
     pub after: Option<i64>,
@@ -100,6 +103,8 @@ pub struct QueueQuery<'a> {
 #[derive(Debug)]
 pub struct QueueEntry {
     pub comment: Comment,
+    /// The editorial it is on.
+    pub article: ArticleBrief,
     /// The comment it replies to.
     pub parent: Option<Comment>,
     /// Why it was held: (code, start, end) in code points.

@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use super::accounts::AccountStore;
 use super::articles::ArticleStore;
 use super::comments::CommentStore;
+use super::desk::DeskStore;
 use super::identities::IdentityStore;
 use super::moderation::ModerationStore;
 use super::policy::PolicyStore;
@@ -12,7 +13,13 @@ use super::policy::PolicyStore;
 /// Everything the services use, behind one object: `Arc<dyn Store>`.
 #[async_trait]
 pub trait Store:
-    ArticleStore + AccountStore + IdentityStore + CommentStore + ModerationStore + PolicyStore
+    ArticleStore
+    + AccountStore
+    + IdentityStore
+    + CommentStore
+    + ModerationStore
+    + DeskStore
+    + PolicyStore
 {
     /// Changes whenever a write that readers could see has committed. Read it
     /// before building a cached answer; the answer is current while it holds.

@@ -385,6 +385,7 @@ async fn the_moderation_queue() {
         ".items[].comment.parent_id" => some_id(),
         ".items[].comment.author.id" => "[id]",
         ".items[].comment.created_at" => "[time]",
+        ".items[].author.created_at" => "[time]",
         ".items[].parent.id" => "[id]",
         ".items[].parent.author.id" => "[id]",
         ".items[].parent.created_at" => "[time]",

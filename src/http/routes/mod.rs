@@ -4,6 +4,7 @@
 pub mod articles;
 pub mod auth;
 pub mod comments;
+pub mod desk;
 pub mod desk_page;
 pub mod health;
 pub mod history;

@@ -10,16 +10,18 @@ use validator::Validate;
 
 use crate::domain::accounts::Role;
 use crate::domain::articles::ArticleId;
+use crate::domain::ids::AccountId;
 use crate::domain::moderation::{
     DecisionAction, LogEntry, NOTE_RAW_MAX, QueueState, Reason, Sanction, SanctionKind,
 };
+use crate::domain::policy::RuleCode;
 use crate::http::error::{ApiError, ApiResult, ProblemDoc};
 use crate::http::extract::{ActiveUser, Admin, Moderator};
 use crate::http::json::ValidJson;
 use crate::http::lang::Lang;
 use crate::http::paging::{self, encode_cursor};
 use crate::http::state::AppState;
-use crate::http::views::{AuthorView, CommentView, UserView};
+use crate::http::views::{ArticleBriefView, AuthorView, CommentView, UserView};
 use crate::moderation::service::QueueItem;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -42,6 +44,8 @@ pub struct QueueQuery {
     /// `pending` (default), `reported`, `rejected` or `featured` (editors' picks).
     pub state: Option<String>,
     pub article_id: Option<String>,
+    /// A rule code (see `GET /policy`): only comments that rule held.
+    pub rule: Option<String>,
     pub limit: Option<String>,
     pub cursor: Option<String>,
 }
@@ -80,6 +84,10 @@ pub struct AuthorRecordView {
     pub published_count: i64,
     pub rejected_count: i64,
     pub sanction: Option<SanctionBrief>,
+    /// When the account was made.
+    pub created_at: DateTime<Utc>,
+    /// Its ways in: `password` for a local password, then providers (`kakao`, `sso`, …).
+    pub providers: Vec<String>,
 }
 
 /// The comment's reactions, with how many came from accounts under a day
@@ -94,6 +102,7 @@ pub struct ReactionSignalView {
 #[derive(Serialize, ToSchema)]
 pub struct QueueItemView {
     pub comment: CommentView,
+    pub article: ArticleBriefView,
     pub parent: Option<CommentView>,
     pub reasons: Vec<ReasonView>,
     pub reports: Vec<ReportView>,
@@ -115,6 +124,7 @@ fn queue_item_view(item: QueueItem, lang: Lang, state: &AppState) -> QueueItemVi
             from_new_accounts: item.fresh_reactions,
         },
         comment: state.comment_view(item.comment),
+        article: item.article.into(),
         parent: item.parent.map(|c| state.comment_view(c)),
         reasons: item
             .reasons
@@ -148,8 +158,27 @@ fn queue_item_view(item: QueueItem, lang: Lang, state: &AppState) -> QueueItemVi
                 until: s.until,
                 reason: s.reason,
             }),
+            created_at: item.author.created_at,
+            providers: item.author.providers,
         },
     }
+}
+
+/// The filters every queue takes, and their counts too: an editorial and a
+/// rule code, each optional.
+pub fn queue_filters(
+    article_id: Option<&str>,
+    rule: Option<&str>,
+) -> ApiResult<(Option<ArticleId>, Option<RuleCode>)> {
+    let article = match article_id {
+        None | Some("") => None,
+        Some(raw) => Some(ArticleId::parse(raw).map_err(|_| ApiError::InvalidQuery("article_id"))?),
+    };
+    let rule = match rule {
+        None | Some("") => None,
+        Some(raw) => Some(RuleCode::parse(raw).ok_or(ApiError::InvalidQuery("rule"))?),
+    };
+    Ok((article, rule))
 }
 
 /// A review queue, oldest first.
@@ -169,14 +198,11 @@ pub async fn queue(
         Some("featured") => QueueState::Featured,
         Some(_) => return Err(ApiError::InvalidQuery("state")),
     };
-    let article = match query.article_id.as_deref() {
-        None | Some("") => None,
-        Some(raw) => Some(ArticleId::parse(raw).map_err(|_| ApiError::InvalidQuery("article_id"))?),
-    };
+    let (article, rule) = queue_filters(query.article_id.as_deref(), query.rule.as_deref())?;
     let paging = paging::parse_by_id(query.limit.as_deref(), query.cursor.as_deref())?;
     let page = state
         .moderation
-        .queue(queue_state, article.as_ref(), paging)
+        .queue(queue_state, article.as_ref(), rule, paging)
         .await?;
     let lang = crate::http::lang::of(&req);
     Ok(web::Json(QueueResponse {
@@ -216,7 +242,8 @@ pub struct DecisionResponse {
     responses((status = 200, body = DecisionResponse),
         (status = 403, description = "forbidden, account_suspended, account_banned", body = ProblemDoc),
         (status = 404, body = ProblemDoc),
-        (status = 409, description = "already_decided", body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+        (status = 409, description = "already_decided, with `decided_by` ({id, display_name} or null) and `decided_at` of the latest action on it", body = ProblemDoc),
+        (status = 422, body = ProblemDoc)))]
 pub async fn decide(
     state: web::Data<AppState>,
     moderator: Moderator,
@@ -444,6 +471,8 @@ pub async fn lift(
 
 #[derive(Deserialize, IntoParams)]
 pub struct LogQuery {
+    /// Only entries about this account: about it, or about a comment it wrote.
+    pub user_id: Option<String>,
     pub limit: Option<String>,
     pub cursor: Option<String>,
 }
@@ -493,15 +522,23 @@ impl From<LogEntry> for LogEntryView {
 }
 
 /// The moderation log, newest first. Entries are never changed or removed.
+/// `user_id` keeps the entries about one account and its comments.
 #[utoipa::path(get, path = "/api/v1/moderation/log", tag = "moderation", params(LogQuery),
-    responses((status = 200, body = LogResponse), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc)))]
+    responses((status = 200, body = LogResponse), (status = 400, description = "invalid_query", body = ProblemDoc),
+        (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc)))]
 pub async fn log(
     state: web::Data<AppState>,
     _moderator: Moderator,
     query: web::Query<LogQuery>,
 ) -> ApiResult<web::Json<LogResponse>> {
     let paging = paging::parse_by_id(query.limit.as_deref(), query.cursor.as_deref())?;
-    let page = state.moderation.log(paging).await?;
+    let page = match query.user_id.as_deref() {
+        None | Some("") => state.moderation.log(paging).await?,
+        Some(raw) => {
+            let id = AccountId::parse(raw).ok_or(ApiError::InvalidQuery("user_id"))?;
+            state.desk.log_about(id, paging).await?
+        }
+    };
     Ok(web::Json(LogResponse {
         entries: page.items.into_iter().map(LogEntryView::from).collect(),
         next_cursor: page.next_after.map(|id| encode_cursor(id, None)),

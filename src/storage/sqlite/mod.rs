@@ -11,6 +11,7 @@ mod articles;
 mod comment_writer;
 mod comments;
 mod counters;
+mod desk;
 mod history;
 mod identities;
 mod ids;

@@ -12,6 +12,7 @@ use sqlx::{Sqlite, SqliteConnection, Transaction};
 
 use super::SqliteStore;
 use super::counters::{count_published, count_thread};
+use super::desk::{UndoRecord, remember_for_undo};
 use super::log::append_log;
 use super::shared::{
     AccountRow, COMMENT_COLUMNS, CommentRow, FROM_COMMENTS, SanctionRow, from_millis,
@@ -80,7 +81,9 @@ impl ModerationStore for SqliteStore {
         let ids: Vec<CommentId> = page.items.iter().map(|c| c.id).collect();
         let parent_ids: Vec<CommentId> = page.items.iter().filter_map(|c| c.parent_id).collect();
         let author_ids: Vec<AccountId> = page.items.iter().map(|c| c.author_id).collect();
+        let article_ids: Vec<&str> = page.items.iter().map(|c| c.article_id.as_str()).collect();
         let parents = self.comments_by_id(&parent_ids).await?;
+        let articles = self.article_briefs(&article_ids).await?;
         let mut reports = self.open_reports(&ids).await?;
         let mut reasons = self.reasons_of(&ids).await?;
         let authors = self.author_records(&author_ids, Utc::now()).await?;
@@ -91,7 +94,12 @@ impl ModerationStore for SqliteStore {
                 .get(&comment.author_id)
                 .cloned()
                 .with_context(|| format!("comment {} has no author", comment.id))?;
+            let article = articles
+                .get(&comment.article_id)
+                .cloned()
+                .with_context(|| format!("comment {} has no editorial", comment.id))?;
             items.push(QueueEntry {
+                article,
                 parent: comment.parent_id.and_then(|id| parents.get(&id).cloned()),
                 reports: reports.remove(&comment.id).unwrap_or_default(),
                 reasons: reasons.remove(&comment.id).unwrap_or_default(),
@@ -167,12 +175,13 @@ impl ModerationStore for SqliteStore {
         count_thread(&mut tx, &before, status, false)
             .await
             .with_context(|| format!("cannot decide on comment {id}"))?;
-        sqlx::query(
-            "UPDATE reports SET resolved_at = ? WHERE comment_id = ? AND resolved_at IS NULL",
+        let resolved: Vec<i64> = sqlx::query_scalar(
+            "UPDATE reports SET resolved_at = ? WHERE comment_id = ? AND resolved_at IS NULL
+             RETURNING id",
         )
         .bind(to_millis(now))
         .bind(id)
-        .execute(&mut *tx)
+        .fetch_all(&mut *tx)
         .await
         .with_context(|| format!("cannot decide on comment {id}"))?;
         append_log(
@@ -188,6 +197,17 @@ impl ModerationStore for SqliteStore {
         )
         .await
         .with_context(|| format!("cannot decide on comment {id}"))?;
+        let undo = UndoRecord {
+            before: &before,
+            settled: review.settled,
+            action,
+            moderator_id,
+            resolved: &resolved,
+            now,
+        };
+        remember_for_undo(&mut tx, &undo)
+            .await
+            .with_context(|| format!("cannot decide on comment {id}"))?;
         let after = load_comment(&mut *tx, id).await?.unwrap_or(before);
         self.commit(tx).await?;
         Ok(Decided::Done(after))
@@ -575,26 +595,17 @@ impl ModerationStore for SqliteStore {
 /// The reads behind one page of a queue: one query each, whatever its length.
 impl SqliteStore {
     async fn queue_comments(&self, q: &QueueQuery<'_>) -> anyhow::Result<CommentPage<Comment>> {
-        let filter = match q.state {
-            QueueState::Pending => "c.status = 'pending'",
-            QueueState::Reported => {
-                "c.open_reports > 0 AND c.status IN ('published', 'pending')
-                 AND (SELECT sum(r.weight) FROM reports r
-                      WHERE r.comment_id = c.id AND r.resolved_at IS NULL) >= ?4"
-            }
-            QueueState::Rejected => "c.status = 'rejected'",
-            QueueState::Featured => "c.featured = 1 AND c.status = 'published'",
-        };
+        let filter = queue_filter(q.state);
         let sql = format!(
             "SELECT {COMMENT_COLUMNS} {FROM_COMMENTS}
-             WHERE {filter} AND (?1 IS NULL OR c.article_id = ?1) AND c.id > ?2
-             ORDER BY c.id LIMIT ?3"
+             WHERE {filter} AND c.id > ?4 ORDER BY c.id LIMIT ?5"
         );
         let rows = sqlx::query_as::<_, CommentRow>(&sql)
             .bind(q.article_id)
+            .bind(q.rule)
+            .bind(q.reported_at)
             .bind(q.after.unwrap_or(0))
             .bind(q.limit as i64 + 1)
-            .bind(q.reported_at)
             .fetch_all(&self.read)
             .await
             .context("cannot load a review queue")?;
@@ -706,17 +717,19 @@ impl SqliteStore {
         Ok(rows.into_iter().collect())
     }
 
-    /// Each author's counts and sanction in force: two queries for all of them.
+    /// Each author's counts, account age, ways in and sanction in force:
+    /// three queries for all of them.
     async fn author_records(
         &self,
         account_ids: &[AccountId],
         now: DateTime<Utc>,
     ) -> anyhow::Result<HashMap<AccountId, AuthorRecord>> {
         let ids = serde_json::to_string(account_ids)?;
-        let rows: Vec<(AccountId, String, i64, i64)> = sqlx::query_as(
+        let rows: Vec<(AccountId, String, i64, i64, i64)> = sqlx::query_as(
             "SELECT a.id, a.display_name,
                 (SELECT count(*) FROM comments WHERE author_id = a.id AND status = 'published'),
-                (SELECT count(*) FROM comments WHERE author_id = a.id AND status = 'rejected')
+                (SELECT count(*) FROM comments WHERE author_id = a.id AND status = 'rejected'),
+                a.created_at
              FROM accounts a WHERE a.id IN (SELECT value FROM json_each(?))",
         )
         .bind(&ids)
@@ -724,18 +737,23 @@ impl SqliteStore {
         .await
         .context("cannot load the authors of a queue")?;
         let mut sanctions = self.sanctions_in_force(&ids, now).await?;
+        let mut providers = self.providers_of(&ids).await?;
         Ok(rows
             .into_iter()
-            .map(|(id, display_name, published_count, rejected_count)| {
-                let record = AuthorRecord {
-                    id,
-                    display_name,
-                    published_count,
-                    rejected_count,
-                    sanction: sanctions.remove(&id),
-                };
-                (id, record)
-            })
+            .map(
+                |(id, display_name, published_count, rejected_count, created_at)| {
+                    let record = AuthorRecord {
+                        id,
+                        display_name,
+                        published_count,
+                        rejected_count,
+                        sanction: sanctions.remove(&id),
+                        created_at: from_millis(created_at),
+                        providers: providers.remove(&id).unwrap_or_default(),
+                    };
+                    (id, record)
+                },
+            )
             .collect())
     }
 
@@ -765,6 +783,28 @@ impl SqliteStore {
         }
         Ok(in_force)
     }
+}
+
+/// The comments of one queue, as a condition on `c` with its filters: `?1`
+/// the editorial (or NULL), `?2` a rule code among its reasons (or NULL), `?3`
+/// the weight of open reports that puts a comment in the reported queue.
+/// The queue pages and the desk's counts share it, so they always agree.
+pub(super) fn queue_filter(state: QueueState) -> String {
+    let queue = match state {
+        QueueState::Pending => "c.status = 'pending'",
+        QueueState::Reported => {
+            "c.open_reports > 0 AND c.status IN ('published', 'pending')
+             AND (SELECT sum(r.weight) FROM reports r
+                  WHERE r.comment_id = c.id AND r.resolved_at IS NULL) >= ?3"
+        }
+        QueueState::Rejected => "c.status = 'rejected'",
+        QueueState::Featured => "c.featured = 1 AND c.status = 'published'",
+    };
+    format!(
+        "{queue} AND (?1 IS NULL OR c.article_id = ?1)
+         AND (?2 IS NULL OR EXISTS (SELECT 1 FROM comment_reasons cr
+                                    WHERE cr.comment_id = c.id AND cr.code = ?2))"
+    )
 }
 
 async fn role_in(tx: &mut SqliteConnection, account_id: AccountId) -> sqlx::Result<Option<Role>> {
@@ -925,6 +965,7 @@ mod tests {
         let query = QueueQuery {
             state: QueueState::Pending,
             article_id: None,
+            rule: None,
             reported_at: 1,
             after: None,
             limit: 50,
@@ -945,8 +986,14 @@ mod tests {
                 usize::from(n % 3 == 0),
                 "reports of {id}"
             );
+            assert_eq!(
+                entry.article.id, "putin-gorbachev-path",
+                "editorial of {id}"
+            );
+            assert!(!entry.article.title.is_empty(), "title of {id}");
             let author = &authors[n % 2];
             assert_eq!(entry.author.id, author.id, "author of {id}");
+            assert_eq!(entry.author.providers, ["password"], "ways in of {id}");
             assert_eq!(entry.author.published_count, i64::from(n % 2 == 0));
             let sanction = store
                 .sanction_in_force(author.id, Utc::now())

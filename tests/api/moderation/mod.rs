@@ -1,6 +1,7 @@
 //! Moderation over HTTP, one file per concern; the helpers they share are here.
 
 mod decisions;
+mod desk;
 mod editorial_settings;
 mod edits;
 mod featured;
