@@ -362,19 +362,21 @@
   // Cards are kept per comment and redrawn only when the item changed, so
   // focus and scroll stay where the moderator is.
   function drawItems(focus) {
+    var hadFocus = focus || ui.list.contains(document.activeElement) || document.activeElement === document.body;
     var old = {};
     Array.prototype.forEach.call(ui.list.children, function (li) { old[li.getAttribute('data-id')] = li; });
     state.items.forEach(function (item, i) {
-      var key = JSON.stringify(item), li = old[item.comment.id];
-      if (!li || li.getAttribute('data-key') !== key) li = drawItem(item, key);
+      var key = JSON.stringify(item), existing = old[item.comment.id];
       delete old[item.comment.id];
+      var li = existing && existing.getAttribute('data-key') === key ? existing : drawItem(item, key);
+      if (existing && existing !== li) existing.remove();
       if (ui.list.children[i] !== li) ui.list.insertBefore(li, ui.list.children[i] || null);
     });
     Object.keys(old).forEach(function (id) { old[id].remove(); });
     ui.empty.hidden = state.items.length > 0;
     ui.more.hidden = !state.next;
     root.setAttribute('data-ready', 'true');
-    select(Math.min(state.selected, state.items.length - 1), focus || root.contains(document.activeElement) && ui.list.contains(document.activeElement));
+    select(Math.min(state.selected, state.items.length - 1), hadFocus && !state.drawer && !ui.dialog.open);
   }
   function select(index, focus) {
     state.selected = Math.max(0, index);
