@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod articles;
 pub mod body;
 pub mod comments;
+pub mod events;
 pub mod history;
 pub mod identities;
 pub mod ids;
