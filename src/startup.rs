@@ -19,7 +19,7 @@ use crate::config::Settings;
 use crate::history::History;
 use crate::http::state::AppState;
 use crate::http::{app, middleware};
-use crate::moderation::Moderation;
+use crate::moderation::{EventHub, Moderation};
 use crate::policy::LivePolicy;
 use crate::policy::live::reload_on_sighup;
 use crate::reactions::service::Reactions;
@@ -45,6 +45,7 @@ impl Application {
         store.rank_ratios_from(settings.ratio_min_reactions).await?;
         let hasher = Hasher::new(settings.password_hash_concurrency)?;
         let auth = Auth::new(store.clone(), hasher, policy.clone(), &settings);
+        let events = EventHub::new(settings.event_window, settings.event_streams);
         let listener = TcpListener::bind(&settings.bind_addr)
             .with_context(|| format!("cannot listen on BIND_ADDR {}", settings.bind_addr))?;
         let address = listener.local_addr()?;
@@ -59,9 +60,10 @@ impl Application {
                     .unwrap_or_else(|| format!("http://{address}")),
             )?,
             articles: Articles::new(store.clone()),
-            comments: Comments::new(store.clone(), policy.clone(), &settings),
+            comments: Comments::new(store.clone(), policy.clone(), events.clone(), &settings),
             reactions: Reactions::new(store.clone(), policy.clone(), &settings),
-            moderation: Moderation::new(store.clone(), policy.clone(), &settings),
+            moderation: Moderation::new(store.clone(), policy.clone(), events.clone(), &settings),
+            events,
             history: History::new(store.clone(), &settings),
             policy,
             settings,
@@ -88,6 +90,10 @@ impl Application {
         .workers(workers)
         .max_connections(max_connections.div_ceil(workers))
         .client_request_timeout(client_timeout)
+        // A client that closes its side is gone: its answer stops at once.
+        // Otherwise an idle event stream would keep its slot until the next
+        // heartbeat failed to write.
+        .h1_allow_half_closed(false)
         .shutdown_timeout(10)
         .listen(listener)?
         .run();

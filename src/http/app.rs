@@ -21,7 +21,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(routes::policy::configure)
                 .configure(routes::reactions::configure)
                 .configure(routes::history::configure)
-                .configure(routes::moderation::configure),
+                .configure(routes::moderation::configure)
+                .configure(routes::events::configure),
         )
         .default_service(web::to(middleware::not_found));
 }

@@ -10,7 +10,7 @@ use crate::auth::Auth;
 use crate::auth::sign_in::SignIn;
 use crate::comments::Comments;
 use crate::config::Settings;
-use crate::moderation::Moderation;
+use crate::moderation::{EventHub, Moderation};
 use crate::policy::LivePolicy;
 use crate::reactions::service::Reactions;
 use crate::storage::Store;
@@ -26,6 +26,8 @@ pub struct AppState {
     pub reactions: Reactions,
     pub policy: Arc<LivePolicy>,
     pub moderation: Moderation,
+    /// Live moderation events, for the desks' streams.
+    pub events: Arc<EventHub>,
     pub history: History,
 }
 

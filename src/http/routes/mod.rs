@@ -4,6 +4,7 @@
 pub mod articles;
 pub mod auth;
 pub mod comments;
+pub mod events;
 pub mod health;
 pub mod history;
 pub mod moderation;
