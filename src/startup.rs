@@ -29,6 +29,7 @@ pub struct Application {
     port: u16,
     server: Server,
     store: Arc<dyn Store>,
+    events: Arc<EventHub>,
 }
 
 impl Application {
@@ -63,7 +64,7 @@ impl Application {
             comments: Comments::new(store.clone(), policy.clone(), events.clone(), &settings),
             reactions: Reactions::new(store.clone(), policy.clone(), &settings),
             moderation: Moderation::new(store.clone(), policy.clone(), events.clone(), &settings),
-            events,
+            events: events.clone(),
             history: History::new(store.clone(), &settings),
             policy,
             settings,
@@ -102,6 +103,7 @@ impl Application {
             port: address.port(),
             server,
             store,
+            events,
         })
     }
 
@@ -111,8 +113,25 @@ impl Application {
 
     /// Serves until SIGINT or SIGTERM, then lets requests finish and closes the database.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        close_streams_on_stop(self.events.clone())?;
         let result = self.server.await;
         self.store.close().await;
         result
     }
+}
+
+/// Ends the live event streams when SIGINT or SIGTERM arrives: they never
+/// finish on their own, and the server waits for open answers before it stops.
+fn close_streams_on_stop(events: Arc<EventHub>) -> std::io::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = terminate.recv() => {}
+            _ = interrupt.recv() => {}
+        }
+        events.close();
+    });
+    Ok(())
 }

@@ -23,12 +23,13 @@ const LIVE_BUFFER: usize = 256;
 
 pub struct EventHub {
     window: Mutex<Window>,
-    live: broadcast::Sender<Event>,
     slots: Arc<Semaphore>,
 }
 
-/// The most recent events, oldest first.
+/// The most recent events, oldest first, and the live broadcast.
 struct Window {
+    /// `None` once the hub is closed: the streams end.
+    live: Option<broadcast::Sender<Event>>,
     events: VecDeque<Event>,
     capacity: usize,
     /// The id the next published event gets.
@@ -45,6 +46,16 @@ impl Window {
             self.evicted = oldest.id;
         }
         self.events.push_back(event);
+    }
+
+    /// Keeps the event and sends it live, under the one lock, so that the
+    /// window and the streams see events in the same order.
+    fn deliver(&mut self, event: Event) {
+        self.keep(event.clone());
+        if let Some(live) = &self.live {
+            // No stream open is no error.
+            let _ = live.send(event);
+        }
     }
 
     fn newest(&self) -> u64 {
@@ -76,12 +87,12 @@ impl EventHub {
         let (live, _) = broadcast::channel(LIVE_BUFFER);
         Arc::new(EventHub {
             window: Mutex::new(Window {
+                live: Some(live),
                 events: VecDeque::with_capacity(capacity),
                 capacity,
                 next_id: first_id,
                 evicted: 0,
             }),
-            live,
             slots: Arc::new(Semaphore::new(streams)),
         })
     }
@@ -96,7 +107,7 @@ impl EventHub {
         let mut window = self.window();
         let id = window.next_id;
         window.next_id += 1;
-        self.deliver_in(&mut window, Event { id, change });
+        window.deliver(Event { id, change });
         id
     }
 
@@ -106,16 +117,15 @@ impl EventHub {
         let mut window = self.window();
         if event.id > window.newest() {
             window.next_id = window.next_id.max(event.id + 1);
-            self.deliver_in(&mut window, event);
+            window.deliver(event);
         }
     }
 
-    /// Under the window's lock, so that the window and the broadcast see
-    /// events in the same order.
-    fn deliver_in(&self, window: &mut Window, event: Event) {
-        window.keep(event.clone());
-        // No stream open is no error.
-        let _ = self.live.send(event);
+    /// Ends every stream once it has sent what it holds, and refuses new
+    /// ones: the server is stopping, and open streams would hold it up.
+    pub fn close(&self) {
+        self.window().live = None;
+        self.slots.close();
     }
 
     /// Opens a stream: first the kept events after `last_id` (the desk's
@@ -131,6 +141,7 @@ impl EventHub {
             .try_acquire_owned()
             .map_err(|_| TooManyStreams)?;
         let window = self.window();
+        let live = window.live.as_ref().ok_or(TooManyStreams)?.subscribe();
         let newest = window.newest();
         let last_id = match last_id {
             Some(id) if id <= newest => id,
@@ -138,7 +149,7 @@ impl EventHub {
         };
         Ok(Subscription {
             backlog: window.after(last_id),
-            live: self.live.subscribe(),
+            live,
             last_id,
             hub: self.clone(),
             _slot: slot,
@@ -305,6 +316,17 @@ mod tests {
         assert!(matches!(hub.subscribe(None), Err(TooManyStreams)));
         drop(first);
         assert!(hub.subscribe(None).is_ok());
+    }
+
+    #[tokio::test]
+    async fn closing_the_hub_ends_the_streams_and_refuses_new_ones() {
+        let hub = EventHub::starting_at(1, 10, 2);
+        let mut sub = hub.subscribe(None).unwrap();
+        hub.publish(change(1));
+        hub.close();
+        assert_eq!(take(&mut sub, 1).await, [1], "what it held first");
+        assert_eq!(sub.next().await, None);
+        assert!(hub.subscribe(None).is_err());
     }
 
     #[test]

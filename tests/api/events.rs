@@ -417,3 +417,64 @@ async fn streams_are_limited_and_a_closed_one_frees_its_slot() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// The real binary stops promptly on SIGTERM with a desk's stream open:
+/// the stream ends first, instead of holding the shutdown for its timeout.
+#[tokio::test]
+async fn sigterm_ends_open_streams_and_the_server_stops_promptly() {
+    let dir = tempfile::tempdir().unwrap();
+    let created = tokio::process::Command::new(env!("CARGO_BIN_EXE_comment-desk"))
+        .args(["user", "create", "--email", "night@news.example"])
+        .args(["--display-name", "Night Desk", "--role", "moderator"])
+        .arg("--password-stdin")
+        .current_dir(dir.path())
+        .env_clear()
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("user create starts");
+    let mut created = created;
+    let mut stdin = created.stdin.take().unwrap();
+    tokio::io::AsyncWriteExt::write_all(&mut stdin, crate::helpers::PASSWORD.as_bytes())
+        .await
+        .unwrap();
+    drop(stdin);
+    assert!(created.wait().await.unwrap().success(), "user create");
+    let mut server = crate::helpers::start_binary(dir.path(), &[]).await;
+    let client = reqwest::Client::new();
+    let login = client
+        .post(format!("{}/api/v1/auth/login", server.address))
+        .json(&json!({"email": "night@news.example", "password": crate::helpers::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let token = crate::helpers::json_body(login).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut stream = client
+        .get(format!("{}{EVENTS}", server.address))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    assert!(stream.chunk().await.unwrap().is_some(), "the retry line");
+
+    let pid = server.child.id().expect("running").to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status();
+    assert!(killed.unwrap().success(), "SIGTERM sent");
+
+    let ended = tokio::time::timeout(Duration::from_secs(2), stream.chunk()).await;
+    assert!(
+        matches!(ended, Ok(Ok(None))),
+        "the stream ends cleanly: {ended:?}"
+    );
+    let stopped = tokio::time::timeout(Duration::from_secs(5), server.child.wait()).await;
+    assert!(
+        stopped.is_ok(),
+        "the server stops well within its 10 s shutdown timeout"
+    );
+}

@@ -35,6 +35,7 @@ async fn openapi_describes_every_endpoint() {
         ("/api/v1/moderation/users/{user_id}/sanctions", "post"),
         ("/api/v1/moderation/users/{user_id}/sanctions", "delete"),
         ("/api/v1/moderation/log", "get"),
+        ("/api/v1/moderation/events", "get"),
         ("/api/v1/admin/users/{user_id}/role", "put"),
         ("/api/v1/articles/{article_id}", "put"),
         ("/api/v1/articles/{article_id}", "get"),
