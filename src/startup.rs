@@ -19,7 +19,7 @@ use crate::config::Settings;
 use crate::history::History;
 use crate::http::state::AppState;
 use crate::http::{app, middleware};
-use crate::moderation::{Desk, Moderation};
+use crate::moderation::{Desk, EventHub, Moderation};
 use crate::policy::LivePolicy;
 use crate::policy::live::reload_on_sighup;
 use crate::reactions::service::Reactions;
@@ -29,6 +29,7 @@ pub struct Application {
     port: u16,
     server: Server,
     store: Arc<dyn Store>,
+    events: Arc<EventHub>,
 }
 
 impl Application {
@@ -45,6 +46,7 @@ impl Application {
         store.rank_ratios_from(settings.ratio_min_reactions).await?;
         let hasher = Hasher::new(settings.password_hash_concurrency)?;
         let auth = Auth::new(store.clone(), hasher, policy.clone(), &settings);
+        let events = EventHub::new(settings.event_window, settings.event_streams);
         let listener = TcpListener::bind(&settings.bind_addr)
             .with_context(|| format!("cannot listen on BIND_ADDR {}", settings.bind_addr))?;
         let address = listener.local_addr()?;
@@ -59,10 +61,11 @@ impl Application {
                     .unwrap_or_else(|| format!("http://{address}")),
             )?,
             articles: Articles::new(store.clone()),
-            comments: Comments::new(store.clone(), policy.clone(), &settings),
+            comments: Comments::new(store.clone(), policy.clone(), events.clone(), &settings),
             reactions: Reactions::new(store.clone(), policy.clone(), &settings),
-            moderation: Moderation::new(store.clone(), policy.clone(), &settings),
-            desk: Desk::new(store.clone(), &settings),
+            moderation: Moderation::new(store.clone(), policy.clone(), events.clone(), &settings),
+            desk: Desk::new(store.clone(), events.clone(), &settings),
+            events: events.clone(),
             history: History::new(store.clone(), &settings),
             policy,
             settings,
@@ -89,6 +92,10 @@ impl Application {
         .workers(workers)
         .max_connections(max_connections.div_ceil(workers))
         .client_request_timeout(client_timeout)
+        // A client that closes its side is gone: its answer stops at once.
+        // Otherwise an idle event stream would keep its slot until the next
+        // heartbeat failed to write.
+        .h1_allow_half_closed(false)
         .shutdown_timeout(10)
         .listen(listener)?
         .run();
@@ -97,6 +104,7 @@ impl Application {
             port: address.port(),
             server,
             store,
+            events,
         })
     }
 
@@ -106,8 +114,25 @@ impl Application {
 
     /// Serves until SIGINT or SIGTERM, then lets requests finish and closes the database.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        close_streams_on_stop(self.events.clone())?;
         let result = self.server.await;
         self.store.close().await;
         result
     }
+}
+
+/// Ends the live event streams when SIGINT or SIGTERM arrives: they never
+/// finish on their own, and the server waits for open answers before it stops.
+fn close_streams_on_stop(events: Arc<EventHub>) -> std::io::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = terminate.recv() => {}
+            _ = interrupt.recv() => {}
+        }
+        events.close();
+    });
+    Ok(())
 }

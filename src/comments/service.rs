@@ -16,16 +16,19 @@ use crate::domain::accounts::User;
 use crate::domain::articles::{Article, ArticleId};
 use crate::domain::body::{CommentBody, Measured};
 use crate::domain::comments::{Comment, Order, Status, Thread};
+use crate::domain::events::{Change, EventKind, EventState};
 use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::message::Violation;
 use crate::domain::moderation::{DecidedOn, DecisionAction};
 use crate::domain::paging::Paging;
 use crate::domain::post_error::PostError;
 use crate::domain::quota::Standing;
+use crate::moderation::events::EventHub;
+use crate::moderation::service::{ORDINARY_REPORT, in_reported_queue};
 use crate::policy::{Action, Finding, LivePolicy, Policy, RuleCode, verdict};
 use crate::rate_limit::{RateLimiter, Throttle};
 use crate::storage::{
-    CommentEdit, CommentInsert, CommentPage, DecisionWrite, Edited, Inserted, PageQuery,
+    CommentEdit, CommentInsert, CommentPage, Decided, DecisionWrite, Edited, Inserted, PageQuery,
     RefusalRecord, ReplyQuery, Store,
 };
 
@@ -45,6 +48,10 @@ pub struct Comments {
     best_min_score: i64,
     /// Rate limits and quotas on (`RATE_LIMITS`).
     limits_on: bool,
+    /// Where open desks hear of comments entering and leaving the queues.
+    events: Arc<EventHub>,
+    /// The weight of open reports that puts a comment in the reported queue.
+    reports_to_queue: i64,
 }
 
 /// A comment that was stored, and what its author is told if it is held.
@@ -98,8 +105,15 @@ fn fingerprint(text: &str) -> [u8; 16] {
 }
 
 impl Comments {
-    pub fn new(store: Arc<dyn Store>, policy: Arc<LivePolicy>, settings: &Settings) -> Comments {
+    pub fn new(
+        store: Arc<dyn Store>,
+        policy: Arc<LivePolicy>,
+        events: Arc<EventHub>,
+        settings: &Settings,
+    ) -> Comments {
         Comments {
+            events,
+            reports_to_queue: i64::from(settings.reports_to_queue) * ORDINARY_REPORT,
             store: store.clone(),
             max_length: settings.comment_max_length,
             edit_window: settings.edit_window,
@@ -252,6 +266,9 @@ impl Comments {
         let codes: Vec<&str> = reasons.iter().map(|r| r.code.as_str()).collect();
         tracing::info!(comment_id = comment.id.get(), article_id = %article.id, user_id = author.id.get(),
             status = status.as_str(), reasons = ?codes, "comment posted");
+        if comment.status == Status::Pending {
+            self.tell_desks(EventKind::Queued, &comment, comment.status);
+        }
         Ok(Posted {
             comment,
             notices: reasons.iter().map(|r| policy.violation(r)).collect(),
@@ -381,6 +398,12 @@ impl Comments {
             status = status.as_str(),
             "comment edited"
         );
+        match (comment.status, edited.status) {
+            (_, Status::Pending) => self.tell_desks(EventKind::Queued, &edited, edited.status),
+            // The new text needs no review: it left the pending queue.
+            (Status::Pending, _) => self.tell_desks(EventKind::Decided, &edited, edited.status),
+            _ => {}
+        }
         Ok(Posted {
             comment: edited,
             notices: reasons.iter().map(|r| policy.violation(r)).collect(),
@@ -442,6 +465,24 @@ impl Comments {
         Ok(PostError::PolicyViolation(
             refused.into_iter().map(|f| policy.violation(f)).collect(),
         ))
+    }
+
+    /// Tells the open desks that a comment entered or left a queue.
+    fn tell_desks(&self, kind: EventKind, comment: &Comment, status: Status) {
+        let state = EventState::Comment(status);
+        self.events.publish(Change::comment(kind, comment, state));
+    }
+
+    /// Whether the comment waits in the pending or the reported queue.
+    async fn in_a_queue(&self, comment: &Comment) -> Result<bool, PostError> {
+        Ok(match comment.status {
+            Status::Pending => true,
+            Status::Published => {
+                let weight = self.store.open_report_weight(comment.id).await?;
+                in_reported_queue(comment.status, weight, self.reports_to_queue)
+            }
+            Status::Rejected | Status::Deleted => false,
+        })
     }
 
     /// Suspended and banned accounts may not post or edit.
@@ -693,7 +734,8 @@ impl Comments {
         }
         if comment.author_id != caller.id {
             // A moderator deleting someone's comment is a decision, and logged.
-            self.store
+            let decided = self
+                .store
                 .decide(DecisionWrite {
                     comment_id: comment.id,
                     action: DecisionAction::Delete,
@@ -704,12 +746,21 @@ impl Comments {
                     now: Utc::now(),
                 })
                 .await?;
-        } else if self.store.delete_comment(comment.id, Utc::now()).await? {
+            if let Decided::Done(deleted) = decided {
+                self.tell_desks(EventKind::Decided, &deleted, deleted.status);
+            }
+            return Ok(());
+        }
+        let queued = self.in_a_queue(&comment).await?;
+        if self.store.delete_comment(comment.id, Utc::now()).await? {
             tracing::info!(
                 comment_id = comment.id.get(),
                 user_id = caller.id.get(),
                 "comment deleted"
             );
+            if queued {
+                self.tell_desks(EventKind::Decided, &comment, Status::Deleted);
+            }
         }
         Ok(())
     }

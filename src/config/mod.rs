@@ -74,6 +74,10 @@ pub struct Settings {
     pub login: LoginSettings,
     /// Sign-in starts, callbacks and SSO tokens per client address.
     pub sign_in_limit: FloodLimit,
+    /// Live moderation event streams open at once.
+    pub event_streams: usize,
+    /// Recent moderation events kept for desks that reconnect.
+    pub event_window: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -152,6 +156,8 @@ impl Settings {
             reaction_limit: vars.limit("REACTION_LIMIT", "60/1m")?,
             author_history_public: vars.visibility("AUTHOR_HISTORY")?,
             sign_in_limit: vars.limit("SIGN_IN_LIMIT", "30/1m")?,
+            event_streams: vars.number("EVENT_STREAMS", 200, 1..=100_000)?,
+            event_window: vars.number("EVENT_WINDOW", 1000, 1..=1_000_000)?,
         })
     }
 }
@@ -379,6 +385,7 @@ mod tests {
         assert_eq!(s.undo_window, Duration::from_secs(30));
         let longest = settings(&[("UNDO_WINDOW", "10m")]).unwrap();
         assert_eq!(longest.undo_window, UNDO_WINDOW_MAX);
+        assert_eq!((s.event_streams, s.event_window), (200, 1000));
     }
 
     #[test]
@@ -408,6 +415,8 @@ mod tests {
             ("REPORTS_MIN_ACCOUNT_AGE", "-1h"),
             ("UNDO_WINDOW", "11m"),
             ("UNDO_WINDOW", "later"),
+            ("EVENT_STREAMS", "0"),
+            ("EVENT_WINDOW", "many"),
         ];
         for (name, value) in cases {
             let error = settings(&[(name, value)]).expect_err(name);

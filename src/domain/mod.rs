@@ -8,6 +8,7 @@ pub mod articles;
 pub mod body;
 pub mod comments;
 pub mod desk;
+pub mod events;
 pub mod history;
 pub mod identities;
 pub mod ids;

@@ -23,7 +23,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(routes::reactions::configure)
                 .configure(routes::history::configure)
                 .configure(routes::moderation::configure)
-                .configure(routes::desk::configure),
+                .configure(routes::desk::configure)
+                .configure(routes::events::configure),
         )
         .default_service(web::to(middleware::not_found));
 }

@@ -10,7 +10,8 @@ use utoipa::{Modify, OpenApi};
 use crate::http::cookies::SECURE_COOKIE_NAME;
 use crate::http::error::PROBLEM_JSON;
 use crate::http::routes::{
-    articles, auth, comments, desk, health, history, moderation, policy, quota, reactions, sign_in,
+    articles, auth, comments, desk, events, health, history, moderation, policy, quota, reactions,
+    sign_in,
 };
 
 #[derive(OpenApi)]
@@ -31,9 +32,10 @@ use crate::http::routes::{
         policy::get_policy,
         moderation::queue, moderation::decide, moderation::feature, moderation::reactors, moderation::report,
         moderation::sanction, moderation::lift, moderation::log,
-        moderation::set_role,
+        moderation::set_role, events::events,
         desk::counts, desk::account, desk::account_comments, desk::set_note, desk::undo,
     ),
+    components(schemas(events::EventData)),
     modifiers(&Security, &ProblemBodies),
     tags((name = "auth"), (name = "sign-in"), (name = "articles"), (name = "comments"), (name = "reactions"), (name = "policy"), (name = "moderation"), (name = "health"))
 )]

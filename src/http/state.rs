@@ -10,7 +10,7 @@ use crate::auth::Auth;
 use crate::auth::sign_in::SignIn;
 use crate::comments::Comments;
 use crate::config::Settings;
-use crate::moderation::{Desk, Moderation};
+use crate::moderation::{Desk, EventHub, Moderation};
 use crate::policy::LivePolicy;
 use crate::reactions::service::Reactions;
 use crate::storage::Store;
@@ -27,6 +27,8 @@ pub struct AppState {
     pub policy: Arc<LivePolicy>,
     pub moderation: Moderation,
     pub desk: Desk,
+    /// Live moderation events, for the desks' streams.
+    pub events: Arc<EventHub>,
     pub history: History,
 }
 

@@ -8,22 +8,39 @@ use chrono::Utc;
 use crate::config::Settings;
 use crate::domain::accounts::User;
 use crate::domain::articles::ArticleId;
-use crate::domain::comments::Comment;
+use crate::domain::comments::{Comment, Status};
 use crate::domain::desk::{AccountFile, AccountNote, AuthorComment, QueueCounts};
+use crate::domain::events::{Change, EventKind, EventState};
 use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::moderation::{LogEntry, ModerationError};
 use crate::domain::paging::Paging;
 use crate::domain::policy::RuleCode;
+use crate::moderation::events::EventHub;
 use crate::moderation::service::{ORDINARY_REPORT, parse_note};
 use crate::storage::{CommentPage, CountsQuery, NoAccount, NoteWrite, Store, UndoWrite, Undone};
 
 #[derive(Clone)]
 pub struct Desk {
     store: Arc<dyn Store>,
+    /// An undo puts a comment back where the desks can see it.
+    events: Arc<EventHub>,
     /// The weight of open reports that puts a comment in the reported queue.
     reported_at: i64,
     /// How long a moderator may take back their decision (`UNDO_WINDOW`).
     undo_window: chrono::Duration,
+}
+
+/// What the desks hear of an undo: a comment back in review is `queued`;
+/// one back in the listing (its reports open again) is `decided` as it is now.
+fn undo_event(comment: &Comment) -> Change {
+    match comment.status {
+        Status::Pending => Change::comment(
+            EventKind::Queued,
+            comment,
+            EventState::Comment(Status::Pending),
+        ),
+        status => Change::comment(EventKind::Decided, comment, EventState::Comment(status)),
+    }
 }
 
 fn parse_user_id(raw: &str) -> Result<AccountId, ModerationError> {
@@ -40,9 +57,10 @@ pub async fn already_decided(store: &dyn Store, comment: Comment) -> ModerationE
 }
 
 impl Desk {
-    pub fn new(store: Arc<dyn Store>, settings: &Settings) -> Desk {
+    pub fn new(store: Arc<dyn Store>, events: Arc<EventHub>, settings: &Settings) -> Desk {
         Desk {
             store,
+            events,
             reported_at: i64::from(settings.reports_to_queue) * ORDINARY_REPORT,
             undo_window: chrono::Duration::from_std(settings.undo_window)
                 .unwrap_or(chrono::Duration::MAX),
@@ -146,6 +164,7 @@ impl Desk {
                     status = comment.status.as_str(),
                     "decision undone"
                 );
+                self.events.publish(undo_event(&comment));
                 Ok(comment)
             }
             Undone::Unavailable => Err(ModerationError::UndoUnavailable),

@@ -3,7 +3,9 @@
 //! what the moderator desk needs beside them.
 
 pub mod desk;
+pub mod events;
 pub mod service;
 
 pub use desk::Desk;
+pub use events::EventHub;
 pub use service::Moderation;

@@ -10,6 +10,7 @@ use crate::domain::accounts::{Role, User};
 use crate::domain::articles::ArticleId;
 use crate::domain::comments::{Comment, Status};
 use crate::domain::desk::ArticleBrief;
+use crate::domain::events::{Change, EventKind, EventState};
 use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::message::Violation;
 use crate::domain::moderation::{
@@ -18,6 +19,7 @@ use crate::domain::moderation::{
 };
 use crate::domain::paging::Paging;
 use crate::moderation::desk::already_decided;
+use crate::moderation::events::EventHub;
 use crate::policy::{Finding, LivePolicy, Policy, RuleCode};
 use crate::rate_limit::Throttle;
 use crate::storage::{
@@ -34,6 +36,8 @@ pub struct Moderation {
     reports_min_account_age: chrono::Duration,
     /// Reports filed per account.
     reports: Arc<Throttle<AccountId>>,
+    /// Where open desks hear of decisions, reports and sanctions.
+    events: Arc<EventHub>,
 }
 
 /// What one ordinary report counts: weights are in halves of a report, so
@@ -61,6 +65,12 @@ pub fn report_weight(
         std::cmp::Ordering::Less => ORDINARY_REPORT - 1,
         std::cmp::Ordering::Equal => ORDINARY_REPORT,
     }
+}
+
+/// Whether a comment is in the reported queue, as the queue's query has it:
+/// open to readers or held, with open reports weighing at least `threshold`.
+pub fn in_reported_queue(status: Status, open_weight: i64, threshold: i64) -> bool {
+    matches!(status, Status::Published | Status::Pending) && open_weight >= threshold
 }
 
 /// A reader's note on a report, with resident registration numbers, phone
@@ -173,8 +183,14 @@ fn parse_user_id(raw: &str) -> Result<AccountId, ModerationError> {
 }
 
 impl Moderation {
-    pub fn new(store: Arc<dyn Store>, policy: Arc<LivePolicy>, settings: &Settings) -> Moderation {
+    pub fn new(
+        store: Arc<dyn Store>,
+        policy: Arc<LivePolicy>,
+        events: Arc<EventHub>,
+        settings: &Settings,
+    ) -> Moderation {
         Moderation {
+            events,
             store,
             policy,
             reports_to_queue: i64::from(settings.reports_to_queue) * ORDINARY_REPORT,
@@ -268,6 +284,9 @@ impl Moderation {
                     action = action.as_str(),
                     "decided"
                 );
+                let state = EventState::Comment(comment.status);
+                let change = Change::comment(EventKind::Decided, &comment, state);
+                self.events.publish(change);
                 Ok(comment)
             }
             Decided::Unchanged(comment) => Err(already_decided(self.store.as_ref(), comment).await),
@@ -358,6 +377,13 @@ impl Moderation {
             weight,
             "comment reported"
         );
+        let open_weight = self.store.open_report_weight(id).await?;
+        let state = match in_reported_queue(comment.status, open_weight, self.reports_to_queue) {
+            true => EventState::Reported,
+            false => EventState::Comment(comment.status),
+        };
+        let change = Change::comment(EventKind::Reported, &comment, state);
+        self.events.publish(change);
         Ok(())
     }
 
@@ -417,20 +443,23 @@ impl Moderation {
             kind = kind.as_str(),
             "sanctioned"
         );
+        let change = Change::account(target.id, EventState::from(kind));
+        self.events.publish(change);
         Ok(sanction)
     }
 
     pub async fn lift(&self, moderator: &User, raw_user_id: &str) -> Result<(), ModerationError> {
         let target = self.target(moderator, raw_user_id).await?;
-        if self
+        let lifted = self
             .store
             .lift_sanctions(target.id, moderator.id, Utc::now())
-            .await?
-        {
-            Ok(())
-        } else {
-            Err(ModerationError::SanctionNotFound)
+            .await?;
+        if !lifted {
+            return Err(ModerationError::SanctionNotFound);
         }
+        let change = Change::account(target.id, EventState::Lifted);
+        self.events.publish(change);
+        Ok(())
     }
 
     async fn target(&self, moderator: &User, raw_user_id: &str) -> Result<User, ModerationError> {

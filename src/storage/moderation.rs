@@ -54,6 +54,9 @@ pub trait ModerationStore: Send + Sync {
     /// comment leaves the public listing.
     async fn insert_report(&self, new: ReportInsert<'_>) -> anyhow::Result<bool>;
 
+    /// The weight of a comment's open reports (0 for none or no such comment).
+    async fn open_report_weight(&self, comment_id: CommentId) -> anyhow::Result<i64>;
+
     /// Records a sanction and logs it; a ban may reject the pending comments too.
     /// Refused when it would sanction the last admin in good standing.
     async fn insert_sanction(

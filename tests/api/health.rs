@@ -40,6 +40,7 @@ async fn openapi_describes_every_endpoint() {
         ("/api/v1/moderation/users/{user_id}/comments", "get"),
         ("/api/v1/moderation/users/{user_id}/note", "put"),
         ("/api/v1/moderation/comments/{id}/undo", "post"),
+        ("/api/v1/moderation/events", "get"),
         ("/api/v1/admin/users/{user_id}/role", "put"),
         ("/api/v1/articles/{article_id}", "put"),
         ("/api/v1/articles/{article_id}", "get"),

@@ -11,6 +11,7 @@ mod concurrency;
 mod crash;
 mod cross_origin;
 mod errors;
+mod events;
 mod head;
 mod health;
 mod helpers;

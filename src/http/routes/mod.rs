@@ -6,6 +6,7 @@ pub mod auth;
 pub mod comments;
 pub mod desk;
 pub mod desk_page;
+pub mod events;
 pub mod health;
 pub mod history;
 pub mod moderation;

@@ -375,6 +375,16 @@ impl ModerationStore for SqliteStore {
         Ok(true)
     }
 
+    async fn open_report_weight(&self, comment_id: CommentId) -> anyhow::Result<i64> {
+        sqlx::query_scalar(
+            "SELECT ifnull(sum(weight), 0) FROM reports WHERE comment_id = ? AND resolved_at IS NULL",
+        )
+        .bind(comment_id)
+        .fetch_one(&self.read)
+        .await
+        .with_context(|| format!("cannot weigh the reports on comment {comment_id}"))
+    }
+
     /// Records a sanction and logs it; a ban may reject the pending comments too.
     /// Refused when it would sanction the last admin in good standing.
     async fn insert_sanction(

@@ -1,0 +1,130 @@
+//! Live moderation events: what just changed in the review queues, told to
+//! the moderators' open desks (`GET /moderation/events`).
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::comments::{Comment, Status};
+use crate::domain::ids::{AccountId, CommentId};
+use crate::domain::moderation::SanctionKind;
+use crate::domain::refusal::{Details, Refusal};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    /// A comment entered the pending queue.
+    Queued,
+    /// A comment left a queue: a decision, or its author deleted it.
+    Decided,
+    /// A reader filed a report.
+    Reported,
+    /// A sanction was given or lifted.
+    Sanctioned,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Queued => "queued",
+            EventKind::Decided => "decided",
+            EventKind::Reported => "reported",
+            EventKind::Sanctioned => "sanctioned",
+        }
+    }
+}
+
+/// The `state` an event names: a comment's status, the reported queue, or
+/// what became of an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventState {
+    Comment(Status),
+    /// The comment is in the reported queue.
+    Reported,
+    Suspended,
+    Banned,
+    Lifted,
+}
+
+impl EventState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventState::Comment(status) => status.as_str(),
+            EventState::Reported => "reported",
+            EventState::Suspended => "suspended",
+            EventState::Banned => "banned",
+            EventState::Lifted => "lifted",
+        }
+    }
+}
+
+impl From<SanctionKind> for EventState {
+    fn from(kind: SanctionKind) -> EventState {
+        match kind {
+            SanctionKind::Suspend => EventState::Suspended,
+            SanctionKind::Ban => EventState::Banned,
+        }
+    }
+}
+
+/// What happened, as a service tells it; the hub gives it its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub kind: EventKind,
+    pub comment_id: Option<CommentId>,
+    /// The comment's author, or the sanctioned account.
+    pub user_id: Option<AccountId>,
+    pub state: EventState,
+    pub article_id: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+impl Change {
+    /// A change of one comment, as it is now.
+    pub fn comment(kind: EventKind, comment: &Comment, state: EventState) -> Change {
+        Change {
+            kind,
+            comment_id: Some(comment.id),
+            user_id: Some(comment.author_id),
+            state,
+            article_id: Some(comment.article_id.clone()),
+            at: Utc::now(),
+        }
+    }
+
+    /// A sanction given or lifted.
+    pub fn account(user_id: AccountId, state: EventState) -> Change {
+        Change {
+            kind: EventKind::Sanctioned,
+            comment_id: None,
+            user_id: Some(user_id),
+            state,
+            article_id: None,
+            at: Utc::now(),
+        }
+    }
+}
+
+/// A change with its place in the stream: ids only increase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub id: u64,
+    pub change: Change,
+}
+
+/// Every stream slot is taken (`EVENT_STREAMS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("too many event streams")]
+pub struct TooManyStreams;
+
+/// How long a refused desk waits before it tries again.
+pub const STREAMS_RETRY_AFTER: Duration = Duration::from_secs(5);
+
+impl Refusal for TooManyStreams {
+    fn code(&self) -> &'static str {
+        "too_many_streams"
+    }
+
+    fn details(&self) -> Details {
+        Details::retry_after(STREAMS_RETRY_AFTER)
+    }
+}
