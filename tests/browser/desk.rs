@@ -413,7 +413,14 @@ async fn two_moderators_see_each_others_decisions_live_and_the_loser_is_told() {
 
     // A comment held now shows up in both queues.
     let posted = Instant::now();
-    let late = held(&app, &reader, &article, 1).await.remove(0);
+    let late = app
+        .held_comment(
+            &reader,
+            &article,
+            "방금 들어온 댓글: 실시간으로 보여야 합니다.",
+        )
+        .await
+        .id;
     let with_late: Vec<String> = ids[2..].iter().cloned().chain([late.clone()]).collect();
     left.desk_items_are("the new comment to appear live", &with_late)
         .await;
