@@ -478,3 +478,31 @@ async fn sigterm_ends_open_streams_and_the_server_stops_promptly() {
         "the server stops well within its 10 s shutdown timeout"
     );
 }
+
+#[tokio::test]
+async fn an_undo_puts_the_comment_back_in_every_desks_queue() {
+    let app = TestApp::spawn().await;
+    let moderator = app.moderator().await;
+    let other = app.moderator().await;
+    let author = app.reader().await;
+    let article = premoderated(&app, &moderator).await;
+    let held = app.held_comment(&author, &article, "되돌릴 결정").await;
+    let mut stream = EventStream::open(&app, &other, None).await;
+
+    app.decided(&moderator, &held.id, &json!({"action": "approve"}))
+        .await;
+    assert_eq!(stream.next().await.event, "decided");
+    let undo = app
+        .post_as(
+            &moderator,
+            &format!("/api/v1/moderation/comments/{}/undo", held.id),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(undo.status(), 200);
+
+    let event = stream.next().await;
+    assert_eq!(event.event, "queued", "{event:?}");
+    assert_eq!(event.data["comment_id"], held.id);
+    assert_eq!(event.data["state"], "pending");
+}
