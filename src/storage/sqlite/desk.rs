@@ -10,7 +10,7 @@ use sqlx::SqliteConnection;
 
 use super::SqliteStore;
 use super::counters::{count_published, count_thread};
-use super::log::append_log;
+use super::log::{LogRow, append_log, log_entries};
 use super::moderation::queue_filter;
 use super::shared::{
     COMMENT_COLUMNS, CommentRow, FROM_COMMENTS, SanctionRow, from_millis, load_comment, split_page,
@@ -273,21 +273,9 @@ impl DeskStore for SqliteStore {
         before: Option<i64>,
         limit: usize,
     ) -> anyhow::Result<CommentPage<LogEntry>> {
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            id: i64,
-            at: i64,
-            actor_id: Option<AccountId>,
-            actor_name: Option<String>,
-            action: String,
-            target_type: String,
-            target_id: String,
-            reason: Option<String>,
-            note: Option<String>,
-        }
         // Targets are stored as text; the account's comments are matched by
         // their ids as text too, so the target index serves both halves.
-        let rows = sqlx::query_as::<_, Row>(
+        let rows = sqlx::query_as::<_, LogRow>(
             "SELECT l.id, l.at, l.actor_id, a.display_name AS actor_name, l.action,
                     l.target_type, l.target_id, l.reason, l.note
              FROM moderation_log l LEFT JOIN accounts a ON a.id = l.actor_id
@@ -303,26 +291,7 @@ impl DeskStore for SqliteStore {
         .fetch_all(&self.read)
         .await
         .with_context(|| format!("cannot load the log about account {account_id}"))?;
-        let page = split_page(rows, limit, |r| r.id);
-        let items = page
-            .items
-            .into_iter()
-            .map(|r| LogEntry {
-                id: r.id,
-                at: from_millis(r.at),
-                actor: r.actor_id.zip(r.actor_name),
-                action: r.action,
-                target_type: r.target_type,
-                target_id: r.target_id,
-                reason: r.reason,
-                note: r.note,
-            })
-            .collect();
-        Ok(CommentPage {
-            items,
-            next_after: page.next_after,
-            next_cut: None,
-        })
+        Ok(log_entries(rows, limit))
     }
 
     async fn last_action(&self, comment_id: CommentId) -> anyhow::Result<Option<LastAction>> {

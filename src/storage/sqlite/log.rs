@@ -3,8 +3,48 @@
 
 use sqlx::SqliteConnection;
 
-use super::shared::to_millis;
-use crate::domain::moderation::LogLine;
+use super::shared::{from_millis, split_page, to_millis};
+use crate::domain::ids::AccountId;
+use crate::domain::moderation::{LogEntry, LogLine};
+use crate::storage::comments::CommentPage;
+
+/// A log line with its actor's name, as the log's readers select it.
+#[derive(sqlx::FromRow)]
+pub(super) struct LogRow {
+    id: i64,
+    at: i64,
+    actor_id: Option<AccountId>,
+    actor_name: Option<String>,
+    action: String,
+    target_type: String,
+    target_id: String,
+    reason: Option<String>,
+    note: Option<String>,
+}
+
+/// A page of entries from rows read newest first, one more than `limit`.
+pub(super) fn log_entries(rows: Vec<LogRow>, limit: usize) -> CommentPage<LogEntry> {
+    let page = split_page(rows, limit, |r| r.id);
+    let items = page
+        .items
+        .into_iter()
+        .map(|r| LogEntry {
+            id: r.id,
+            at: from_millis(r.at),
+            actor: r.actor_id.zip(r.actor_name),
+            action: r.action,
+            target_type: r.target_type,
+            target_id: r.target_id,
+            reason: r.reason,
+            note: r.note,
+        })
+        .collect();
+    CommentPage {
+        items,
+        next_after: page.next_after,
+        next_cut: None,
+    }
+}
 
 pub(super) async fn append_log(tx: &mut SqliteConnection, line: &LogLine<'_>) -> sqlx::Result<()> {
     sqlx::query(

@@ -13,7 +13,7 @@ use sqlx::{Sqlite, SqliteConnection, Transaction};
 use super::SqliteStore;
 use super::counters::{count_published, count_thread};
 use super::desk::{UndoRecord, remember_for_undo};
-use super::log::append_log;
+use super::log::{LogRow, append_log, log_entries};
 use super::shared::{
     AccountRow, COMMENT_COLUMNS, CommentRow, FROM_COMMENTS, SanctionRow, from_millis,
     is_unique_violation, load_comment, split_page, to_millis,
@@ -548,19 +548,7 @@ impl ModerationStore for SqliteStore {
         before: Option<i64>,
         limit: usize,
     ) -> anyhow::Result<CommentPage<LogEntry>> {
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            id: i64,
-            at: i64,
-            actor_id: Option<AccountId>,
-            actor_name: Option<String>,
-            action: String,
-            target_type: String,
-            target_id: String,
-            reason: Option<String>,
-            note: Option<String>,
-        }
-        let rows = sqlx::query_as::<_, Row>(
+        let rows = sqlx::query_as::<_, LogRow>(
             "SELECT l.id, l.at, l.actor_id, a.display_name AS actor_name, l.action,
                     l.target_type, l.target_id, l.reason, l.note
              FROM moderation_log l LEFT JOIN accounts a ON a.id = l.actor_id
@@ -571,26 +559,7 @@ impl ModerationStore for SqliteStore {
         .fetch_all(&self.read)
         .await
         .context("cannot load the moderation log")?;
-        let page = split_page(rows, limit, |r| r.id);
-        let items = page
-            .items
-            .into_iter()
-            .map(|r| LogEntry {
-                id: r.id,
-                at: from_millis(r.at),
-                actor: r.actor_id.zip(r.actor_name),
-                action: r.action,
-                target_type: r.target_type,
-                target_id: r.target_id,
-                reason: r.reason,
-                note: r.note,
-            })
-            .collect();
-        Ok(CommentPage {
-            items,
-            next_after: page.next_after,
-            next_cut: None,
-        })
+        Ok(log_entries(rows, limit))
     }
 
     async fn append_log(&self, line: &LogLine<'_>) -> anyhow::Result<()> {
