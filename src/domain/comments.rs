@@ -126,3 +126,11 @@ impl Reaction {
         }
     }
 }
+
+/// The latest line of the log about a comment: who acted on it, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastAction {
+    /// `None`: the standards policy, on its own.
+    pub by: Option<(AccountId, String)>,
+    pub at: DateTime<Utc>,
+}

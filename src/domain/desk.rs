@@ -76,14 +76,6 @@ pub struct AuthorComment {
     pub article: ArticleBrief,
 }
 
-/// The latest line of the log about a comment: who acted on it, and when.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LastAction {
-    /// `None`: the standards policy, on its own.
-    pub by: Option<(AccountId, String)>,
-    pub at: DateTime<Utc>,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,8 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::comments::Comment;
-use crate::domain::desk::LastAction;
+use crate::domain::comments::{Comment, LastAction};
 use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::message::{Text, Violation};
 use crate::domain::refusal::{Details, INTERNAL, Refusal};

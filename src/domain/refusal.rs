@@ -6,8 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::comments::Comment;
-use crate::domain::desk::LastAction;
+use crate::domain::comments::{Comment, LastAction};
 use crate::domain::message::{Text, Violation};
 
 /// What an error names beside its code.

@@ -47,15 +47,6 @@ fn parse_user_id(raw: &str) -> Result<AccountId, ModerationError> {
     AccountId::parse(raw).ok_or(ModerationError::UserNotFound)
 }
 
-/// The `already_decided` refusal of a decision: the comment as it is, and
-/// who acted on it last, so the desk can say who got there first.
-pub async fn already_decided(store: &dyn Store, comment: Comment) -> ModerationError {
-    match store.last_action(comment.id).await {
-        Ok(last) => ModerationError::AlreadyDecided(Box::new(comment), last),
-        Err(error) => error.into(),
-    }
-}
-
 impl Desk {
     pub fn new(store: Arc<dyn Store>, events: Arc<EventHub>, settings: &Settings) -> Desk {
         Desk {

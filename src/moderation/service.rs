@@ -18,7 +18,6 @@ use crate::domain::moderation::{
     QueueState, Reason, Report, Sanction, SanctionKind,
 };
 use crate::domain::paging::Paging;
-use crate::moderation::desk::already_decided;
 use crate::moderation::events::EventHub;
 use crate::policy::{Finding, LivePolicy, Policy, RuleCode};
 use crate::rate_limit::Throttle;
@@ -169,6 +168,15 @@ pub fn parse_note(raw: Option<&str>) -> Result<Option<String>, ModerationError> 
         ));
     }
     Ok((!note.is_empty()).then_some(note))
+}
+
+/// The `already_decided` refusal of a decision: the comment as it is, and
+/// who acted on it last, so the desk can say who got there first.
+pub async fn already_decided(store: &dyn Store, comment: Comment) -> ModerationError {
+    match store.last_action(comment.id).await {
+        Ok(last) => ModerationError::AlreadyDecided(Box::new(comment), last),
+        Err(error) => error.into(),
+    }
 }
 
 /// Suspended and banned accounts may read and log out, nothing more: every

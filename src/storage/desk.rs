@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 
 use super::comments::CommentPage;
 use crate::domain::comments::Comment;
-use crate::domain::desk::{AccountFile, AccountNote, AuthorComment, LastAction, QueueCounts};
+use crate::domain::comments::LastAction;
+use crate::domain::desk::{AccountFile, AccountNote, AuthorComment, QueueCounts};
 use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::moderation::LogEntry;
 use crate::domain::paging::Paging;

@@ -25,6 +25,7 @@ mod ranked;
 mod reactions;
 mod sessions;
 mod shared;
+mod undo;
 
 use std::str::FromStr;
 use std::sync::Arc;

@@ -12,12 +12,12 @@ use sqlx::{Sqlite, SqliteConnection, Transaction};
 
 use super::SqliteStore;
 use super::counters::{count_published, count_thread};
-use super::desk::{UndoRecord, remember_for_undo};
 use super::log::{LogRow, append_log, log_entries};
 use super::shared::{
     AccountRow, COMMENT_COLUMNS, CommentRow, FROM_COMMENTS, SanctionRow, from_millis,
     is_unique_violation, load_comment, split_page, to_millis,
 };
+use super::undo::{UndoRecord, remember_for_undo};
 use crate::domain::accounts::{Role, User};
 use crate::domain::comments::{Comment, Status};
 use crate::domain::ids::{AccountId, CommentId};
