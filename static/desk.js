@@ -47,7 +47,8 @@
         ['s', '작성자 정지'], ['b', '작성자 차단'], ['o', '작성자 보기'], ['u', '마지막 결정 되돌리기 (10초 안)'], ['?', '이 도움말'], ['Esc', '닫기']],
       providers: { password: '이메일', kakao: '카카오', naver: '네이버', google: 'Google', facebook: 'Facebook', x: 'X', sso: '언론사 계정' },
       signInWith: function (name) { return name + ' 계정으로 로그인'; }, other: 'English', otherHref: '?lang=en',
-      premodRule: '사전 검토', anonymousNote: '작성자 없음'
+      premodRule: '사전 검토', anonymousNote: '작성자 없음',
+      reactions: function (l, d, n) { return '공감 ' + l + ' · 비공감 ' + d + (n ? ' (새 계정 ' + n + ')' : ''); }
     },
     en: {
       title: 'Moderator desk', signIn: 'Staff sign-in', email: 'Email', password: 'Password', login: 'Log in',
@@ -75,7 +76,8 @@
         ['s', 'suspend the author'], ['b', 'ban the author'], ['o', 'open the author'], ['u', 'undo the last decision (within 10 s)'], ['?', 'this help'], ['Esc', 'close']],
       providers: { password: 'email', kakao: 'Kakao', naver: 'Naver', google: 'Google', facebook: 'Facebook', x: 'X', sso: 'newsroom account' },
       signInWith: function (name) { return 'Sign in with ' + name; }, other: '한국어', otherHref: '?lang=ko',
-      premodRule: 'Premoderation', anonymousNote: 'no author'
+      premodRule: 'Premoderation', anonymousNote: 'no author',
+      reactions: function (l, d, n) { return l + ' likes · ' + d + ' dislikes' + (n ? ' (' + n + ' from new accounts)' : ''); }
     }
   }[LANG];
 
@@ -259,7 +261,10 @@
     call('GET', '/policy').then(function (res) {
       if (res.status !== 200) return;
       state.rules = res.body.rules;
-      state.rules.forEach(function (r) { ui.rule.appendChild(el('option', { value: r.code, text: r.title })); });
+      // The text rule's codes refuse before anything is stored: never a reason in a queue.
+      state.rules.filter(function (r) { return r.code.indexOf('comment_') !== 0; }).forEach(function (r) {
+        ui.rule.appendChild(el('option', { value: r.code, text: r.title }));
+      });
     });
   }
   function ruleTitle(code) {
@@ -400,7 +405,7 @@
     li.appendChild(el('p', { class: 'context' },
       article.url ? el('a', { href: article.url, target: '_blank', rel: 'noopener noreferrer', 'data-desk': 'editorial', text: article.title })
         : el('span', { 'data-desk': 'editorial', text: article.title }),
-      el('span', { class: 'meta', text: ' · ' + when(c.created_at) + ' · ' + (T.status[c.status] || c.status) })));
+      el('span', { class: 'meta', text: ' · ' + when(c.created_at) + ' · ' + (T.status[c.status] || c.status) + reactionsText(item.reactions) })));
     if (item.parent) {
       li.appendChild(el('blockquote', { class: 'parent', 'data-desk': 'parent' },
         el('span', { class: 'label', text: T.replyTo + ' · ' }), name(item.parent.author.display_name || T.anonymousNote),
@@ -449,6 +454,11 @@
       })));
     }
     return box;
+  }
+  // 공감/비공감, and how many came from accounts under a day old: a push by new accounts.
+  function reactionsText(r) {
+    if (!r || r.likes + r.dislikes === 0) return '';
+    return ' · ' + T.reactions(r.likes, r.dislikes, r.from_new_accounts);
   }
   function providerNames(list) {
     return (list || []).map(function (p) { return T.providers[p] || p; }).join(', ');

@@ -98,6 +98,13 @@ impl Browser {
     }
 }
 
+/// A script that is true once the tab of `queue` shows `n`.
+fn count_is(queue: &str, n: usize) -> String {
+    format!(
+        "const c = document.querySelector('[data-desk=count][data-queue={queue}]'); return c && c.textContent === '{n}';"
+    )
+}
+
 /// An editorial where every comment waits for a moderator.
 async fn premoderated(app: &TestApp, moderator: &TestUser) -> String {
     app.article(
@@ -157,6 +164,9 @@ async fn a_moderator_clears_a_queue_of_twenty_by_keyboard_alone() {
     browser
         .desk_items_are("the pending queue, oldest first", &ids)
         .await;
+    browser
+        .desk_wait("the pending count", &count_is("pending", 20))
+        .await;
     let first = browser
         .desk("return [selected(), focusedId()];", vec![])
         .await;
@@ -201,6 +211,12 @@ async fn a_moderator_clears_a_queue_of_twenty_by_keyboard_alone() {
     }
     browser
         .desk_wait("the empty queue's note", "return !dk('empty').hidden;")
+        .await;
+    browser
+        .desk_wait("the pending count to follow", &count_is("pending", 0))
+        .await;
+    browser
+        .desk_wait("the rejected count", &count_is("rejected", 1))
         .await;
 
     for (n, id) in ids.iter().enumerate() {
@@ -465,6 +481,63 @@ async fn two_moderators_see_each_others_decisions_live_and_the_loser_is_told() {
     );
     right
         .desk_items_are("the decided item to leave Bob's queue", &with_late[1..])
+        .await;
+}
+
+#[tokio::test]
+async fn the_queue_filters_by_the_rule_that_fired() {
+    let Some(browser) = Browser::launch().await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let moderator = app.moderator().await;
+    let reader = app.reader().await;
+    let article = crate::helpers::DEMO_ARTICLE;
+    let link = app
+        .held_comment(
+            &reader,
+            article,
+            "자료는 https://news.example/a 에 있습니다",
+        )
+        .await
+        .id;
+    let phone = app
+        .held_comment(&reader, article, "연락처는 010-1234-5678 입니다")
+        .await
+        .id;
+    browser.open_desk_as(&app, &moderator, "ko").await;
+    browser
+        .desk_items_are("both held comments", &[link.clone(), phone.clone()])
+        .await;
+    let marked = browser
+        .desk(
+            "return [...document.querySelectorAll('[data-desk=item] mark')].map((m) => [m.getAttribute('data-rule'), m.textContent]);",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        marked,
+        json!([
+            ["link", "https://news.example/a"],
+            ["phone_number", "010-1234-5678"]
+        ]),
+        "the matched spans are marked"
+    );
+
+    browser
+        .desk(
+            "dk('filter-rule').value = 'phone_number'; dk('filter-rule').dispatchEvent(new Event('change'));",
+            vec![],
+        )
+        .await;
+    browser
+        .desk_items_are(
+            "only the phone number's comment",
+            std::slice::from_ref(&phone),
+        )
+        .await;
+    browser
+        .desk_wait("the count under the filter", &count_is("pending", 1))
         .await;
 }
 
