@@ -626,3 +626,40 @@ async fn odd_user_and_comment_ids_are_404_or_400_never_500() {
         }
     }
 }
+
+// Editorial settings
+
+#[tokio::test]
+async fn an_editorial_path_cannot_leave_the_site_or_hide_controls() {
+    let app = TestApp::spawn().await;
+    let moderator = app.moderator().await;
+    let path = format!("/api/v1/articles/{DEMO_ARTICLE}");
+    let before = json_body(app.get(&path).await).await;
+    let cases = [
+        ("/\\evil.example/x", "a backslash reads as a second slash"),
+        ("/\\/evil.example", "backslash then slash"),
+        (
+            "https://news.example/a\\b",
+            "a backslash in an absolute url",
+        ),
+        ("/x\u{0}y", "a NUL"),
+        ("/x\u{7f}", "DEL"),
+        ("/x\u{85}y", "a next-line control"),
+    ];
+    for (url, why) in cases {
+        let body = json!({"title": "Editorial", "url": url});
+        let response = app.put_as(&moderator, &path, &body).await;
+        assert_eq!(response.status(), 422, "{why}");
+        assert_problem(response, 422, "invalid_request").await;
+    }
+    let after = json_body(app.get(&path).await).await;
+    assert_eq!(after, before, "the editorial is unchanged");
+    let fine = app
+        .put_as(
+            &moderator,
+            &path,
+            &json!({"title": "Editorial", "url": "/editorials/a-b?c=d#e"}),
+        )
+        .await;
+    assert_eq!(fine.status(), 200, "an ordinary path");
+}
