@@ -534,25 +534,47 @@ async fn odd_and_oversized_notes_get_a_clear_4xx() {
 }
 
 #[tokio::test]
-async fn a_flood_of_notes_keeps_the_last_and_answers_every_one() {
-    let app = TestApp::spawn().await;
-    let moderator = app.moderator().await;
+async fn a_flood_of_notes_is_rate_limited_per_moderator_and_keeps_the_last_allowed() {
+    let app = TestApp::spawn_with(|s| s.rate_limits = true).await;
+    let flooder = app.moderator().await;
+    let other = app.moderator().await;
     let author = app.reader().await;
     let path = note_path(&author.id);
+    let mut refused = None;
     for n in 0..40 {
         let note = json!({"note": format!("note {n}")});
-        let response = app.put_as(&moderator, &path, &note).await;
-        assert_eq!(response.status(), 200, "note {n}");
+        let response = app.put_as(&flooder, &path, &note).await;
+        if response.status() != 200 {
+            let retry_after = response.headers().get("retry-after").cloned();
+            assert_problem(response, 429, "rate_limited").await;
+            assert!(retry_after.is_some(), "Retry-After is sent");
+            refused = Some(n);
+            break;
+        }
     }
+    let refused = refused.expect("a flood of notes is refused");
+    assert!(
+        refused >= 10,
+        "a person's pace passes: refused at {refused}"
+    );
     let file = json_body(
-        app.get_as(
-            &moderator,
-            &format!("/api/v1/moderation/users/{}", author.id),
-        )
-        .await,
+        app.get_as(&flooder, &format!("/api/v1/moderation/users/{}", author.id))
+            .await,
     )
     .await;
-    assert_eq!(file["note"]["text"], "note 39");
+    assert_eq!(file["note"]["text"], format!("note {}", refused - 1));
+    let notes = app
+        .log(&flooder)
+        .await
+        .into_iter()
+        .filter(|e| e.action == "note")
+        .count();
+    assert_eq!(notes, refused, "one log line per note kept");
+
+    let calm = app
+        .put_as(&other, &path, &json!({"note": "another moderator"}))
+        .await;
+    assert_eq!(calm.status(), 200, "the limit is per moderator");
 }
 
 // Odd ids
