@@ -685,3 +685,59 @@ async fn an_editorial_path_cannot_leave_the_site_or_hide_controls() {
         .await;
     assert_eq!(fine.status(), 200, "an ordinary path");
 }
+
+/// `HEAD` over a raw connection that asks the server to close after its
+/// answer: whether it did within `wait`.
+async fn head_closes(app: &TestApp, token: &str, wait: Duration) -> (String, bool) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let port: u16 = app.address.rsplit(':').next().unwrap().parse().unwrap();
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let request = format!(
+        "HEAD {EVENTS} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let closed = tokio::time::timeout(wait, stream.read_to_end(&mut answer))
+        .await
+        .is_ok();
+    (String::from_utf8_lossy(&answer).into_owned(), closed)
+}
+
+#[tokio::test]
+async fn a_head_of_the_stream_answers_and_closes_without_taking_a_slot() {
+    let app = TestApp::spawn_with(|s| s.event_streams = 1).await;
+    let moderator = app.moderator().await;
+    let reader = app.reader().await;
+
+    let (answer, closed) = head_closes(&app, &moderator.token, Duration::from_secs(2)).await;
+    assert!(closed, "the HEAD answer ends: {answer:?}");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+    assert!(answer.contains("text/event-stream"), "{answer:?}");
+    let (answer, closed) = head_closes(&app, &reader.token, Duration::from_secs(2)).await;
+    assert!(
+        closed && answer.starts_with("HTTP/1.1 403"),
+        "a reader: {answer:?}"
+    );
+
+    // While a HEAD is answered the one slot stays free for a real desk.
+    let held = tokio::spawn({
+        let (app_address, token) = (app.address.clone(), moderator.token.clone());
+        async move {
+            let client = reqwest::Client::new();
+            let head = client
+                .head(format!("{app_address}{EVENTS}"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            drop(head);
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let response = stream_request(&app, &moderator, None).await;
+    assert_eq!(response.status(), 200, "the slot is free");
+    held.abort();
+}

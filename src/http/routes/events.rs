@@ -5,7 +5,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt, stream};
@@ -17,6 +17,7 @@ use crate::domain::accounts::TokenHash;
 use crate::domain::events::Event;
 use crate::http::error::{ApiResult, ProblemDoc};
 use crate::http::extract::Moderator;
+use crate::http::middleware::was_head;
 use crate::http::state::AppState;
 use crate::moderation::events::Subscription;
 
@@ -128,6 +129,16 @@ fn event_stream(
     stream::once(async { Ok(Bytes::from_static(RETRY)) }).chain(events)
 }
 
+fn stream_headers() -> HttpResponseBuilder {
+    let mut response = HttpResponse::Ok();
+    response
+        .content_type("text/event-stream")
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        // Reverse proxies pass each event on at once instead of buffering.
+        .insert_header(("x-accel-buffering", "no"));
+    response
+}
+
 /// Live moderation events (server-sent events): `queued`, `decided`,
 /// `reported` and `sanctioned`, each with an increasing `id` and a JSON
 /// `data` line (`EventData`). With `Last-Event-ID`, the events kept after it
@@ -148,6 +159,11 @@ pub async fn events(
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let caller = moderator.0;
+    if was_head(&req) {
+        // The stream's headers and no stream: a HEAD would otherwise hold a
+        // slot and its connection with a body that is never sent.
+        return Ok(stream_headers().finish());
+    }
     let subscription = state
         .events
         .subscribe(caller.user.id, last_event_id(&req))?;
@@ -156,17 +172,12 @@ pub async fn events(
         after = subscription.last_id(),
         "event stream opened"
     );
-    Ok(HttpResponse::Ok()
-        .content_type("text/event-stream")
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        // Reverse proxies pass each event on at once instead of buffering.
-        .insert_header(("x-accel-buffering", "no"))
-        .streaming(event_stream(
-            subscription,
-            Listener {
-                state: state.clone(),
-                session: caller.session,
-                checked: Instant::now(),
-            },
-        )))
+    Ok(stream_headers().streaming(event_stream(
+        subscription,
+        Listener {
+            state: state.clone(),
+            session: caller.session,
+            checked: Instant::now(),
+        },
+    )))
 }
