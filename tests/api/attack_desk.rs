@@ -741,3 +741,125 @@ async fn a_head_of_the_stream_answers_and_closes_without_taking_a_slot() {
     assert_eq!(response.status(), 200, "the slot is free");
     held.abort();
 }
+
+// Odd queries, versions and times
+
+#[tokio::test]
+async fn odd_filters_versions_and_times_never_fail() {
+    let app = TestApp::spawn().await;
+    let moderator = app.moderator().await;
+    let author = app.reader().await;
+    let held = app
+        .held_comment(&author, DEMO_ARTICLE, "연락처 010-4321-8765 남겨요")
+        .await;
+    let long = "a".repeat(5_000);
+    let user = format!("/api/v1/moderation/users/{}", author.id);
+    let reads = [
+        "/api/v1/moderation/counts?rule=%00".to_owned(),
+        "/api/v1/moderation/counts?rule=phone_number&rule=spam".to_owned(),
+        "/api/v1/moderation/counts?article_id=%3Cscript%3E".to_owned(),
+        format!("/api/v1/moderation/counts?article_id={long}"),
+        "/api/v1/moderation/queue?rule=%E2%80%AE".to_owned(),
+        "/api/v1/moderation/queue?state=pending&rule=phone_number&article_id=..%2F..".to_owned(),
+        format!("{user}/comments?limit=-1"),
+        format!("{user}/comments?limit=99999999999999999999"),
+        format!("{user}/comments?cursor=%FF%FE"),
+        format!("{user}/comments?cursor={long}"),
+        format!("/api/v1/moderation/log?user_id={}&cursor=x", author.id),
+    ];
+    for path in &reads {
+        let response = app.get_as(&moderator, path).await;
+        let status = response.status().as_u16();
+        let body = json_body(response).await;
+        assert!(status == 200 || status == 400, "{path}: {status} {body}");
+        if status == 400 {
+            assert!(body["code"].is_string(), "{path}: {body}");
+        }
+    }
+
+    let decisions = [
+        json!({"action": "approve", "version": -1}),
+        json!({"action": "approve", "version": i64::MAX}),
+        json!({"action": "approve", "version": 1e300}),
+        json!({"action": "approve", "version": "1"}),
+        json!({"action": "reject", "reason": "no-such-reason"}),
+        json!({"action": "reject"}),
+        json!({"action": "APPROVE"}),
+    ];
+    for decision in decisions {
+        let response = app.decide(&moderator, &held.id, &decision).await;
+        let status = response.status().as_u16();
+        let body = json_body(response).await;
+        assert!((400..500).contains(&status), "{decision}: {status} {body}");
+        assert!(body["code"].is_string(), "{decision}: {body}");
+    }
+    let pending = app.queue(&moderator, "?state=pending").await;
+    assert_eq!(pending.items.len(), 1, "the comment is still held");
+
+    let sanctions = format!("{user}/sanctions");
+    let times = [
+        ("+275760-09-13T00:00:00Z", "beyond any date"),
+        ("10000-01-01T00:00:00Z", "a five-digit year"),
+        ("1969-12-31T23:59:59Z", "before the epoch"),
+        ("2026-02-30T00:00:00Z", "no such day"),
+        ("not a time", "not a time"),
+    ];
+    for (until, why) in times {
+        let body = json!({"kind": "suspend", "until": until, "reason": "abuse"});
+        let response = app.post_as(&moderator, &sanctions, &body).await;
+        let status = response.status().as_u16();
+        let problem = json_body(response).await;
+        assert!((400..500).contains(&status), "{why}: {status} {problem}");
+    }
+    let far = json!({"kind": "suspend", "until": "9999-12-31T23:59:59Z", "reason": "abuse"});
+    let given = app.post_as(&moderator, &sanctions, &far).await;
+    assert_eq!(
+        given.status(),
+        201,
+        "the last second of year 9999 is a time"
+    );
+    let file = app.get_as(&moderator, &user).await;
+    assert_eq!(file.status(), 200);
+    let queue = app.get_as(&moderator, "/api/v1/moderation/queue").await;
+    assert_eq!(queue.status(), 200, "the queue shows the far suspension");
+}
+
+#[tokio::test]
+async fn the_moderators_note_never_reaches_the_account_or_the_public() {
+    let app = TestApp::spawn_with(|s| s.author_history_public = true).await;
+    let moderator = app.moderator().await;
+    let author = app.reader().await;
+    let comment = app
+        .published_comment(&author, DEMO_ARTICLE, "a fair point")
+        .await;
+    let secret = "내부 메모 SECRET-NOTE-7731";
+    let set = app
+        .put_as(&moderator, &note_path(&author.id), &json!({"note": secret}))
+        .await;
+    assert_eq!(set.status(), 200);
+    let views = [
+        (Some(&author), "/api/v1/auth/me".to_owned()),
+        (
+            Some(&author),
+            format!("/api/v1/users/{}/history", author.id),
+        ),
+        (None, format!("/api/v1/users/{}/history", author.id)),
+        (None, format!("/api/v1/comments/{}", comment.id)),
+        (None, format!("/api/v1/articles/{DEMO_ARTICLE}/comments")),
+    ];
+    for (caller, path) in views {
+        let response = match caller {
+            Some(user) => app.get_as(user, &path).await,
+            None => app.get(&path).await,
+        };
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert!(status.is_success(), "{path}: {status} {text}");
+        assert!(
+            !text.contains("SECRET-NOTE"),
+            "{path} shows the note: {text}"
+        );
+    }
+    let log = app.get_as(&author, "/api/v1/moderation/log").await;
+    assert_problem(log, 403, "forbidden").await;
+}
