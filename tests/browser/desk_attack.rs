@@ -6,6 +6,8 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use fantoccini::Locator;
 use serde_json::{Value, json};
 
+use comment_desk::domain::accounts::Role;
+
 use crate::driver::Browser;
 use crate::helpers::{PASSWORD, TestApp, TestUser, json_body};
 
@@ -22,10 +24,12 @@ const REPLY_BODY: &str = "stupid<img src=x onerror=pwned=7> 답글입니다";
 const REPORT_NOTE: &str = "<img src=x onerror=pwned=8> 신고 사유";
 const NOTE: &str = "<img src=x onerror=pwned=9> 메모";
 const SANCTION_REASON: &str = "<a href=javascript:pwned=10>정지 사유</a>";
+/// A careless or compromised staff account's name.
+const STAFF_NAME: &str = "<img src=x onerror=pwned=11>";
 
 /// What a page shows once markup has turned into elements or run.
 const INJECTED: &str = "return { pwned: window.pwned || 0,
-  elements: [...document.querySelectorAll('#desk img, #desk svg, #desk script, #desk iframe, #desk b, #desk [onerror], #desk [onload], #desk [onclick], #desk a[href^=javascript]')]
+  elements: [...document.body.querySelectorAll('img, svg, script, iframe, b, [onerror], [onload], [onclick], a[href^=javascript]')]
     .map((e) => e.outerHTML) };";
 
 async fn named(app: &TestApp, display_name: &str, n: usize) -> TestUser {
@@ -70,6 +74,7 @@ async fn strangers_markup_stays_text_everywhere_the_desk_shows_it() {
     };
     let app = TestApp::spawn_with(|s| s.reports_to_queue = 1).await;
     let moderator = app.moderator().await;
+    let careless = app.staff_named(Role::Moderator, STAFF_NAME).await;
     let author = named(&app, AUTHOR_NAME, 1).await;
     let reporter = named(&app, REPORTER_NAME, 2).await;
     let parent_author = named(&app, PARENT_NAME, 3).await;
@@ -93,7 +98,7 @@ async fn strangers_markup_stays_text_everywhere_the_desk_shows_it() {
     assert_eq!(report.status(), 202);
     let note = app
         .put_as(
-            &moderator,
+            &careless,
             &format!("/api/v1/moderation/users/{}/note", author.id),
             &json!({"note": NOTE}),
         )
@@ -101,7 +106,7 @@ async fn strangers_markup_stays_text_everywhere_the_desk_shows_it() {
     assert_eq!(note.status(), 200);
     let until = (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339();
     app.sanctioned(
-        &moderator,
+        &careless,
         &author,
         &json!({"kind": "suspend", "until": until, "reason": SANCTION_REASON}),
     )
@@ -218,13 +223,63 @@ async fn strangers_markup_stays_text_everywhere_the_desk_shows_it() {
 
     // The log names them all as text.
     browser.click("[data-desk=queue][data-queue=log]").await;
-    browser
+    let log = browser
         .desk_wait(
             "the log",
-            "return document.querySelectorAll('[data-desk=log-entry]').length >= 2;",
+            "const lines = [...document.querySelectorAll('[data-desk=log-entry]')];
+             return lines.length >= 2 && lines.map((l) => l.textContent).join('\\n');",
         )
         .await;
+    assert!(
+        log.as_str().unwrap().contains(STAFF_NAME),
+        "the careless moderator's name in the log: {log}"
+    );
     browser.assert_nothing_injected("the log").await;
+}
+
+#[tokio::test]
+async fn the_conflict_notice_names_the_first_moderator_as_text() {
+    let Some(browser) = Browser::launch().await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let moderator = app.moderator().await;
+    let careless = app.staff_named(Role::Moderator, STAFF_NAME).await;
+    let author = app.reader().await;
+    let held = app
+        .held_comment(
+            &author,
+            crate::helpers::DEMO_ARTICLE,
+            "연락처 010-5555-1212 남겨요",
+        )
+        .await;
+    // No live stream: the decided item stays on this desk until it acts.
+    browser.cdp("Network.enable", json!({})).await;
+    browser
+        .cdp(
+            "Network.setBlockedURLs",
+            json!({"urls": ["*/moderation/events*"]}),
+        )
+        .await;
+    browser.open_desk_as(&app, &moderator, "en").await;
+    browser
+        .desk_items_are("the held comment", std::slice::from_ref(&held.id))
+        .await;
+    app.decided(&careless, &held.id, &json!({"action": "approve"}))
+        .await;
+
+    browser.press_keys("a").await;
+    let notice = browser
+        .desk_wait(
+            "the conflict notice",
+            "const t = dk('toast'); return !t.hidden && t.getAttribute('data-kind') === 'conflict' && t.textContent;",
+        )
+        .await;
+    assert!(
+        notice.as_str().unwrap().contains(STAFF_NAME),
+        "the notice names them as written: {notice}"
+    );
+    browser.assert_nothing_injected("the conflict notice").await;
 }
 
 /// A page on another origin (another port) that frames the desk.
