@@ -395,6 +395,29 @@ async fn a_stream_ends_once_its_session_is_logged_out() {
     assert_eq!(event_count(&text), 2, "and gets the events: {text:?}");
 }
 
+/// With no event at all, the heartbeat (15 s) asks again and ends it.
+#[tokio::test]
+async fn a_quiet_stream_ends_at_the_heartbeat_after_a_logout() {
+    let app = TestApp::spawn().await;
+    let moderator = app.moderator().await;
+    let mut stream = open_stream(&app, &moderator).await;
+    let logout = app
+        .client
+        .post(app.url("/api/v1/auth/logout"))
+        .bearer_auth(&moderator.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), 204);
+
+    let (text, ended) = drain(&mut stream, Duration::from_secs(18)).await;
+    assert!(ended, "the quiet stream ends: {text:?}");
+    assert!(
+        !text.contains("heartbeat"),
+        "no heartbeat for a logged-out session: {text:?}"
+    );
+}
+
 #[tokio::test]
 async fn a_stream_ends_once_its_moderator_is_suspended_or_demoted() {
     let app = TestApp::spawn().await;
