@@ -46,7 +46,11 @@ impl Application {
         store.rank_ratios_from(settings.ratio_min_reactions).await?;
         let hasher = Hasher::new(settings.password_hash_concurrency)?;
         let auth = Auth::new(store.clone(), hasher, policy.clone(), &settings);
-        let events = EventHub::new(settings.event_window, settings.event_streams);
+        let events = EventHub::new(
+            settings.event_window,
+            settings.event_streams,
+            settings.event_streams_per_account,
+        );
         let listener = TcpListener::bind(&settings.bind_addr)
             .with_context(|| format!("cannot listen on BIND_ADDR {}", settings.bind_addr))?;
         let address = listener.local_addr()?;

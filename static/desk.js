@@ -738,7 +738,11 @@
       broken = true;
       ui.live.setAttribute('data-state', 'connecting');
       ui.live.textContent = T.live.connecting;
-      if (source.readyState === EventSource.CLOSED && state.me) setTimeout(function () { if (state.events === source) connectEvents(); }, 3000);
+      if (source.readyState === EventSource.CLOSED && state.me) {
+        // Refused: a read says whether the session ended elsewhere (a 401 signs out).
+        scheduleRefresh();
+        setTimeout(function () { if (state.events === source) connectEvents(); }, 3000);
+      }
     };
     ['queued', 'reported', 'sanctioned'].forEach(function (kind) { source.addEventListener(kind, scheduleRefresh); });
     source.addEventListener('decided', function (event) {

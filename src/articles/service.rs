@@ -45,7 +45,10 @@ fn article_changes(form: ArticleForm) -> Result<ArticleChanges, ArticleError> {
     let url = form.url.trim().to_owned();
     let absolute = url.starts_with("https://") || url.starts_with("http://");
     let on_site = url.starts_with('/') && !url.starts_with("//");
-    if !(absolute || on_site) || url.chars().any(char::is_whitespace) {
+    // Browsers read `\` as `/` (so `/\evil.example` leaves the site) and drop
+    // or keep controls as they like: neither belongs in an address.
+    let odd = |c: char| c.is_whitespace() || c.is_control() || c == '\\';
+    if !(absolute || on_site) || url.chars().any(odd) {
         return Err(invalid(
             "url",
             "The url must start with https://, http:// or /.",

@@ -201,6 +201,16 @@ impl Auth {
         Ok(())
     }
 
+    /// The user behind a session, if it is still live. Unlike `authenticate`
+    /// this is no use of the session: a stream that asks it again and again
+    /// does not keep an idle session alive.
+    pub async fn session_user(&self, session: TokenHash) -> Result<Option<User>, AccountError> {
+        let now = Utc::now();
+        let idle_cutoff = now - chrono::Duration::from_std(self.idle_timeout).unwrap_or_default();
+        let found = self.store.live_session(session, now, idle_cutoff).await?;
+        Ok(found.map(|found| found.user))
+    }
+
     /// The user behind a token, if the session is live; every use moves its idle limit.
     pub async fn authenticate(
         &self,

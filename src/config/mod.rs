@@ -76,6 +76,8 @@ pub struct Settings {
     pub sign_in_limit: FloodLimit,
     /// Live moderation event streams open at once.
     pub event_streams: usize,
+    /// Of those, streams one account may hold.
+    pub event_streams_per_account: usize,
     /// Recent moderation events kept for desks that reconnect.
     pub event_window: usize,
 }
@@ -157,6 +159,7 @@ impl Settings {
             author_history_public: vars.visibility("AUTHOR_HISTORY")?,
             sign_in_limit: vars.limit("SIGN_IN_LIMIT", "30/1m")?,
             event_streams: vars.number("EVENT_STREAMS", 200, 1..=100_000)?,
+            event_streams_per_account: vars.number("EVENT_STREAMS_PER_ACCOUNT", 5, 1..=100_000)?,
             event_window: vars.number("EVENT_WINDOW", 1000, 1..=1_000_000)?,
         })
     }
@@ -386,6 +389,7 @@ mod tests {
         let longest = settings(&[("UNDO_WINDOW", "10m")]).unwrap();
         assert_eq!(longest.undo_window, UNDO_WINDOW_MAX);
         assert_eq!((s.event_streams, s.event_window), (200, 1000));
+        assert_eq!(s.event_streams_per_account, 5);
     }
 
     #[test]
@@ -416,6 +420,7 @@ mod tests {
             ("UNDO_WINDOW", "11m"),
             ("UNDO_WINDOW", "later"),
             ("EVENT_STREAMS", "0"),
+            ("EVENT_STREAMS_PER_ACCOUNT", "0"),
             ("EVENT_WINDOW", "many"),
         ];
         for (name, value) in cases {

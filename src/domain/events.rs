@@ -111,17 +111,26 @@ pub struct Event {
     pub change: Change,
 }
 
-/// Every stream slot is taken (`EVENT_STREAMS`).
+/// A stream refused: every slot is taken (`EVENT_STREAMS`), or the account
+/// already holds its share (`EVENT_STREAMS_PER_ACCOUNT`), so that one account
+/// (or a stolen session) cannot lock the other moderators out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("too many event streams")]
-pub struct TooManyStreams;
+pub enum TooManyStreams {
+    #[error("too many event streams")]
+    Server,
+    #[error("too many event streams for one account")]
+    Account,
+}
 
 /// How long a refused desk waits before it tries again.
 pub const STREAMS_RETRY_AFTER: Duration = Duration::from_secs(5);
 
 impl Refusal for TooManyStreams {
     fn code(&self) -> &'static str {
-        "too_many_streams"
+        match self {
+            TooManyStreams::Server => "too_many_streams",
+            TooManyStreams::Account => "too_many_account_streams",
+        }
     }
 
     fn details(&self) -> Details {

@@ -91,14 +91,26 @@ pub async fn limit_heads(
 /// for every route, instead of a HEAD next to each GET. The connection still
 /// knows the request was HEAD and sends the head only. It runs first, while the
 /// request is not yet shared (changing it later would panic), so the log shows GET.
+/// A handler whose body never ends (the event stream) asks `was_head` instead
+/// of making one.
 pub async fn head_as_get(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     if req.method() == Method::HEAD {
         req.head_mut().method = Method::GET;
+        req.extensions_mut().insert(WasHead);
     }
     Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// Left on a HEAD request that `head_as_get` routed as GET.
+#[derive(Clone, Copy)]
+struct WasHead;
+
+/// Whether the client asked for the head only.
+pub fn was_head(req: &HttpRequest) -> bool {
+    req.extensions().contains::<WasHead>()
 }
 
 pub fn query_config() -> web::QueryConfig {

@@ -14,9 +14,10 @@ use crate::domain::events::{Change, EventKind, EventState};
 use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::moderation::{LogEntry, ModerationError};
 use crate::domain::paging::Paging;
-use crate::domain::policy::RuleCode;
+use crate::domain::policy::{FloodLimit, RuleCode};
 use crate::moderation::events::EventHub;
 use crate::moderation::service::{ORDINARY_REPORT, parse_note};
+use crate::rate_limit::Throttle;
 use crate::storage::{CommentPage, CountsQuery, NoAccount, NoteWrite, Store, UndoWrite, Undone};
 
 #[derive(Clone)]
@@ -28,7 +29,16 @@ pub struct Desk {
     reported_at: i64,
     /// How long a moderator may take back their decision (`UNDO_WINDOW`).
     undo_window: chrono::Duration,
+    /// Notes per moderator (with `RATE_LIMITS`): each is a log line, and a
+    /// runaway script or a stolen session must not bury the log in them.
+    notes: Arc<Throttle<AccountId>>,
 }
+
+/// Far more notes than a person writes, far fewer than a script.
+const NOTE_LIMIT: FloodLimit = FloodLimit {
+    count: 30,
+    per: std::time::Duration::from_secs(60),
+};
 
 /// What the desks hear of an undo: a comment back in review is `queued`;
 /// one back in the listing (its reports open again) is `decided` as it is now.
@@ -55,6 +65,7 @@ impl Desk {
             reported_at: i64::from(settings.reports_to_queue) * ORDINARY_REPORT,
             undo_window: chrono::Duration::from_std(settings.undo_window)
                 .unwrap_or(chrono::Duration::MAX),
+            notes: Arc::new(Throttle::new(settings.rate_limits, NOTE_LIMIT)),
         }
     }
 
@@ -107,7 +118,8 @@ impl Desk {
     }
 
     /// Sets the moderators' note on an account, or clears it with an empty
-    /// text; the text rule and `NOTE_MAX` as every note. Logged as `note`.
+    /// text; the text rule and `NOTE_MAX` as every note. Logged as `note`;
+    /// at most `NOTE_LIMIT` a moderator.
     pub async fn set_note(
         &self,
         moderator: &User,
@@ -116,6 +128,9 @@ impl Desk {
     ) -> Result<Option<AccountNote>, ModerationError> {
         let id = parse_user_id(raw_user_id)?;
         let text = parse_note(Some(raw_note))?;
+        self.notes
+            .check(moderator.id)
+            .map_err(|retry_after| ModerationError::RateLimited { retry_after })?;
         let write = NoteWrite {
             account_id: id,
             text: text.as_deref(),

@@ -5,17 +5,19 @@
 //! send it to the streams) are two steps, so that a second process's events
 //! can be delivered here too once they arrive from the database (issue 17).
 //! Memory is bounded: a window of the last `EVENT_WINDOW` events shared by
-//! all, one broadcast buffer, and at most `EVENT_STREAMS` streams. A stream
+//! all, one broadcast buffer, and at most `EVENT_STREAMS` streams, of which one
+//! account holds at most `EVENT_STREAMS_PER_ACCOUNT`. A stream
 //! that falls behind the broadcast is sent what it missed from the window, or
 //! is ended when the window no longer holds it, so its desk reconnects.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast};
 
 use crate::domain::events::{Change, Event, TooManyStreams};
+use crate::domain::ids::AccountId;
 
 /// Events in the broadcast buffer; a stream further behind catches up from
 /// the window.
@@ -24,6 +26,10 @@ const LIVE_BUFFER: usize = 256;
 pub struct EventHub {
     window: Mutex<Window>,
     slots: Arc<Semaphore>,
+    /// Streams open per account; an account with none has no entry, so the
+    /// map holds at most one entry per open stream.
+    accounts: Mutex<HashMap<AccountId, usize>>,
+    per_account: usize,
 }
 
 /// The most recent events, oldest first, and the live broadcast.
@@ -77,12 +83,18 @@ fn start_id() -> u64 {
 }
 
 impl EventHub {
-    /// `window`: events kept for reconnects; `streams`: streams open at once.
-    pub fn new(window: usize, streams: usize) -> Arc<EventHub> {
-        EventHub::starting_at(start_id(), window, streams)
+    /// `window`: events kept for reconnects; `streams`: streams open at once;
+    /// `per_account`: of those, streams one account may hold.
+    pub fn new(window: usize, streams: usize, per_account: usize) -> Arc<EventHub> {
+        EventHub::starting_at(start_id(), window, streams, per_account)
     }
 
-    pub fn starting_at(first_id: u64, window: usize, streams: usize) -> Arc<EventHub> {
+    pub fn starting_at(
+        first_id: u64,
+        window: usize,
+        streams: usize,
+        per_account: usize,
+    ) -> Arc<EventHub> {
         let capacity = window.max(1);
         let (live, _) = broadcast::channel(LIVE_BUFFER);
         Arc::new(EventHub {
@@ -94,6 +106,8 @@ impl EventHub {
                 evicted: 0,
             }),
             slots: Arc::new(Semaphore::new(streams)),
+            accounts: Mutex::new(HashMap::new()),
+            per_account,
         })
     }
 
@@ -128,20 +142,26 @@ impl EventHub {
         self.slots.close();
     }
 
-    /// Opens a stream: first the kept events after `last_id` (the desk's
-    /// `Last-Event-ID`), then live ones. An id newer than any kept one is
-    /// from elsewhere and counts as none.
+    /// Opens a stream for `account`: first the kept events after `last_id`
+    /// (the desk's `Last-Event-ID`), then live ones. An id newer than any
+    /// kept one is from elsewhere and counts as none.
     pub fn subscribe(
         self: &Arc<Self>,
+        account: AccountId,
         last_id: Option<u64>,
     ) -> Result<Subscription, TooManyStreams> {
+        let account_slot = self.take_account_slot(account)?;
         let slot = self
             .slots
             .clone()
             .try_acquire_owned()
-            .map_err(|_| TooManyStreams)?;
+            .map_err(|_| TooManyStreams::Server)?;
         let window = self.window();
-        let live = window.live.as_ref().ok_or(TooManyStreams)?.subscribe();
+        let live = window
+            .live
+            .as_ref()
+            .ok_or(TooManyStreams::Server)?
+            .subscribe();
         let newest = window.newest();
         let last_id = match last_id {
             Some(id) if id <= newest => id,
@@ -153,12 +173,52 @@ impl EventHub {
             last_id,
             hub: self.clone(),
             _slot: slot,
+            _account_slot: account_slot,
+        })
+    }
+
+    fn accounts(&self) -> MutexGuard<'_, HashMap<AccountId, usize>> {
+        // Valid after any panic: each change is one counter.
+        self.accounts.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn take_account_slot(
+        self: &Arc<Self>,
+        account: AccountId,
+    ) -> Result<AccountSlot, TooManyStreams> {
+        let mut accounts = self.accounts();
+        let open = accounts.entry(account).or_insert(0);
+        if *open >= self.per_account {
+            return Err(TooManyStreams::Account);
+        }
+        *open += 1;
+        Ok(AccountSlot {
+            hub: self.clone(),
+            account,
         })
     }
 
     /// How many events the window holds.
     pub fn kept(&self) -> usize {
         self.window().events.len()
+    }
+}
+
+/// One of an account's streams, given back when the stream is dropped.
+struct AccountSlot {
+    hub: Arc<EventHub>,
+    account: AccountId,
+}
+
+impl Drop for AccountSlot {
+    fn drop(&mut self) {
+        let mut accounts = self.hub.accounts();
+        if let Some(open) = accounts.get_mut(&self.account) {
+            *open = open.saturating_sub(1);
+            if *open == 0 {
+                accounts.remove(&self.account);
+            }
+        }
     }
 }
 
@@ -171,6 +231,7 @@ pub struct Subscription {
     last_id: u64,
     hub: Arc<EventHub>,
     _slot: OwnedSemaphorePermit,
+    _account_slot: AccountSlot,
 }
 
 impl Subscription {
@@ -216,6 +277,8 @@ mod tests {
     use crate::domain::events::{EventKind, EventState};
     use crate::domain::ids::AccountId;
 
+    const MODERATOR: AccountId = AccountId::new(1);
+
     fn change(n: i64) -> Change {
         Change {
             kind: EventKind::Sanctioned,
@@ -238,7 +301,7 @@ mod tests {
 
     #[test]
     fn the_window_stays_bounded_after_ten_thousand_events() {
-        let hub = EventHub::starting_at(1, 1000, 10);
+        let hub = EventHub::starting_at(1, 1000, 10, 10);
         for n in 0..10_000 {
             hub.publish(change(n));
         }
@@ -256,30 +319,30 @@ mod tests {
     #[test]
     fn ids_start_at_the_start_time_and_increase() {
         let before = chrono::Utc::now().timestamp_micros() as u64;
-        let hub = EventHub::new(10, 10);
+        let hub = EventHub::new(10, 10, 10);
         let first = hub.publish(change(1));
         let second = hub.publish(change(2));
         assert!(first >= before, "{first} from the start time {before}");
         assert_eq!(second, first + 1);
-        let restarted = EventHub::new(10, 10);
+        let restarted = EventHub::new(10, 10, 10);
         assert!(restarted.publish(change(3)) > second, "a restart counts on");
     }
 
     #[tokio::test]
     async fn a_reconnect_gets_the_kept_events_after_its_last_id_then_live_ones() {
-        let hub = EventHub::starting_at(1, 5, 10);
+        let hub = EventHub::starting_at(1, 5, 10, 10);
         for n in 0..8 {
             hub.publish(change(n));
         }
-        let mut sub = hub.subscribe(Some(5)).unwrap();
+        let mut sub = hub.subscribe(MODERATOR, Some(5)).unwrap();
         assert_eq!(take(&mut sub, 3).await, [6, 7, 8]);
         hub.publish(change(9));
         assert_eq!(take(&mut sub, 1).await, [9]);
 
-        let mut too_old = hub.subscribe(Some(1)).unwrap();
+        let mut too_old = hub.subscribe(MODERATOR, Some(1)).unwrap();
         assert_eq!(take(&mut too_old, 5).await, [5, 6, 7, 8, 9], "what is kept");
-        let mut unknown = hub.subscribe(Some(1_000)).unwrap();
-        let mut fresh = hub.subscribe(None).unwrap();
+        let mut unknown = hub.subscribe(MODERATOR, Some(1_000)).unwrap();
+        let mut fresh = hub.subscribe(MODERATOR, None).unwrap();
         hub.publish(change(10));
         assert_eq!(take(&mut unknown, 1).await, [10], "an unknown id is none");
         assert_eq!(take(&mut fresh, 1).await, [10], "live events only");
@@ -287,8 +350,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_stream_behind_the_live_buffer_catches_up_from_the_window() {
-        let hub = EventHub::starting_at(1, 2 * LIVE_BUFFER, 10);
-        let mut sub = hub.subscribe(None).unwrap();
+        let hub = EventHub::starting_at(1, 2 * LIVE_BUFFER, 10, 10);
+        let mut sub = hub.subscribe(MODERATOR, None).unwrap();
         let count = LIVE_BUFFER + 50;
         for n in 0..count {
             hub.publish(change(n as i64));
@@ -300,8 +363,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_stream_behind_the_window_ends() {
-        let hub = EventHub::starting_at(1, 10, 10);
-        let mut sub = hub.subscribe(None).unwrap();
+        let hub = EventHub::starting_at(1, 10, 10, 10);
+        let mut sub = hub.subscribe(MODERATOR, None).unwrap();
         for n in 0..(LIVE_BUFFER + 20) {
             hub.publish(change(n as i64));
         }
@@ -310,28 +373,51 @@ mod tests {
 
     #[test]
     fn streams_are_limited_and_a_dropped_one_frees_its_slot() {
-        let hub = EventHub::starting_at(1, 10, 2);
-        let first = hub.subscribe(None).unwrap();
-        let _second = hub.subscribe(None).unwrap();
-        assert!(matches!(hub.subscribe(None), Err(TooManyStreams)));
+        let hub = EventHub::starting_at(1, 10, 2, 10);
+        let first = hub.subscribe(MODERATOR, None).unwrap();
+        let _second = hub.subscribe(MODERATOR, None).unwrap();
+        assert!(matches!(
+            hub.subscribe(MODERATOR, None),
+            Err(TooManyStreams::Server)
+        ));
         drop(first);
-        assert!(hub.subscribe(None).is_ok());
+        assert!(hub.subscribe(MODERATOR, None).is_ok());
+    }
+
+    #[test]
+    fn one_account_holds_at_most_its_share_and_a_dropped_stream_gives_it_back() {
+        let hub = EventHub::starting_at(1, 10, 4, 2);
+        let other = AccountId::new(2);
+        let first = hub.subscribe(MODERATOR, None).unwrap();
+        let _second = hub.subscribe(MODERATOR, None).unwrap();
+        assert!(matches!(
+            hub.subscribe(MODERATOR, None),
+            Err(TooManyStreams::Account)
+        ));
+        let _others = [hub.subscribe(other, None), hub.subscribe(other, None)];
+        assert!(matches!(
+            hub.subscribe(AccountId::new(3), None),
+            Err(TooManyStreams::Server)
+        ));
+        drop(first);
+        assert!(hub.subscribe(MODERATOR, None).is_ok());
+        assert_eq!(hub.accounts().len(), 2, "no entry outlives its streams");
     }
 
     #[tokio::test]
     async fn closing_the_hub_ends_the_streams_and_refuses_new_ones() {
-        let hub = EventHub::starting_at(1, 10, 2);
-        let mut sub = hub.subscribe(None).unwrap();
+        let hub = EventHub::starting_at(1, 10, 2, 2);
+        let mut sub = hub.subscribe(MODERATOR, None).unwrap();
         hub.publish(change(1));
         hub.close();
         assert_eq!(take(&mut sub, 1).await, [1], "what it held first");
         assert_eq!(sub.next().await, None);
-        assert!(hub.subscribe(None).is_err());
+        assert!(hub.subscribe(MODERATOR, None).is_err());
     }
 
     #[test]
     fn a_delivered_event_keeps_its_id_and_an_older_one_is_dropped() {
-        let hub = EventHub::starting_at(1, 10, 2);
+        let hub = EventHub::starting_at(1, 10, 2, 2);
         hub.publish(change(1));
         let arrived = Event {
             id: 50,

@@ -15,14 +15,14 @@ const IN_TIME: Duration = Duration::from_secs(1);
 
 /// One server-sent event as a desk receives it.
 #[derive(Debug)]
-struct Sse {
-    id: String,
-    event: String,
-    data: Value,
+pub struct Sse {
+    pub id: String,
+    pub event: String,
+    pub data: Value,
 }
 
 /// An open event stream and what it sent so far that is not yet read.
-struct EventStream {
+pub struct EventStream {
     response: Response,
     buffer: String,
     /// The `retry:` line, once seen.
@@ -31,7 +31,7 @@ struct EventStream {
 
 impl EventStream {
     /// Opens a stream as `user` (bearer), after `last_id` if given.
-    async fn open(app: &TestApp, user: &TestUser, last_id: Option<&str>) -> EventStream {
+    pub async fn open(app: &TestApp, user: &TestUser, last_id: Option<&str>) -> EventStream {
         let response = request(app, user, last_id).await;
         assert_eq!(response.status(), 200, "the stream opens");
         let content_type = response.headers()["content-type"].to_str().unwrap();
@@ -53,7 +53,7 @@ impl EventStream {
     }
 
     /// The next block (up to a blank line), or `None` if none came in `wait`.
-    async fn block(&mut self, wait: Duration) -> Option<String> {
+    pub async fn block(&mut self, wait: Duration) -> Option<String> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             if let Some(end) = self.buffer.find("\n\n") {
@@ -75,7 +75,7 @@ impl EventStream {
     }
 
     /// The next event within `wait`, skipping comment lines (heartbeats).
-    async fn event_within(&mut self, wait: Duration) -> Option<Sse> {
+    pub async fn event_within(&mut self, wait: Duration) -> Option<Sse> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
@@ -111,7 +111,7 @@ fn parse_event(block: &str) -> Option<Sse> {
     })
 }
 
-async fn request(app: &TestApp, user: &TestUser, last_id: Option<&str>) -> Response {
+pub async fn request(app: &TestApp, user: &TestUser, last_id: Option<&str>) -> Response {
     let mut request = app.client.get(app.url(EVENTS)).bearer_auth(&user.token);
     if let Some(id) = last_id {
         request = request.header("last-event-id", id);

@@ -2,6 +2,7 @@
 
 mod articles;
 mod attack;
+mod attack_desk;
 mod attack_reactions;
 mod auth;
 mod bad_input;

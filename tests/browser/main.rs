@@ -16,6 +16,7 @@ mod widget;
 
 mod counter;
 mod desk;
+mod desk_attack;
 mod desk_bench;
 mod keyboard;
 mod posting;

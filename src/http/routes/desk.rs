@@ -235,13 +235,14 @@ pub struct NoteResponse {
 }
 
 /// Sets the moderators' note on an account (an empty one clears it);
-/// logged as `note`. Readers never see it.
+/// logged as `note`, at most 30 a minute per moderator. Readers never see it.
 #[utoipa::path(put, path = "/api/v1/moderation/users/{user_id}/note", tag = "moderation",
     params(("user_id" = String, Path,)), request_body = NoteRequest,
     responses((status = 200, body = NoteResponse),
         (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc),
         (status = 404, description = "user_not_found", body = ProblemDoc),
-        (status = 422, description = "invalid_request: control characters, or over NOTE_MAX", body = ProblemDoc)))]
+        (status = 422, description = "invalid_request: control characters, or over NOTE_MAX", body = ProblemDoc),
+        (status = 429, description = "rate_limited: over 30 notes a minute from one moderator", body = ProblemDoc)))]
 pub async fn set_note(
     state: web::Data<AppState>,
     moderator: Moderator,

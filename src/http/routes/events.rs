@@ -5,22 +5,31 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt, stream};
 use serde::Serialize;
+use tokio::time::Instant;
 use utoipa::ToSchema;
 
+use crate::domain::accounts::TokenHash;
 use crate::domain::events::Event;
 use crate::http::error::{ApiResult, ProblemDoc};
 use crate::http::extract::Moderator;
+use crate::http::middleware::was_head;
 use crate::http::state::AppState;
 use crate::moderation::events::Subscription;
 
 /// A comment line this often, so that a connection whose desk is gone fails
 /// its write and frees its slot, and proxies do not time it out.
 const HEARTBEAT: Duration = Duration::from_secs(15);
+
+/// An open stream asks again whether its session still stands at each
+/// heartbeat, and before an event when it last asked longer ago than this: a
+/// logout, a sanction or a lost role ends the stream within about this long
+/// of the next event, or at the next heartbeat.
+const RECHECK: Duration = Duration::from_secs(1);
 
 /// Sent first: how long the browser waits before it reconnects.
 const RETRY: &[u8] = b"retry: 2000\n\n";
@@ -71,46 +80,104 @@ fn last_event_id(req: &HttpRequest) -> Option<u64> {
     value.trim().parse().ok()
 }
 
-/// The retry line, then events as they come, with a heartbeat between.
-fn event_stream(subscription: Subscription) -> impl Stream<Item = Result<Bytes, Infallible>> {
-    let start = tokio::time::Instant::now() + HEARTBEAT;
-    let beats = tokio::time::interval_at(start, HEARTBEAT);
-    let events = stream::unfold((subscription, beats), |(mut sub, mut beats)| async move {
-        let frame = tokio::select! {
-            event = sub.next() => frame(&event?),
-            _ = beats.tick() => Bytes::from_static(b": heartbeat\n\n"),
+/// The session a stream was opened with, asked again while it runs.
+struct Listener {
+    state: web::Data<AppState>,
+    session: TokenHash,
+    checked: Instant,
+}
+
+impl Listener {
+    /// Whether the session is still live, its account still staff and in
+    /// good standing; a failed lookup ends the stream too (the desk reconnects).
+    async fn still_allowed(&mut self) -> bool {
+        self.checked = Instant::now();
+        let Ok(Some(user)) = self.state.auth.session_user(self.session).await else {
+            return false;
         };
-        Some((Ok(frame), (sub, beats)))
-    });
+        user.role.can_moderate() && self.state.moderation.check_standing(&user).await.is_ok()
+    }
+
+    async fn allowed_now(&mut self) -> bool {
+        self.checked.elapsed() < RECHECK || self.still_allowed().await
+    }
+}
+
+/// The retry line, then events as they come, with a heartbeat between; it
+/// ends when the session no longer may listen.
+fn event_stream(
+    subscription: Subscription,
+    listener: Listener,
+) -> impl Stream<Item = Result<Bytes, Infallible>> {
+    let start = Instant::now() + HEARTBEAT;
+    let beats = tokio::time::interval_at(start, HEARTBEAT);
+    let events = stream::unfold(
+        (subscription, beats, listener),
+        |(mut sub, mut beats, mut listener)| async move {
+            let frame = tokio::select! {
+                event = sub.next() => {
+                    let event = event?;
+                    listener.allowed_now().await.then(|| frame(&event))?
+                }
+                _ = beats.tick() => {
+                    listener.still_allowed().await.then(|| Bytes::from_static(b": heartbeat\n\n"))?
+                }
+            };
+            Some((Ok(frame), (sub, beats, listener)))
+        },
+    );
     stream::once(async { Ok(Bytes::from_static(RETRY)) }).chain(events)
+}
+
+fn stream_headers() -> HttpResponseBuilder {
+    let mut response = HttpResponse::Ok();
+    response
+        .content_type("text/event-stream")
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        // Reverse proxies pass each event on at once instead of buffering.
+        .insert_header(("x-accel-buffering", "no"));
+    response
 }
 
 /// Live moderation events (server-sent events): `queued`, `decided`,
 /// `reported` and `sanctioned`, each with an increasing `id` and a JSON
 /// `data` line (`EventData`). With `Last-Event-ID`, the events kept after it
 /// (the last `EVENT_WINDOW`) come first. Every moderator gets every event,
-/// their own too. At most `EVENT_STREAMS` streams are open at once.
+/// their own too. At most `EVENT_STREAMS` streams are open at once, at most
+/// `EVENT_STREAMS_PER_ACCOUNT` of them one account's. A stream ends soon
+/// after its session is logged out or its account sanctioned or demoted.
 #[utoipa::path(get, path = "/api/v1/moderation/events", tag = "moderation",
     params(("Last-Event-ID" = Option<String>, Header, description = "the id of the last event received")),
     responses((status = 200, description = "the event stream; each event's data is an EventData", body = String, content_type = "text/event-stream"),
         (status = 401, body = ProblemDoc),
         (status = 403, description = "forbidden, account_suspended, account_banned", body = ProblemDoc),
+        (status = 429, description = "too_many_account_streams (`EVENT_STREAMS_PER_ACCOUNT`), with Retry-After", body = ProblemDoc),
         (status = 503, description = "too_many_streams, with Retry-After", body = ProblemDoc)))]
 pub async fn events(
     state: web::Data<AppState>,
     moderator: Moderator,
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let subscription = state.events.subscribe(last_event_id(&req))?;
+    let caller = moderator.0;
+    if was_head(&req) {
+        // The stream's headers and no stream: a HEAD would otherwise hold a
+        // slot and its connection with a body that is never sent.
+        return Ok(stream_headers().finish());
+    }
+    let subscription = state
+        .events
+        .subscribe(caller.user.id, last_event_id(&req))?;
     tracing::debug!(
-        user_id = moderator.0.user.id.get(),
+        user_id = caller.user.id.get(),
         after = subscription.last_id(),
         "event stream opened"
     );
-    Ok(HttpResponse::Ok()
-        .content_type("text/event-stream")
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        // Reverse proxies pass each event on at once instead of buffering.
-        .insert_header(("x-accel-buffering", "no"))
-        .streaming(event_stream(subscription)))
+    Ok(stream_headers().streaming(event_stream(
+        subscription,
+        Listener {
+            state: state.clone(),
+            session: caller.session,
+            checked: Instant::now(),
+        },
+    )))
 }
