@@ -4,7 +4,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use crate::auth::password::Hasher;
 use crate::auth::session::{NewSession, TokenHash};
@@ -201,12 +201,17 @@ impl Auth {
         Ok(())
     }
 
+    /// Sessions last used before this are over.
+    fn idle_cutoff(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now - chrono::Duration::from_std(self.idle_timeout).unwrap_or_default()
+    }
+
     /// The user behind a session, if it is still live. Unlike `authenticate`
     /// this is no use of the session: a stream that asks it again and again
     /// does not keep an idle session alive.
     pub async fn session_user(&self, session: TokenHash) -> Result<Option<User>, AccountError> {
         let now = Utc::now();
-        let idle_cutoff = now - chrono::Duration::from_std(self.idle_timeout).unwrap_or_default();
+        let idle_cutoff = self.idle_cutoff(now);
         let found = self.store.live_session(session, now, idle_cutoff).await?;
         Ok(found.map(|found| found.user))
     }
@@ -218,7 +223,7 @@ impl Auth {
     ) -> Result<Option<(User, TokenHash)>, AccountError> {
         let hash = TokenHash::of(token);
         let now = Utc::now();
-        let idle_cutoff = now - chrono::Duration::from_std(self.idle_timeout).unwrap_or_default();
+        let idle_cutoff = self.idle_cutoff(now);
         let Some(found) = self.store.live_session(hash, now, idle_cutoff).await? else {
             return Ok(None);
         };
