@@ -149,21 +149,48 @@ async fn status_of(app: &TestApp, moderator: &TestUser, id: &str) -> String {
     body["comment"]["status"].as_str().unwrap_or("").to_owned()
 }
 
+/// A moderator signed in at the desk, its pending queue showing `n` comments
+/// held on a premoderated editorial, oldest first.
+struct HeldQueue {
+    browser: Browser,
+    app: TestApp,
+    moderator: TestUser,
+    ids: Vec<String>,
+}
+
+impl HeldQueue {
+    /// `None` when the browser tests are skipped.
+    async fn open(n: usize, lang: &str) -> Option<HeldQueue> {
+        let browser = Browser::launch().await?;
+        let app = TestApp::spawn().await;
+        let moderator = app.moderator().await;
+        let reader = app.reader().await;
+        let article = premoderated(&app, &moderator).await;
+        let ids = held(&app, &reader, &article, n).await;
+        browser.open_desk_as(&app, &moderator, lang).await;
+        browser
+            .desk_items_are("the held comments, oldest first", &ids)
+            .await;
+        Some(HeldQueue {
+            browser,
+            app,
+            moderator,
+            ids,
+        })
+    }
+}
+
 #[tokio::test]
 async fn a_moderator_clears_a_queue_of_twenty_by_keyboard_alone() {
-    let Some(browser) = Browser::launch().await else {
+    let Some(HeldQueue {
+        browser,
+        app,
+        moderator,
+        ids,
+    }) = HeldQueue::open(20, "ko").await
+    else {
         return;
     };
-    let app = TestApp::spawn().await;
-    let moderator = app.moderator().await;
-    let reader = app.reader().await;
-    let article = premoderated(&app, &moderator).await;
-    let ids = held(&app, &reader, &article, 20).await;
-
-    browser.open_desk_as(&app, &moderator, "ko").await;
-    browser
-        .desk_items_are("the pending queue, oldest first", &ids)
-        .await;
     browser
         .desk_wait("the pending count", &count_is("pending", 20))
         .await;
@@ -235,16 +262,15 @@ async fn a_moderator_clears_a_queue_of_twenty_by_keyboard_alone() {
 
 #[tokio::test]
 async fn the_reject_keys_wait_for_a_reason_and_escape_cancels() {
-    let Some(browser) = Browser::launch().await else {
+    let Some(HeldQueue {
+        browser,
+        app,
+        moderator,
+        ids,
+    }) = HeldQueue::open(2, "en").await
+    else {
         return;
     };
-    let app = TestApp::spawn().await;
-    let moderator = app.moderator().await;
-    let reader = app.reader().await;
-    let article = premoderated(&app, &moderator).await;
-    let ids = held(&app, &reader, &article, 2).await;
-    browser.open_desk_as(&app, &moderator, "en").await;
-    browser.desk_items_are("the queue", &ids).await;
 
     browser.press_keys("r").await;
     browser
@@ -271,16 +297,15 @@ async fn the_reject_keys_wait_for_a_reason_and_escape_cancels() {
 
 #[tokio::test]
 async fn undo_puts_the_last_decision_back() {
-    let Some(browser) = Browser::launch().await else {
+    let Some(HeldQueue {
+        browser,
+        app,
+        moderator,
+        ids,
+    }) = HeldQueue::open(3, "ko").await
+    else {
         return;
     };
-    let app = TestApp::spawn().await;
-    let moderator = app.moderator().await;
-    let reader = app.reader().await;
-    let article = premoderated(&app, &moderator).await;
-    let ids = held(&app, &reader, &article, 3).await;
-    browser.open_desk_as(&app, &moderator, "ko").await;
-    browser.desk_items_are("the queue", &ids).await;
 
     browser.press_keys("ja").await;
     browser
