@@ -16,6 +16,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast};
 
 use crate::domain::events::{Change, Event, TooManyStreams};
+use crate::telemetry::metrics::OpenStream;
 
 /// Events in the broadcast buffer; a stream further behind catches up from
 /// the window.
@@ -153,6 +154,7 @@ impl EventHub {
             last_id,
             hub: self.clone(),
             _slot: slot,
+            _counted: OpenStream::opened(),
         })
     }
 
@@ -171,6 +173,7 @@ pub struct Subscription {
     last_id: u64,
     hub: Arc<EventHub>,
     _slot: OwnedSemaphorePermit,
+    _counted: OpenStream,
 }
 
 impl Subscription {
