@@ -5,7 +5,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
@@ -24,12 +24,18 @@ use crate::policy::LivePolicy;
 use crate::policy::live::reload_on_sighup;
 use crate::reactions::service::Reactions;
 use crate::storage::Store;
+use crate::telemetry::metrics;
+
+/// How often the queue gauges are counted again (one query each time).
+const QUEUE_COUNT_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
 pub struct Application {
     port: u16,
     server: Server,
     store: Arc<dyn Store>,
     events: Arc<EventHub>,
+    /// The `METRICS_ADDR` listener and the task that counts the queues.
+    metrics: Option<(Server, tokio::task::JoinHandle<()>)>,
 }
 
 impl Application {
@@ -54,6 +60,11 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind_addr)
             .with_context(|| format!("cannot listen on BIND_ADDR {}", settings.bind_addr))?;
         let address = listener.local_addr()?;
+        let desk = Desk::new(store.clone(), events.clone(), &settings);
+        let metrics = match settings.metrics_addr.as_deref() {
+            Some(addr) => Some(serve_metrics(addr, desk.clone())?),
+            None => None,
+        };
         let state = web::Data::new(AppState {
             sign_in: SignIn::new(
                 store.clone(),
@@ -68,7 +79,7 @@ impl Application {
             comments: Comments::new(store.clone(), policy.clone(), events.clone(), &settings),
             reactions: Reactions::new(store.clone(), policy.clone(), &settings),
             moderation: Moderation::new(store.clone(), policy.clone(), events.clone(), &settings),
-            desk: Desk::new(store.clone(), events.clone(), &settings),
+            desk,
             events: events.clone(),
             history: History::new(store.clone(), &settings),
             policy,
@@ -91,6 +102,10 @@ impl Application {
                 .wrap(middleware::security_headers())
                 .wrap(TracingLogger::<middleware::RequestSpans>::new())
                 .wrap(from_fn(middleware::head_as_get))
+                .wrap(Condition::new(
+                    metrics::enabled(),
+                    from_fn(middleware::count_requests),
+                ))
                 .configure(app::configure)
         })
         .workers(workers)
@@ -109,6 +124,7 @@ impl Application {
             server,
             store,
             events,
+            metrics,
         })
     }
 
@@ -119,10 +135,45 @@ impl Application {
     /// Serves until SIGINT or SIGTERM, then lets requests finish and closes the database.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         close_streams_on_stop(self.events.clone())?;
+        let metrics = self.metrics.map(|(server, counting)| {
+            let handle = server.handle();
+            tokio::spawn(server);
+            (handle, counting)
+        });
         let result = self.server.await;
+        if let Some((server, counting)) = metrics {
+            counting.abort();
+            server.stop(true).await;
+        }
         self.store.close().await;
         result
     }
+}
+
+/// Installs the metrics recorder, binds `METRICS_ADDR` for `GET /metrics`,
+/// and starts counting the review queues every few seconds.
+fn serve_metrics(addr: &str, desk: Desk) -> anyhow::Result<(Server, tokio::task::JoinHandle<()>)> {
+    let handle = metrics::install().context("cannot start the metrics recorder")?;
+    let listener =
+        TcpListener::bind(addr).with_context(|| format!("cannot listen on METRICS_ADDR {addr}"))?;
+    let local = listener.local_addr()?;
+    let upkeep = handle.clone();
+    let server = HttpServer::new(move || {
+        App::new().configure(crate::http::routes::metrics::configure(handle.clone()))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)?
+    .run();
+    let counting = tokio::spawn(async move {
+        loop {
+            desk.record_queue_depths().await;
+            upkeep.run_upkeep();
+            tokio::time::sleep(QUEUE_COUNT_EVERY).await;
+        }
+    });
+    tracing::info!("metrics on http://{local}/metrics");
+    Ok((server, counting))
 }
 
 /// Ends the live event streams when SIGINT or SIGTERM arrives: they never

@@ -1,5 +1,7 @@
 //! Logging with `tracing`: `RUST_LOG` chooses what is written.
 
+pub mod metrics;
+
 use tracing_subscriber::EnvFilter;
 
 use crate::config::ConfigError;

@@ -51,11 +51,20 @@ struct Args {
     /// Write the report as JSON here too.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// `NAME=VALUE` set on every server started (repeatable), e.g. `METRICS_ADDR=127.0.0.1:9100`.
+    #[arg(long = "server-env", value_parser = name_and_value)]
+    server_env: Vec<(String, String)>,
+}
+
+fn name_and_value(pair: &str) -> Result<(String, String), String> {
+    let (name, value) = pair.split_once('=').ok_or("expected NAME=VALUE")?;
+    Ok((name.to_owned(), value.to_owned()))
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    server::set_extra_env(args.server_env.clone());
     let wanted: Vec<&str> = args.scenarios.split(',').map(str::trim).collect();
     if let Some(unknown) = wanted.iter().find(|s| !ALL.split(',').any(|a| a == **s)) {
         bail!("unknown scenario {unknown:?}; choose from {ALL}");

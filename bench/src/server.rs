@@ -11,6 +11,15 @@ use tokio::process::{Child, Command};
 
 use crate::http::{Conn, request};
 
+/// Settings every server of this run gets on top of the bench's own
+/// (`--server-env`), such as `METRICS_ADDR` to measure what metrics cost.
+static EXTRA_ENV: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+
+/// Sets the extra settings once, before the first server starts.
+pub fn set_extra_env(env: Vec<(String, String)>) {
+    let _ = EXTRA_ENV.set(env);
+}
+
 pub struct Server {
     child: Child,
     pub address: String,
@@ -29,6 +38,7 @@ impl Server {
             .env("COOKIE_SECURE", "false")
             .env("RUST_LOG", "warn")
             .env("NO_COLOR", "1")
+            .envs(EXTRA_ENV.get().into_iter().flatten().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)

@@ -20,6 +20,7 @@ use crate::rate_limit::RegisterThrottle;
 use crate::storage::{
     AccountInsert, IdentityInsert, Linked, NewProviderAccount, SessionInsert, Store, Unlinked,
 };
+use crate::telemetry::metrics;
 
 #[derive(Clone)]
 /// What a reader sends to register, before any of it is checked.
@@ -45,6 +46,9 @@ pub struct Auth {
 /// timeout, if shorter), so a reader browsing comments does not cost a write
 /// per request. Every use still moves the idle deadline at once, in memory;
 /// the interval only bounds what a restart can forget.
+/// The metrics' provider label of a sign-in by email and password.
+const LOCAL_LOGIN: &str = "local";
+
 const TOUCH_INTERVAL: Duration = Duration::from_secs(60);
 
 impl Auth {
@@ -136,6 +140,17 @@ impl Auth {
     /// password; repeated failures from one address wait longer and longer,
     /// whether they come one after another or all at once.
     pub async fn login(
+        &self,
+        email: &str,
+        password: Password,
+        client: IpAddr,
+    ) -> Result<(User, NewSession), AccountError> {
+        let outcome = self.check_login(email, password, client).await;
+        metrics::login(LOCAL_LOGIN, outcome.is_ok());
+        outcome
+    }
+
+    async fn check_login(
         &self,
         email: &str,
         password: Password,
@@ -239,6 +254,18 @@ impl Auth {
     /// sign-in; with `link`, adds the identity to that account instead. The
     /// email never finds an existing account: only the identity does.
     pub async fn sign_in_with(
+        &self,
+        provider: &str,
+        profile: Profile,
+        link: Option<AccountId>,
+        client: IpAddr,
+    ) -> Result<(User, NewSession), SignInError> {
+        let outcome = self.account_for(provider, profile, link, client).await;
+        metrics::login(provider, outcome.is_ok());
+        outcome
+    }
+
+    async fn account_for(
         &self,
         provider: &str,
         profile: Profile,

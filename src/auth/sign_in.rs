@@ -17,10 +17,11 @@ use crate::auth::providers::{Provider, Providers, Start};
 use crate::auth::sso::Sso;
 use crate::config::{ProviderConfig, Settings, normalize_origin};
 use crate::domain::accounts::User;
-use crate::domain::identities::{Profile, ReturnMode, SignInError};
+use crate::domain::identities::{Profile, ReturnMode, SSO_PROVIDER, SignInError};
 use crate::domain::ids::AccountId;
 use crate::rate_limit::{Throttle, client_network};
 use crate::storage::{LoginAttempt, Store};
+use crate::telemetry::metrics;
 
 /// A reader has this long between the start and the provider's callback.
 const ATTEMPT_LIFETIME: Duration = Duration::from_secs(10 * 60);
@@ -172,6 +173,21 @@ impl SignIn {
         browser_secret: Option<&str>,
     ) -> Result<Returned, SignInError> {
         let provider = self.provider(provider_id)?;
+        let returned = self.take_back(provider, callback, browser_secret).await;
+        // A success is counted once the account is signed in (`Auth::sign_in_with`).
+        if returned.is_err() {
+            metrics::login(&provider.config.id, false);
+        }
+        returned
+    }
+
+    async fn take_back(
+        &self,
+        provider: &Provider,
+        callback: Callback<'_>,
+        browser_secret: Option<&str>,
+    ) -> Result<Returned, SignInError> {
+        let provider_id = provider.config.id.as_str();
         let state = callback.state.ok_or(SignInError::failed("no state"))?;
         let attempt = self
             .store
@@ -227,7 +243,12 @@ impl SignIn {
     /// The subscriber a newsroom's SSO token names.
     pub async fn sso(&self, token: &str) -> Result<Profile, SignInError> {
         let sso = self.sso.as_ref().ok_or(SignInError::SsoOff)?;
-        sso.verify(token).await
+        let profile = sso.verify(token).await;
+        // A success is counted once the account is signed in (`Auth::sign_in_with`).
+        if profile.is_err() {
+            metrics::login(SSO_PROVIDER, false);
+        }
+        profile
     }
 
     fn provider(&self, id: &str) -> Result<&Provider, SignInError> {

@@ -24,6 +24,7 @@ use sha2::{Digest, Sha256};
 use crate::domain::comments::Order;
 use crate::domain::paging::DEFAULT_LIMIT;
 use crate::storage::Store;
+use crate::telemetry::metrics::{self, PageServed};
 
 /// The bytes all kept pages may hold; past this the pages built longest ago go.
 const MAX_BYTES: usize = 32 * 1024 * 1024;
@@ -107,19 +108,25 @@ impl PageCache {
         }
         let kept = self.kept(&key);
         if let Some(page) = kept.as_ref().filter(|p| self.is_current(p)) {
+            metrics::page_served(PageServed::Hit);
             return Ok(page.clone());
         }
         let _building = match (self.building.try_lock(), kept) {
             (Ok(guard), _) => guard,
-            (Err(_), Some(previous)) => return Ok(previous),
+            (Err(_), Some(previous)) => {
+                metrics::page_served(PageServed::Previous);
+                return Ok(previous);
+            }
             (Err(_), None) => self.building.lock().await,
         };
         // Read before the queries: a write that lands during them makes the
         // page stale at once rather than leaving it stale for good.
         let version = self.store.version();
         if let Some(page) = self.kept(&key).filter(|p| p.version == version) {
+            metrics::page_served(PageServed::Hit);
             return Ok(page);
         }
+        metrics::page_served(PageServed::Built);
         let mut page = Page::new(build().await?);
         page.version = version;
         let page = Arc::new(page);
@@ -130,7 +137,11 @@ impl PageCache {
 
     /// The kept page only if no write came since it was built; never builds.
     pub fn fresh(&self, key: &PageKey) -> Option<Arc<Page>> {
-        self.kept(key).filter(|page| self.is_current(page))
+        let fresh = self.kept(key).filter(|page| self.is_current(page));
+        if fresh.is_some() {
+            metrics::page_served(PageServed::Hit);
+        }
+        fresh
     }
 
     fn is_current(&self, page: &Page) -> bool {

@@ -31,6 +31,7 @@ use crate::storage::{
     CommentEdit, CommentInsert, CommentPage, Decided, DecisionWrite, Edited, Inserted, PageQuery,
     RefusalRecord, ReplyQuery, Store,
 };
+use crate::telemetry::metrics;
 
 #[derive(Clone)]
 pub struct Comments {
@@ -251,7 +252,10 @@ impl Comments {
             })
             .await?;
         let comment = match inserted {
-            Inserted::Stored(comment) => comment,
+            Inserted::Stored(comment) => {
+                metrics::judged(verdict(&reasons), &reasons);
+                comment
+            }
             Inserted::Repeat => {
                 let repeat = [policy.whole(RuleCode::Duplicate)];
                 return Err(self
@@ -388,7 +392,10 @@ impl Comments {
             )
             .await?;
         let edited = match edited {
-            Edited::Done(comment) => comment,
+            Edited::Done(comment) => {
+                metrics::judged(verdict(&reasons), &reasons);
+                comment
+            }
             Edited::Decided(comment) => return Err(PostError::AlreadyDecided(Box::new(comment))),
             Edited::Gone => return Err(PostError::CommentNotFound),
         };
@@ -462,6 +469,7 @@ impl Comments {
             })
             .await?;
         tracing::info!(article_id = %article.id, user_id = author.id.get(), rules = ?codes, "comment refused");
+        metrics::judged(Action::Refuse, findings);
         Ok(PostError::PolicyViolation(
             refused.into_iter().map(|f| policy.violation(f)).collect(),
         ))

@@ -21,6 +21,8 @@ pub use login::{
 pub struct Settings {
     pub database_url: String,
     pub bind_addr: String,
+    /// Where `GET /metrics` is served; `None` (the default): no metrics at all.
+    pub metrics_addr: Option<String>,
     /// Origins, besides the server's own, allowed to call with the session cookie.
     pub allowed_origins: Vec<String>,
     pub cookie_secure: bool,
@@ -118,6 +120,7 @@ impl Settings {
         Ok(Settings {
             database_url: vars.text("DATABASE_URL", "sqlite://data/comment-desk.db")?,
             bind_addr: vars.text("BIND_ADDR", "127.0.0.1:8080")?,
+            metrics_addr: vars.raw("METRICS_ADDR"),
             login: vars.login()?,
             allowed_origins: vars.origins("ALLOWED_ORIGINS")?,
             cookie_secure: vars.boolean("COOKIE_SECURE", true)?,
@@ -369,6 +372,7 @@ mod tests {
         let s = settings(&[]).unwrap();
         assert_eq!(s.database_url, "sqlite://data/comment-desk.db");
         assert_eq!(s.bind_addr, "127.0.0.1:8080");
+        assert_eq!(s.metrics_addr, None, "metrics are off unless asked for");
         assert!(s.cookie_secure);
         assert!(s.rate_limits);
         assert_eq!(s.comment_max_length, 250);

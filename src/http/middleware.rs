@@ -12,6 +12,7 @@ use tracing_actix_web::RequestId;
 
 use crate::http::error::{ApiError, PROBLEM_JSON};
 use crate::http::lang::Lang;
+use crate::telemetry::metrics;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -200,4 +201,18 @@ impl tracing_actix_web::RootSpanBuilder for RequestSpans {
     ) {
         tracing_actix_web::DefaultRootSpanBuilder::on_request_end(span, outcome);
     }
+}
+
+/// Counts each answer by its route template (never the raw path, so a
+/// stranger cannot make new series) and status, with how long it took.
+pub async fn count_requests(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let started = std::time::Instant::now();
+    let res = next.call(req).await?;
+    let route = res.request().match_pattern();
+    let route = route.unwrap_or_else(|| metrics::UNMATCHED.to_owned());
+    metrics::request(route, res.status().as_u16(), started.elapsed());
+    Ok(res)
 }

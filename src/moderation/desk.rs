@@ -19,6 +19,7 @@ use crate::moderation::events::EventHub;
 use crate::moderation::service::{ORDINARY_REPORT, parse_note};
 use crate::rate_limit::Throttle;
 use crate::storage::{CommentPage, CountsQuery, NoAccount, NoteWrite, Store, UndoWrite, Undone};
+use crate::telemetry::metrics;
 
 #[derive(Clone)]
 pub struct Desk {
@@ -81,6 +82,15 @@ impl Desk {
             reported_at: self.reported_at,
         };
         Ok(self.store.queue_counts(&query).await?)
+    }
+
+    /// Counts the pending and reported queues for the metrics; a failure
+    /// is logged and the gauges keep their last values.
+    pub async fn record_queue_depths(&self) {
+        match self.counts(None, None).await {
+            Ok(counts) => metrics::queue_depths(counts.pending, counts.reported),
+            Err(error) => tracing::warn!(%error, "cannot count the queues for the metrics"),
+        }
     }
 
     /// An account with its record, every sanction and the moderators' note.

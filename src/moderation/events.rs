@@ -18,6 +18,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast};
 
 use crate::domain::events::{Change, Event, TooManyStreams};
 use crate::domain::ids::AccountId;
+use crate::telemetry::metrics::OpenStream;
 
 /// Events in the broadcast buffer; a stream further behind catches up from
 /// the window.
@@ -174,6 +175,7 @@ impl EventHub {
             hub: self.clone(),
             _slot: slot,
             _account_slot: account_slot,
+            _counted: OpenStream::opened(),
         })
     }
 
@@ -232,6 +234,7 @@ pub struct Subscription {
     hub: Arc<EventHub>,
     _slot: OwnedSemaphorePermit,
     _account_slot: AccountSlot,
+    _counted: OpenStream,
 }
 
 impl Subscription {

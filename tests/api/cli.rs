@@ -17,12 +17,12 @@ use crate::helpers::{PASSWORD, TestApp, json_body};
 const BIN: &str = env!("CARGO_BIN_EXE_comment-desk");
 
 /// The database URL `TestApp::spawn_in` uses for a dir (see `test_settings`).
-fn database_url(dir: &Path) -> String {
+pub fn database_url(dir: &Path) -> String {
     format!("sqlite://{}/comment-desk.db", dir.display())
 }
 
 /// Runs the binary in `dir` with only PATH and `env` set, feeding `stdin`.
-async fn run(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
+pub async fn run(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
     let mut command = Command::new(BIN);
     command
         .args(args)
@@ -51,7 +51,7 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-async fn create_user(dir: &Path, email: &str, role: &str, password: &str) -> Output {
+pub async fn create_user(dir: &Path, email: &str, role: &str, password: &str) -> Output {
     let url = database_url(dir);
     let args = [
         "user",

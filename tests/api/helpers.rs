@@ -698,9 +698,12 @@ pub async fn start_binary(dir: &std::path::Path, env: &[(&str, &str)]) -> Runnin
     }
     let mut child = command.spawn().expect("the binary starts");
     let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let port = tokio::time::timeout(std::time::Duration::from_secs(30), async {
         while let Some(line) = lines.next_line().await.expect("read stdout") {
-            if let Some(port) = listening_port(&line) {
+            let port = listening_port(&line);
+            log.lock().unwrap().push(line);
+            if let Some(port) = port {
                 return port;
             }
         }
@@ -708,7 +711,6 @@ pub async fn start_binary(dir: &std::path::Path, env: &[(&str, &str)]) -> Runnin
     })
     .await
     .expect("the server listens within 30 s");
-    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let collected = log.clone();
     // Keep draining the log, or the server blocks once the pipe is full.
     tokio::spawn(async move {

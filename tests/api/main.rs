@@ -20,6 +20,7 @@ mod history;
 mod limits;
 mod listing;
 mod memory;
+mod metrics;
 mod migrations;
 mod moderation;
 mod pages;

@@ -9,6 +9,7 @@ pub mod desk_page;
 pub mod events;
 pub mod health;
 pub mod history;
+pub mod metrics;
 pub mod moderation;
 pub mod pages;
 pub mod policy;

@@ -26,6 +26,7 @@ use crate::domain::ids::CommentId;
 use crate::domain::quota::Breach;
 use crate::domain::reactions::{Reacted, ReactionWrite};
 use crate::storage::comments::{CommentInsert, Inserted};
+use crate::telemetry::metrics;
 
 /// Jobs taken into one commit at most; more wait for the next.
 const MAX_BATCH: usize = 256;
@@ -101,7 +102,9 @@ async fn run(pool: SqlitePool, version: Arc<AtomicU64>, mut waiting: mpsc::Recei
                 }
             }
         }
+        let (jobs, started) = (posts.len() + reacts.len(), Instant::now());
         let (posted, reacted) = commit_batch(&pool, posts, reacts).await;
+        metrics::committed(jobs, started.elapsed());
         // Before anyone is answered, so a reader's next read sees their change.
         version.fetch_add(1, Ordering::Release);
         // A reader may have gone; the change is stored all the same.
