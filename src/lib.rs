@@ -16,6 +16,7 @@ pub mod policy;
 
 pub mod rate_limit;
 pub mod reactions;
+pub mod signing;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
