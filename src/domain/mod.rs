@@ -20,3 +20,5 @@ pub mod post_error;
 pub mod quota;
 pub mod reactions;
 pub mod refusal;
+pub mod views;
+pub mod webhooks;

@@ -9,8 +9,8 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::articles::service::ArticleForm;
-use crate::domain::articles::Article;
 use crate::domain::paging::MAX_LIMIT;
+pub use crate::domain::views::ArticleView;
 use crate::http::error::{ApiResult, ProblemDoc};
 use crate::http::extract::Moderator;
 use crate::http::json::ValidJson;
@@ -35,32 +35,6 @@ pub struct PutArticleRequest {
     pub published_at: Option<DateTime<Utc>>,
     pub comments_open: Option<bool>,
     pub premoderation: Option<bool>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ArticleView {
-    pub id: String,
-    pub title: String,
-    pub url: String,
-    pub published_at: Option<DateTime<Utc>>,
-    pub comments_open: bool,
-    pub premoderation: bool,
-    /// Published comments, replies included.
-    pub comment_count: i64,
-}
-
-impl From<Article> for ArticleView {
-    fn from(a: Article) -> Self {
-        ArticleView {
-            id: a.id,
-            title: a.title,
-            url: a.url,
-            published_at: a.published_at,
-            comments_open: a.comments_open,
-            premoderation: a.premoderation,
-            comment_count: a.comment_count,
-        }
-    }
 }
 
 #[derive(Serialize, ToSchema)]

@@ -2,6 +2,7 @@
 //! `/comments/{id}/reports`, and `/admin/users/{id}/role` for admins.
 
 use crate::domain::reactions::Reaction;
+pub use crate::domain::views::SanctionView;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -12,7 +13,7 @@ use crate::domain::accounts::Role;
 use crate::domain::articles::ArticleId;
 use crate::domain::ids::AccountId;
 use crate::domain::moderation::{
-    DecisionAction, LogEntry, NOTE_RAW_MAX, QueueState, Reason, Sanction, SanctionKind,
+    DecisionAction, LogEntry, NOTE_RAW_MAX, QueueState, Reason, SanctionKind,
 };
 use crate::domain::policy::RuleCode;
 use crate::http::error::{ApiError, ApiResult, ProblemDoc};
@@ -397,31 +398,8 @@ pub struct SanctionRequest {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct SanctionView {
-    pub id: String,
-    pub user_id: String,
-    pub kind: SanctionKind,
-    pub until: Option<DateTime<Utc>>,
-    pub reason: String,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Serialize, ToSchema)]
 pub struct SanctionResponse {
     pub sanction: SanctionView,
-}
-
-impl From<Sanction> for SanctionView {
-    fn from(s: Sanction) -> Self {
-        SanctionView {
-            id: s.id.to_string(),
-            user_id: s.account_id.to_string(),
-            kind: s.kind,
-            until: s.until,
-            reason: s.reason,
-            created_at: s.created_at,
-        }
-    }
 }
 
 #[utoipa::path(post, path = "/api/v1/moderation/users/{user_id}/sanctions", tag = "moderation",

@@ -136,9 +136,14 @@ impl ArticleStore for SqliteStore {
             .await
             .with_context(|| format!("cannot write article {id}"))?;
         }
+        let article: Article = row.into();
+        self.outbox
+            .article_event(&mut tx, &article, from_millis(now))
+            .await
+            .with_context(|| format!("cannot write article {id}"))?;
         self.commit(tx).await?;
         self.memo.articles.invalidate();
-        Ok((row.into(), existed.is_none()))
+        Ok((article, existed.is_none()))
     }
 }
 

@@ -19,12 +19,14 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::comments::{Hold, record_hold};
 use super::counters::{count_on_article, count_on_parent};
+use super::outbox::Outbox;
 use super::reactions;
 use super::shared::{from_millis, to_millis};
 use crate::domain::comments::Status;
 use crate::domain::ids::CommentId;
 use crate::domain::quota::Breach;
 use crate::domain::reactions::{Reacted, ReactionWrite};
+use crate::domain::webhooks::EventType;
 use crate::storage::comments::{CommentInsert, Inserted};
 use crate::telemetry::metrics;
 
@@ -50,9 +52,13 @@ pub(super) struct CommentWriter {
 
 impl CommentWriter {
     /// Starts the writer task on the current runtime.
-    pub(super) fn start(pool: SqlitePool, version: Arc<AtomicU64>) -> CommentWriter {
+    pub(super) fn start(
+        pool: SqlitePool,
+        version: Arc<AtomicU64>,
+        outbox: Arc<Outbox>,
+    ) -> CommentWriter {
         let (queue, waiting) = mpsc::channel(QUEUE);
-        tokio::spawn(run(pool, version, waiting));
+        tokio::spawn(run(pool, version, outbox, waiting));
         CommentWriter { queue }
     }
 
@@ -82,7 +88,12 @@ impl CommentWriter {
     }
 }
 
-async fn run(pool: SqlitePool, version: Arc<AtomicU64>, mut waiting: mpsc::Receiver<Job>) {
+async fn run(
+    pool: SqlitePool,
+    version: Arc<AtomicU64>,
+    outbox: Arc<Outbox>,
+    mut waiting: mpsc::Receiver<Job>,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     let mut pruned = Instant::now() - PRUNE_EVERY;
     while waiting.recv_many(&mut batch, MAX_BATCH).await > 0 {
@@ -103,8 +114,9 @@ async fn run(pool: SqlitePool, version: Arc<AtomicU64>, mut waiting: mpsc::Recei
             }
         }
         let (jobs, started) = (posts.len() + reacts.len(), Instant::now());
-        let (posted, reacted) = commit_batch(&pool, posts, reacts).await;
+        let (posted, reacted) = commit_batch(&pool, &outbox, posts, reacts).await;
         metrics::committed(jobs, started.elapsed());
+        outbox.wake();
         // Before anyone is answered, so a reader's next read sees their change.
         version.fetch_add(1, Ordering::Release);
         // A reader may have gone; the change is stored all the same.
@@ -142,6 +154,7 @@ type Outcomes = (Vec<anyhow::Result<Inserted>>, Vec<anyhow::Result<Reacted>>);
 /// the commit itself fails.
 async fn commit_batch(
     pool: &SqlitePool,
+    outbox: &Outbox,
     posts: Vec<CommentInsert>,
     reacts: Vec<ReactionWrite>,
 ) -> Outcomes {
@@ -155,7 +168,7 @@ async fn commit_batch(
             .begin_with("BEGIN IMMEDIATE")
             .await
             .context("cannot begin a batch")?;
-        let posted = write_posts(&mut tx, &posts).await?;
+        let posted = write_posts(&mut tx, outbox, &posts).await?;
         let reacted = reactions::apply_all(&mut tx, &reacts)
             .await
             .with_context(|| format!("cannot apply a batch of {react_count} reactions"))?;
@@ -202,9 +215,10 @@ type PostOutcome = Result<anyhow::Result<CommentId>, Refused>;
 /// The plain posts in one statement, held ones (which carry reasons and log
 /// lines) one by one, then the article and parent counters once. Repeats,
 /// and replies whose thread a decision closed first, are found here and not
-/// stored.
+/// stored. Each stored post's webhook event goes in the same transaction.
 async fn write_posts(
     tx: &mut SqliteConnection,
+    outbox: &Outbox,
     posts: &[CommentInsert],
 ) -> anyhow::Result<Vec<PostOutcome>> {
     if posts.is_empty() {
@@ -229,8 +243,11 @@ async fn write_posts(
                 .next()
                 .unwrap_or_else(|| Err(anyhow::anyhow!("no id for a post")))),
         };
-        if matches!(outcome, Ok(Ok(_))) && post.status == Status::Published {
-            counts.add(post);
+        if let Ok(Ok(id)) = &outcome {
+            if post.status == Status::Published {
+                counts.add(post);
+            }
+            record_posted(tx, outbox, post, *id).await?;
         }
         outcomes.push(outcome);
     }
@@ -239,6 +256,24 @@ async fn write_posts(
         .await
         .context("cannot count a batch of posts on their articles")?;
     Ok(outcomes)
+}
+
+/// `comment.published` or `comment.held` for a stored post.
+async fn record_posted(
+    tx: &mut SqliteConnection,
+    outbox: &Outbox,
+    post: &CommentInsert,
+    id: CommentId,
+) -> anyhow::Result<()> {
+    let kind = match post.status {
+        Status::Published => EventType::CommentPublished,
+        _ => EventType::CommentHeld,
+    };
+    let comment = post.clone_stored(id);
+    outbox
+        .comment_event(tx, kind, &comment, post.now)
+        .await
+        .with_context(|| format!("cannot write the event of comment {id}"))
 }
 
 /// Why a post of the batch is not stored.
@@ -613,7 +648,9 @@ mod tests {
         pool: &SqlitePool,
         posts: Vec<CommentInsert>,
     ) -> Vec<anyhow::Result<Inserted>> {
-        commit_batch(pool, posts, Vec::new()).await.0
+        commit_batch(pool, &Outbox::new(), posts, Vec::new())
+            .await
+            .0
     }
 
     fn stored(result: &anyhow::Result<Inserted>) -> &crate::domain::comments::Comment {
@@ -698,7 +735,7 @@ mod tests {
             react(CommentId::new(999), a, Some(Like)),
         ];
 
-        let (_, reacted) = commit_batch(&store.write, Vec::new(), writes).await;
+        let (_, reacted) = commit_batch(&store.write, &Outbox::new(), Vec::new(), writes).await;
 
         let seen: Vec<_> = reacted[..5].iter().map(tally).collect();
         assert_eq!(
@@ -765,7 +802,7 @@ mod tests {
             daily: Some(quota),
             ..react(ids[0], a, Some(Like))
         };
-        commit_batch(&store.write, Vec::new(), vec![first]).await;
+        commit_batch(&store.write, &Outbox::new(), Vec::new(), vec![first]).await;
         let writes = [ids[1], ids[2]]
             .map(|id| ReactionWrite {
                 daily: Some(quota),
@@ -773,7 +810,7 @@ mod tests {
             })
             .to_vec();
 
-        let (_, reacted) = commit_batch(&store.write, Vec::new(), writes).await;
+        let (_, reacted) = commit_batch(&store.write, &Outbox::new(), Vec::new(), writes).await;
 
         assert_eq!(
             tally(&reacted[0]),

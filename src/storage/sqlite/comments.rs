@@ -22,6 +22,7 @@ use crate::domain::paging::Paging;
 use crate::domain::policy::{Action, Finding};
 use crate::domain::quota::{Day, Usage};
 use crate::domain::reactions::{Reacted, Reaction, ReactionWrite};
+use crate::domain::webhooks::EventType;
 use crate::storage::comments::{
     CommentEdit, CommentInsert, CommentPage, CommentStore, Edited, Inserted, PageQuery,
     REPLIES_PER_THREAD, ReplyQuery,
@@ -61,13 +62,33 @@ const OWN_HIDDEN_COUNT: &str = "SELECT count(*) + coalesce(sum(c.reply_count), 0
 impl CommentInsert {
     /// The comment as stored: the database adds only the id.
     pub(super) fn stored(self, id: CommentId) -> Comment {
+        let blank = self.blank_stored(id);
         Comment {
-            id,
             article_id: self.article_id,
-            parent_id: self.parent_id,
-            author_id: self.author_id,
             author_name: self.author_name,
             body: self.body,
+            ..blank
+        }
+    }
+
+    /// As [`CommentInsert::stored`], keeping the insert: for the webhook snapshot.
+    pub(super) fn clone_stored(&self, id: CommentId) -> Comment {
+        Comment {
+            article_id: self.article_id.clone(),
+            author_name: self.author_name.clone(),
+            body: self.body.clone(),
+            ..CommentInsert::blank_stored(self, id)
+        }
+    }
+
+    fn blank_stored(&self, id: CommentId) -> Comment {
+        Comment {
+            id,
+            article_id: String::new(),
+            parent_id: self.parent_id,
+            author_id: self.author_id,
+            author_name: String::new(),
+            body: String::new(),
             length: self.length as i64,
             status: self.status,
             reply_count: 0,
@@ -194,7 +215,17 @@ impl CommentStore for SqliteStore {
         record_hold(&mut tx, &held)
             .await
             .with_context(|| format!("cannot edit comment {id}"))?;
-        let after = load_comment(&mut *tx, id).await?.unwrap_or(before);
+        let after = load_comment(&mut *tx, id).await?.unwrap_or(before.clone());
+        if after.status != before.status {
+            let kind = match after.status {
+                Status::Published => EventType::CommentPublished,
+                _ => EventType::CommentHeld,
+            };
+            self.outbox
+                .comment_event(&mut tx, kind, &after, edit.now)
+                .await
+                .with_context(|| format!("cannot edit comment {id}"))?;
+        }
         self.commit(tx).await?;
         Ok(Edited::Done(after))
     }
@@ -227,6 +258,9 @@ impl CommentStore for SqliteStore {
         count_thread(&mut tx, &before, Status::Deleted, before.hidden)
             .await
             .with_context(|| format!("cannot delete comment {id}"))?;
+        self.outbox
+            .comment_event_by_id(&mut tx, EventType::CommentDeleted, id, now)
+            .await?;
         self.commit(tx).await?;
         Ok(true)
     }

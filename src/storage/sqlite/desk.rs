@@ -23,6 +23,7 @@ use crate::domain::desk::{
 use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::moderation::{LogAction, LogEntry, LogLine, QueueState, Sanction, Target};
 use crate::domain::paging::Paging;
+use crate::domain::webhooks::EventType;
 use crate::storage::comments::CommentPage;
 use crate::storage::desk::{CountsQuery, DeskStore, NoAccount, NoteWrite, UndoWrite, Undone};
 
@@ -339,6 +340,17 @@ impl DeskStore for SqliteStore {
         };
         append_log(&mut tx, &line).await.with_context(context)?;
         let after = load_comment(&mut *tx, id).await?.unwrap_or(before);
+        // The comment is back where it was: say so as the event of that state.
+        let kind = match after.status {
+            Status::Published => EventType::CommentPublished,
+            Status::Pending => EventType::CommentHeld,
+            Status::Rejected => EventType::CommentDecided,
+            Status::Deleted => EventType::CommentDeleted,
+        };
+        self.outbox
+            .comment_event(&mut tx, kind, &after, write.now)
+            .await
+            .with_context(context)?;
         self.commit(tx).await?;
         Ok(Undone::Done(after))
     }

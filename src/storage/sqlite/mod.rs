@@ -19,6 +19,7 @@ mod inspect;
 mod log;
 mod memo;
 mod moderation;
+mod outbox;
 mod policy;
 mod quota;
 mod ranked;
@@ -43,6 +44,7 @@ use crate::config::Synchronous;
 use crate::storage::store::Store;
 use comment_writer::CommentWriter;
 use memo::Memos;
+use outbox::Outbox;
 
 pub struct SqliteStore {
     read: SqlitePool,
@@ -52,6 +54,8 @@ pub struct SqliteStore {
     /// Counts committed writes, so cached answers know when they are stale.
     version: Arc<AtomicU64>,
     memo: Arc<Memos>,
+    /// Where webhook events go, and the signal that wakes their workers.
+    outbox: Arc<Outbox>,
 }
 
 /// Writers wait this long for the lock held by another process before failing.
@@ -90,13 +94,15 @@ impl SqliteStore {
             .await
             .context("cannot open read connections")?;
         let version = Arc::new(AtomicU64::new(0));
-        let comments = CommentWriter::start(write.clone(), version.clone());
+        let outbox = Outbox::new();
+        let comments = CommentWriter::start(write.clone(), version.clone(), outbox.clone());
         Ok(SqliteStore {
             read,
             write,
             comments,
             version,
             memo: Arc::new(Memos::new()),
+            outbox,
         })
     }
 
@@ -104,6 +110,7 @@ impl SqliteStore {
     async fn commit(&self, tx: Transaction<'static, Sqlite>) -> anyhow::Result<()> {
         tx.commit().await.context("cannot commit")?;
         self.version.fetch_add(1, Ordering::Release);
+        self.outbox.wake();
         Ok(())
     }
 

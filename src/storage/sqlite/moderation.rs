@@ -27,6 +27,7 @@ use crate::domain::moderation::{
 };
 use crate::domain::paging::Paging;
 use crate::domain::reactions::Reaction;
+use crate::domain::webhooks::EventType;
 use crate::storage::comments::CommentPage;
 use crate::storage::moderation::{
     Decided, DecisionWrite, FeatureWrite, Featured, LastAdmin, ModerationStore, QueueEntry,
@@ -209,6 +210,9 @@ impl ModerationStore for SqliteStore {
             .await
             .with_context(|| format!("cannot decide on comment {id}"))?;
         let after = load_comment(&mut *tx, id).await?.unwrap_or(before);
+        decision_events(&self.outbox, &mut tx, action, &after, now)
+            .await
+            .with_context(|| format!("cannot decide on comment {id}"))?;
         self.commit(tx).await?;
         Ok(Decided::Done(after))
     }
@@ -371,6 +375,9 @@ impl ModerationStore for SqliteStore {
             .await
             .with_context(|| format!("cannot file a report on comment {}", new.comment_id))?;
         }
+        self.outbox
+            .comment_event_by_id(&mut tx, EventType::CommentReported, new.comment_id, new.now)
+            .await?;
         self.commit(tx).await?;
         Ok(true)
     }
@@ -434,16 +441,21 @@ impl ModerationStore for SqliteStore {
                 .await
                 .with_context(|| format!("cannot sanction account {}", new.account_id))?;
         }
-        self.commit(tx).await?;
-        self.memo.sanctions.invalidate();
-        Ok(Ok(Sanction {
+        let sanction = Sanction {
             id,
             account_id: new.account_id,
             kind: new.kind,
             until: new.until,
             reason: new.reason.to_owned(),
             created_at: new.now,
-        }))
+        };
+        self.outbox
+            .sanction_event(&mut tx, &sanction)
+            .await
+            .with_context(|| format!("cannot sanction account {}", new.account_id))?;
+        self.commit(tx).await?;
+        self.memo.sanctions.invalidate();
+        Ok(Ok(sanction))
     }
 
     /// Lifts every sanction in force; `false` when there was none.
@@ -784,6 +796,29 @@ pub(super) fn queue_filter(state: QueueState) -> String {
          AND (?2 IS NULL OR EXISTS (SELECT 1 FROM comment_reasons cr
                                     WHERE cr.comment_id = c.id AND cr.code = ?2))"
     )
+}
+
+/// `comment.decided`, then what the decision made of the comment: an
+/// approval also publishes it, a deletion also deletes it.
+async fn decision_events(
+    outbox: &super::outbox::Outbox,
+    tx: &mut SqliteConnection,
+    action: DecisionAction,
+    after: &Comment,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    outbox
+        .comment_event(tx, EventType::CommentDecided, after, now)
+        .await?;
+    let then = match action {
+        DecisionAction::Approve => Some(EventType::CommentPublished),
+        DecisionAction::Delete => Some(EventType::CommentDeleted),
+        DecisionAction::Reject => None,
+    };
+    if let Some(kind) = then {
+        outbox.comment_event(tx, kind, after, now).await?;
+    }
+    Ok(())
 }
 
 async fn role_in(tx: &mut SqliteConnection, account_id: AccountId) -> sqlx::Result<Option<Role>> {
