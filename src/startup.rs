@@ -25,6 +25,7 @@ use crate::policy::live::reload_on_sighup;
 use crate::reactions::service::Reactions;
 use crate::storage::Store;
 use crate::telemetry::metrics;
+use crate::webhooks::Webhooks;
 
 /// How often the queue gauges are counted again (one query each time).
 const QUEUE_COUNT_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
@@ -36,6 +37,8 @@ pub struct Application {
     events: Arc<EventHub>,
     /// The `METRICS_ADDR` listener and the task that counts the queues.
     metrics: Option<(Server, tokio::task::JoinHandle<()>)>,
+    /// The webhook delivery workers, when `WEBHOOK_URLS` is set.
+    webhooks: Option<Webhooks>,
 }
 
 impl Application {
@@ -50,6 +53,7 @@ impl Application {
             seed_demo_editorials(store.as_ref()).await?;
         }
         store.rank_ratios_from(settings.ratio_min_reactions).await?;
+        let webhooks = Webhooks::start(store.clone(), &settings.webhooks)?;
         let hasher = Hasher::new(settings.password_hash_concurrency)?;
         let auth = Auth::new(store.clone(), hasher, policy.clone(), &settings);
         let events = EventHub::new(
@@ -82,6 +86,7 @@ impl Application {
             desk,
             events: events.clone(),
             history: History::new(store.clone(), &settings),
+            webhooks: crate::webhooks::DeliveryLog::new(store.clone()),
             policy,
             settings,
             store: store.clone(),
@@ -125,6 +130,7 @@ impl Application {
             store,
             events,
             metrics,
+            webhooks,
         })
     }
 
@@ -144,6 +150,9 @@ impl Application {
         if let Some((server, counting)) = metrics {
             counting.abort();
             server.stop(true).await;
+        }
+        if let Some(webhooks) = self.webhooks {
+            webhooks.stop().await;
         }
         self.store.close().await;
         result

@@ -82,6 +82,25 @@ pub struct Settings {
     pub event_streams_per_account: usize,
     /// Recent moderation events kept for desks that reconnect.
     pub event_window: usize,
+    /// Webhooks: endpoints, signing secrets and delivery timing.
+    pub webhooks: WebhookSettings,
+}
+
+/// `WEBHOOK_*`: where events go and how they are signed and retried.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// `WEBHOOK_URLS`; empty: no events are written at all.
+    pub urls: Vec<String>,
+    /// `WEBHOOK_SECRET`, comma-separated during a rotation: the first signs,
+    /// and every one gets a `v1=` in the header.
+    pub secrets: Vec<String>,
+    /// The first retry's delay; each next one doubles, up to `retry_max`.
+    pub retry_first: Duration,
+    pub retry_max: Duration,
+    /// How long an answer may take, from connecting to its last byte.
+    pub timeout: Duration,
+    /// Delivered events are deleted after this long.
+    pub retention: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -164,6 +183,7 @@ impl Settings {
             event_streams: vars.number("EVENT_STREAMS", 200, 1..=100_000)?,
             event_streams_per_account: vars.number("EVENT_STREAMS_PER_ACCOUNT", 5, 1..=100_000)?,
             event_window: vars.number("EVENT_WINDOW", 1000, 1..=1_000_000)?,
+            webhooks: vars.webhooks()?,
         })
     }
 }
@@ -316,6 +336,46 @@ impl<F: Fn(&str) -> Option<String>> Vars<'_, F> {
             .collect()
     }
 
+    /// `WEBHOOK_URLS` are http(s) URLs; a secret is needed as soon as one is set.
+    fn webhooks(&self) -> Result<WebhookSettings, ConfigError> {
+        let list = |name: &str| -> Vec<String> {
+            self.raw(name)
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        let urls = list("WEBHOOK_URLS");
+        for url in &urls {
+            let parsed = reqwest::Url::parse(url).ok();
+            if !parsed.is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host()) {
+                return Err(bad(
+                    "WEBHOOK_URLS",
+                    format!(
+                        "must list http(s) URLs such as https://cms.example/hooks, got {url:?}"
+                    ),
+                ));
+            }
+        }
+        let secrets = list("WEBHOOK_SECRET");
+        if !urls.is_empty() && secrets.is_empty() {
+            return Err(bad(
+                "WEBHOOK_SECRET",
+                "must be set when WEBHOOK_URLS is".into(),
+            ));
+        }
+        Ok(WebhookSettings {
+            urls,
+            secrets,
+            retry_first: self.duration("WEBHOOK_RETRY_FIRST", "1s")?,
+            retry_max: self.duration("WEBHOOK_RETRY_MAX", "10m")?,
+            timeout: self.duration("WEBHOOK_TIMEOUT", "10s")?,
+            retention: self.duration("WEBHOOK_RETENTION", "7d")?,
+        })
+    }
+
     fn origins(&self, name: &'static str) -> Result<Vec<String>, ConfigError> {
         let Some(v) = self.raw(name) else {
             return Ok(Vec::new());
@@ -445,5 +505,48 @@ mod tests {
             s.allowed_origins,
             ["https://news.example", "http://localhost:3000"]
         );
+    }
+
+    #[test]
+    fn webhook_urls_need_a_secret_and_a_scheme() {
+        type Case<'a> = (&'a [(&'a str, &'a str)], Option<&'a str>);
+        let cases: &[Case] = &[
+            (
+                &[("WEBHOOK_URLS", "https://cms.example/h")],
+                Some("WEBHOOK_SECRET"),
+            ),
+            (
+                &[
+                    ("WEBHOOK_URLS", "ftp://cms.example/h"),
+                    ("WEBHOOK_SECRET", "s"),
+                ],
+                Some("WEBHOOK_URLS"),
+            ),
+            (
+                &[("WEBHOOK_URLS", "cms.example"), ("WEBHOOK_SECRET", "s")],
+                Some("WEBHOOK_URLS"),
+            ),
+            (
+                &[
+                    ("WEBHOOK_URLS", "https://a.example/h, http://b.example:81/h"),
+                    ("WEBHOOK_SECRET", "new,old"),
+                ],
+                None,
+            ),
+            (&[], None),
+        ];
+        for (vars, failing) in cases {
+            let result = settings(vars);
+            match failing {
+                Some(name) => assert_eq!(&result.unwrap_err().name, name, "{vars:?}"),
+                None => assert!(result.is_ok(), "{vars:?}"),
+            }
+        }
+        let s = settings(&[
+            ("WEBHOOK_URLS", "https://a.example/h"),
+            ("WEBHOOK_SECRET", "new, old"),
+        ])
+        .unwrap();
+        assert_eq!(s.webhooks.secrets, ["new", "old"]);
     }
 }

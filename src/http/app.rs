@@ -24,7 +24,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(routes::history::configure)
                 .configure(routes::moderation::configure)
                 .configure(routes::desk::configure)
-                .configure(routes::events::configure),
+                .configure(routes::events::configure)
+                .configure(routes::webhooks::configure),
         )
         .default_service(web::to(middleware::not_found));
 }

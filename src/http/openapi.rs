@@ -11,7 +11,7 @@ use crate::http::cookies::SECURE_COOKIE_NAME;
 use crate::http::error::PROBLEM_JSON;
 use crate::http::routes::{
     articles, auth, comments, desk, events, health, history, moderation, policy, quota, reactions,
-    sign_in,
+    sign_in, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -34,10 +34,11 @@ use crate::http::routes::{
         moderation::sanction, moderation::lift, moderation::log,
         moderation::set_role, events::events,
         desk::counts, desk::account, desk::account_comments, desk::set_note, desk::undo,
+        webhooks::deliveries, webhooks::redeliver,
     ),
     components(schemas(events::EventData)),
     modifiers(&Security, &ProblemBodies),
-    tags((name = "auth"), (name = "sign-in"), (name = "articles"), (name = "comments"), (name = "reactions"), (name = "policy"), (name = "moderation"), (name = "health"))
+    tags((name = "auth"), (name = "sign-in"), (name = "articles"), (name = "comments"), (name = "reactions"), (name = "policy"), (name = "moderation"), (name = "webhooks"), (name = "health"))
 )]
 pub struct ApiDoc;
 

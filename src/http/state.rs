@@ -14,6 +14,7 @@ use crate::moderation::{Desk, EventHub, Moderation};
 use crate::policy::LivePolicy;
 use crate::reactions::service::Reactions;
 use crate::storage::Store;
+use crate::webhooks::DeliveryLog;
 
 /// What every handler can reach.
 pub struct AppState {
@@ -30,6 +31,8 @@ pub struct AppState {
     /// Live moderation events, for the desks' streams.
     pub events: Arc<EventHub>,
     pub history: History,
+    /// The webhook delivery log and redelivery.
+    pub webhooks: DeliveryLog,
 }
 
 impl AppState {

@@ -27,6 +27,9 @@ pub const COMMIT_DURATION: &str = "comment_desk_commit_duration_seconds";
 pub const PAGE_CACHE: &str = "comment_desk_page_cache_total";
 pub const LOGINS: &str = "comment_desk_logins_total";
 pub const EVENT_STREAMS: &str = "comment_desk_event_streams_open";
+pub const WEBHOOK_DELIVERIES: &str = "comment_desk_webhook_deliveries_total";
+pub const WEBHOOK_ATTEMPTS: &str = "comment_desk_webhook_attempts";
+pub const WEBHOOK_LAG: &str = "comment_desk_webhook_lag_seconds";
 
 /// The label value of every request that matched no route.
 pub const UNMATCHED: &str = "unmatched";
@@ -35,6 +38,8 @@ pub const UNMATCHED: &str = "unmatched";
 const SECONDS: [f64; 13] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
+/// Attempts a webhook delivery took.
+const ATTEMPTS: [f64; 8] = [1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 21.0, 34.0];
 /// Jobs per group commit, up to the writer's limit of 256.
 const BATCH: [f64; 9] = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0];
 
@@ -49,6 +54,7 @@ pub fn install() -> Result<PrometheusHandle, BuildError> {
         .set_buckets_for_metric(Matcher::Full(HTTP_DURATION.into()), &SECONDS)?
         .set_buckets_for_metric(Matcher::Full(COMMIT_DURATION.into()), &SECONDS)?
         .set_buckets_for_metric(Matcher::Full(COMMIT_BATCH.into()), &BATCH)?
+        .set_buckets_for_metric(Matcher::Full(WEBHOOK_ATTEMPTS.into()), &ATTEMPTS)?
         .install_recorder()?;
     describe();
     Ok(HANDLE.get_or_init(|| handle).clone())
@@ -76,6 +82,16 @@ fn describe() {
     );
     describe_counter!(LOGINS, "Sign-ins by provider and result.");
     describe_gauge!(EVENT_STREAMS, "Open moderation event streams.");
+    describe_counter!(
+        WEBHOOK_DELIVERIES,
+        "Webhook delivery attempts by outcome (delivered, failed)."
+    );
+    describe_histogram!(WEBHOOK_ATTEMPTS, "Attempts each delivered webhook took.");
+    describe_gauge!(
+        WEBHOOK_LAG,
+        Unit::Seconds,
+        "Age of the oldest undelivered webhook event (0: none waiting)."
+    );
 }
 
 /// Whether a recorder is installed: the request middleware is left out otherwise.
@@ -159,4 +175,18 @@ impl Drop for OpenStream {
     fn drop(&mut self) {
         gauge!(EVENT_STREAMS).decrement(1);
     }
+}
+
+/// One webhook attempt; a delivered one also records how many it took.
+pub fn webhook_attempt(delivered: bool, attempts: i64) {
+    let outcome = if delivered { "delivered" } else { "failed" };
+    counter!(WEBHOOK_DELIVERIES, "outcome" => outcome).increment(1);
+    if delivered {
+        histogram!(WEBHOOK_ATTEMPTS).record(attempts as f64);
+    }
+}
+
+/// How long the oldest undelivered webhook event has waited.
+pub fn webhook_lag(lag: Duration) {
+    gauge!(WEBHOOK_LAG).set(lag.as_secs_f64());
 }

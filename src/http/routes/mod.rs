@@ -16,3 +16,4 @@ pub mod policy;
 pub mod quota;
 pub mod reactions;
 pub mod sign_in;
+pub mod webhooks;
