@@ -16,15 +16,17 @@ use crate::signing::{SIGNATURE_HEADER, signature};
 use crate::storage::{Claim, Store};
 use crate::telemetry::metrics;
 
-/// Deliveries claimed at once: the worker's memory does not grow with the outbox.
-const PAGE: usize = 50;
-/// Deliveries of one page sent at once (each of a different subject).
-const IN_FLIGHT: usize = 8;
+/// Deliveries claimed and sent at once (each of a different subject): the
+/// worker's memory does not grow with the outbox, and a crash leaves few
+/// leases to run out.
+const PAGE: usize = 8;
 /// The most of an answer's body read, for the delivery log.
 const ANSWER_LIMIT: usize = 4096;
 /// The error kept in the log, at most.
 const ERROR_LIMIT: usize = 300;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Time to record the attempts after the last answer.
+const LEASE_MARGIN: Duration = Duration::from_secs(5);
 
 /// The HTTP client every worker shares: no redirects, bounded waits.
 pub(super) fn client(settings: &WebhookSettings) -> anyhow::Result<reqwest::Client> {
@@ -70,9 +72,9 @@ impl Worker {
     /// Claims one page and sends it; how many were claimed.
     async fn deliver_page(&self) -> anyhow::Result<usize> {
         let now = Utc::now();
-        // The lease outlasts every attempt of the page, so no one else takes
-        // a delivery while it is being sent.
-        let lease = self.settings.timeout * 2 + Duration::from_secs(30);
+        // The page's attempts run together, each within the timeout: the
+        // lease outlasts them, so no one else takes a delivery being sent.
+        let lease = self.settings.timeout + LEASE_MARGIN;
         let claim = Claim {
             endpoint: &self.endpoint,
             owner: &self.owner,
@@ -83,7 +85,7 @@ impl Worker {
         let due = self.store.claim_deliveries(claim).await?;
         let count = due.len();
         futures_util::stream::iter(due)
-            .for_each_concurrent(IN_FLIGHT, |delivery| async move {
+            .for_each_concurrent(PAGE, |delivery| async move {
                 let attempt = self.attempt(&delivery).await;
                 let delivered = matches!(attempt, Attempt::Delivered { .. });
                 metrics::webhook_attempt(delivered, delivery.attempts + 1);

@@ -336,3 +336,102 @@ async fn deliveries_raw(
     app.get_as(admin, &format!("/api/v1/admin/webhooks/deliveries{query}"))
         .await
 }
+
+/// Registers a reader on a running binary; their token.
+async fn register_on(client: &reqwest::Client, address: &str) -> String {
+    let registered = client
+        .post(format!("{address}/api/v1/auth/register"))
+        .json(&json!({"email": "hook@news.example", "display_name": "독자", "password": crate::helpers::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), 201);
+    json_body(registered).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn after_sigkill_every_acknowledged_comments_event_arrives_and_none_is_invented() {
+    use crate::helpers::start_binary;
+    let receiver = Receiver::start(Mode::Down).await;
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = format!("sqlite://{}/comment-desk.db", dir.path().display());
+    let env = [
+        ("DATABASE_URL", database_url.as_str()),
+        ("RATE_LIMITS", "off"),
+        ("WEBHOOK_URLS", receiver.url.as_str()),
+        ("WEBHOOK_SECRET", "whsec_crash"),
+        ("WEBHOOK_RETRY_FIRST", "1s"),
+        ("WEBHOOK_RETRY_MAX", "2s"),
+        // Leases of attempts cut by the kill run out 7 s later.
+        ("WEBHOOK_TIMEOUT", "2s"),
+    ];
+    let mut server = start_binary(dir.path(), &env).await;
+    let client = reqwest::Client::new();
+    let token = register_on(&client, &server.address).await;
+    let url = format!("{}/api/v1/articles/{DEMO_ARTICLE}/comments", server.address);
+    let post = |n: usize| {
+        let (client, url, token) = (client.clone(), url.clone(), token.clone());
+        async move {
+            let sent = client
+                .post(&url)
+                .bearer_auth(&token)
+                .json(&json!({"body": format!("충돌 시험 의견 {n}번입니다")}))
+                .send()
+                .await
+                .ok()?;
+            let answer: Value = sent.json().await.ok()?;
+            Some(answer["comment"]["id"].as_str()?.to_owned())
+        }
+    };
+    let acknowledged: Vec<String> = futures_util::future::join_all((0..40).map(post))
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    assert_eq!(acknowledged.len(), 40);
+    // More posts in flight while the process dies: stored or not, never half.
+    let in_flight: Vec<_> = (40..60).map(|n| tokio::spawn(post(n))).collect();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    server.child.start_kill().unwrap();
+    server.child.wait().await.unwrap();
+    for task in in_flight {
+        let _ = task.await;
+    }
+
+    receiver.set(Mode::Accept);
+    let restarted = start_binary(dir.path(), &env).await;
+    let pool = sqlx::SqlitePool::connect(&database_url).await.unwrap();
+    let stored: Vec<i64> = sqlx::query_scalar("SELECT id FROM comments")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    let received = receiver
+        .wait_accepted(stored.len(), Duration::from_secs(30))
+        .await;
+
+    let delivered: std::collections::HashSet<String> = received
+        .iter()
+        .map(|r| r.json["data"]["comment"]["id"].as_str().unwrap().to_owned())
+        .collect();
+    for id in &acknowledged {
+        assert!(
+            delivered.contains(id),
+            "the event of acknowledged comment {id} arrived"
+        );
+    }
+    let stored: std::collections::HashSet<String> =
+        stored.iter().map(|id| id.to_string()).collect();
+    assert!(
+        delivered.is_subset(&stored),
+        "no event about a comment that was not stored"
+    );
+    assert!(
+        received
+            .iter()
+            .all(|r| signed_with(&r.signature, &r.body, "whsec_crash"))
+    );
+    drop(restarted);
+}
