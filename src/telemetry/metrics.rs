@@ -27,6 +27,9 @@ pub const COMMIT_DURATION: &str = "comment_desk_commit_duration_seconds";
 pub const PAGE_CACHE: &str = "comment_desk_page_cache_total";
 pub const LOGINS: &str = "comment_desk_logins_total";
 pub const EVENT_STREAMS: &str = "comment_desk_event_streams_open";
+// The moderation hook.
+pub const HOOK_ANSWERS: &str = "comment_desk_moderation_hook_answers_total";
+pub const HOOK_FALLBACKS: &str = "comment_desk_moderation_hook_fallbacks_total";
 
 /// The label value of every request that matched no route.
 pub const UNMATCHED: &str = "unmatched";
@@ -76,6 +79,12 @@ fn describe() {
     );
     describe_counter!(LOGINS, "Sign-ins by provider and result.");
     describe_gauge!(EVENT_STREAMS, "Open moderation event streams.");
+    // The moderation hook.
+    describe_counter!(HOOK_ANSWERS, "Moderation hook answers by action.");
+    describe_counter!(
+        HOOK_FALLBACKS,
+        "Moderation hook calls that fell back to our verdict, by reason."
+    );
 }
 
 /// Whether a recorder is installed: the request middleware is left out otherwise.
@@ -159,4 +168,17 @@ impl Drop for OpenStream {
     fn drop(&mut self) {
         gauge!(EVENT_STREAMS).decrement(1);
     }
+}
+
+// The moderation hook.
+
+/// The classifier answered in time, with this action.
+pub fn hook_answered(action: Action) {
+    counter!(HOOK_ANSWERS, "action" => action.as_str()).increment(1);
+}
+
+/// The classifier gave no usable answer: `timeout`, `connect`, `status`,
+/// `invalid` or `busy`.
+pub fn hook_fell_back(reason: &'static str) {
+    counter!(HOOK_FALLBACKS, "reason" => reason).increment(1);
 }

@@ -23,6 +23,7 @@ mod memory;
 mod metrics;
 mod migrations;
 mod moderation;
+mod moderation_hook;
 mod pages;
 mod policy;
 mod provider;
