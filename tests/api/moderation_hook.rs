@@ -206,7 +206,9 @@ async fn publish_hold_and_refuse_are_applied_and_the_request_is_signed() {
     let (status, held) = posted(&app, &reader, "Rude [hold] words").await;
     assert_eq!(status, 202, "{held}");
     assert_eq!(held["comment"]["status"], "pending");
-    let response = app.comment(&reader, "hook-1", "Menacing [refuse] words").await;
+    let response = app
+        .comment(&reader, "hook-1", "Menacing [refuse] words")
+        .await;
     let refused = problem(response, 422, "policy_violation").await;
     assert_eq!(refused.rules(), ["moderation_hook"]);
     assert!(refused.violations[0].message.contains("threat"));
@@ -247,7 +249,10 @@ async fn edits_and_replies_are_sent_too() {
     let edited = app.edit_as(&reader, &comment.id, "Now [hold] this").await;
     assert_eq!(edited.status(), 200);
     let edited: CommentAnswer = parse(edited).await;
-    assert_eq!(edited.comment.status, "pending", "the classifier held the edit");
+    assert_eq!(
+        edited.comment.status, "pending",
+        "the classifier held the edit"
+    );
 
     let received = classifier.received();
     assert_eq!(received.len(), 3);
@@ -268,7 +273,11 @@ async fn the_stricter_verdict_wins_and_our_refusals_are_not_sent() {
 
     // Our policy holds (premoderation), the classifier publishes: held.
     let response = app.comment(&reader, "hook-pre", "Fine words").await;
-    assert_eq!(response.status(), 202, "the classifier cannot publish a hold");
+    assert_eq!(
+        response.status(),
+        202,
+        "the classifier cannot publish a hold"
+    );
     // Our policy holds (a link), the classifier refuses: refused.
     let response = app
         .comment(&reader, "hook-1", "See https://spam.example [refuse]")
@@ -294,7 +303,10 @@ async fn falls_back(app: &TestApp, user: &crate::helpers::TestUser, body: &str) 
     let start = Instant::now();
     let (status, answer) = posted(app, user, body).await;
     let took = start.elapsed();
-    assert_eq!(status, 201, "{body}: our verdict (publish) stands: {answer}");
+    assert_eq!(
+        status, 201,
+        "{body}: our verdict (publish) stands: {answer}"
+    );
     assert!(took < BUDGET + MARGIN, "{body}: answered in {took:?}");
 }
 
@@ -315,7 +327,11 @@ async fn late_failed_odd_and_redirected_answers_fall_back_to_our_verdict() {
         falls_back(&app, &reader, body).await;
     }
     let received = classifier.received();
-    assert_eq!(received.len(), 5, "each was asked, the redirect not followed");
+    assert_eq!(
+        received.len(),
+        5,
+        "each was asked, the redirect not followed"
+    );
 }
 
 #[tokio::test]
