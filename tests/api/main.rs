@@ -3,6 +3,7 @@
 mod articles;
 mod attack;
 mod attack_desk;
+mod attack_moderation_hook;
 mod attack_reactions;
 mod auth;
 mod bad_input;

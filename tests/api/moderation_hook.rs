@@ -30,6 +30,8 @@ pub struct Received {
 pub struct Classifier {
     pub url: String,
     pub received: Arc<Mutex<Vec<Received>>>,
+    /// Requests being answered now, and the most there ever were at once.
+    pub load: Arc<Mutex<(usize, usize)>>,
 }
 
 impl Classifier {
@@ -38,21 +40,36 @@ impl Classifier {
         let url = format!("http://{}/classify", listener.local_addr().unwrap());
         let received = Arc::new(Mutex::new(Vec::new()));
         let log = received.clone();
+        let load = Arc::new(Mutex::new((0, 0)));
+        let counted = load.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(serve(stream, log.clone()));
+                tokio::spawn(serve(stream, log.clone(), counted.clone()));
             }
         });
-        Classifier { url, received }
+        Classifier {
+            url,
+            received,
+            load,
+        }
     }
 
     pub fn received(&self) -> Vec<Received> {
         self.received.lock().unwrap().clone()
     }
+
+    /// The most requests that were ever in flight at once.
+    pub fn most_at_once(&self) -> usize {
+        self.load.lock().unwrap().1
+    }
 }
 
 /// One connection: requests one after another (our client keeps it open).
-async fn serve(mut stream: TcpStream, log: Arc<Mutex<Vec<Received>>>) {
+async fn serve(
+    mut stream: TcpStream,
+    log: Arc<Mutex<Vec<Received>>>,
+    load: Arc<Mutex<(usize, usize)>>,
+) {
     let mut buffer = Vec::new();
     loop {
         let Some((head, body)) = read_request(&mut stream, &mut buffer).await else {
@@ -65,7 +82,19 @@ async fn serve(mut stream: TcpStream, log: Arc<Mutex<Vec<Received>>>) {
             signed,
         });
         let text = parsed["body"].as_str().unwrap_or_default().to_owned();
-        let answer = answer_for(&text, signed).await;
+        {
+            let mut load = load.lock().unwrap();
+            load.0 += 1;
+            load.1 = load.1.max(load.0);
+        }
+        // A slow answer ends early when the caller hangs up, so that the
+        // load counts the calls the server still has open.
+        let answer = tokio::select! {
+            answer = answer_for(&text, signed) => Some(answer),
+            _ = stream.read_u8() => None,
+        };
+        load.lock().unwrap().0 -= 1;
+        let Some(answer) = answer else { return };
         if stream.write_all(&answer).await.is_err() {
             return;
         }
@@ -187,7 +216,7 @@ pub async fn app_with_hook(url: &str) -> TestApp {
     .await
 }
 
-async fn posted(app: &TestApp, user: &crate::helpers::TestUser, body: &str) -> (u16, Value) {
+pub async fn posted(app: &TestApp, user: &crate::helpers::TestUser, body: &str) -> (u16, Value) {
     let response = app.comment(user, "hook-1", body).await;
     let status = response.status().as_u16();
     (status, response.json().await.unwrap())
