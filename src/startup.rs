@@ -80,7 +80,7 @@ impl Application {
                     .unwrap_or_else(|| format!("http://{address}")),
             )?,
             articles: Articles::new(store.clone()),
-            comments: Comments::new(store.clone(), policy.clone(), events.clone(), &settings),
+            comments: Comments::new(store.clone(), policy.clone(), events.clone(), &settings)?,
             reactions: Reactions::new(store.clone(), policy.clone(), &settings),
             moderation: Moderation::new(store.clone(), policy.clone(), events.clone(), &settings),
             desk,

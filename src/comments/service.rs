@@ -9,6 +9,7 @@ use chrono::Utc;
 use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 
+use crate::comments::hook::{HookRequest, ModerationHook};
 use crate::comments::page_cache::{Page, PageCache, PageKey, PageKind};
 use crate::comments::quota;
 use crate::config::Settings;
@@ -53,6 +54,16 @@ pub struct Comments {
     events: Arc<EventHub>,
     /// The weight of open reports that puts a comment in the reported queue.
     reports_to_queue: i64,
+    /// The newsroom's classifier, asked after our policy (`MODERATION_HOOK_URL`).
+    hook: Option<Arc<ModerationHook>>,
+}
+
+/// What the classifier is told about a text besides the text itself.
+struct Asked<'a> {
+    article: &'a Article,
+    author: &'a User,
+    parent_id: Option<CommentId>,
+    edit: bool,
 }
 
 /// A comment that was stored, and what its author is told if it is held.
@@ -111,8 +122,13 @@ impl Comments {
         policy: Arc<LivePolicy>,
         events: Arc<EventHub>,
         settings: &Settings,
-    ) -> Comments {
-        Comments {
+    ) -> anyhow::Result<Comments> {
+        let hook = match &settings.moderation_hook {
+            Some(hook) => Some(Arc::new(ModerationHook::new(hook)?)),
+            None => None,
+        };
+        Ok(Comments {
+            hook,
             events,
             reports_to_queue: i64::from(settings.reports_to_queue) * ORDINARY_REPORT,
             store: store.clone(),
@@ -126,7 +142,7 @@ impl Comments {
             best_comments: settings.best_comments,
             best_min_score: settings.best_min_score,
             limits_on: settings.rate_limits,
-        }
+        })
     }
 
     /// What the reader has left of today's quotas, on this editorial too.
@@ -230,6 +246,13 @@ impl Comments {
                 repeats,
             )
             .await?;
+        let asked = Asked {
+            article: &article,
+            author,
+            parent_id: thread.map(|(_, answered)| answered),
+            edit: false,
+        };
+        let findings = self.ask_hook(&policy, body.as_str(), asked, findings).await;
         let (status, reasons) = self
             .settle(&policy, author, &article, None, findings)
             .await?;
@@ -373,6 +396,13 @@ impl Comments {
                 },
             )
             .await?;
+        let asked = Asked {
+            article: &article,
+            author,
+            parent_id: comment.parent_id,
+            edit: true,
+        };
+        let findings = self.ask_hook(&policy, body.as_str(), asked, findings).await;
         let (status, reasons) = self
             .settle(&policy, author, &article, Some(comment.id), findings)
             .await?;
@@ -415,6 +445,43 @@ impl Comments {
             comment: edited,
             notices: reasons.iter().map(|r| policy.violation(r)).collect(),
         })
+    }
+
+    /// Adds the classifier's judgment to our findings, so that the stricter of
+    /// the two wins. Our refusals are final and are not sent; no answer in
+    /// time leaves our findings as they are.
+    async fn ask_hook(
+        &self,
+        policy: &Policy,
+        text: &str,
+        asked: Asked<'_>,
+        mut findings: Vec<Finding>,
+    ) -> Vec<Finding> {
+        let Some(hook) = &self.hook else {
+            return findings;
+        };
+        let ours = verdict(&findings);
+        if ours == Action::Refuse {
+            return findings;
+        }
+        let request = HookRequest {
+            verdict: ours.as_str(),
+            reasons: findings.iter().map(|f| f.code.as_str()).collect(),
+            body: text,
+            article_id: asked.article.id.as_str(),
+            author_id: asked.author.id.get().to_string(),
+            parent_id: asked.parent_id.map(|id| id.get().to_string()),
+            edit: asked.edit,
+        };
+        if let Some(judgment) = hook.ask(&request).await
+            && judgment.action != Action::Publish
+        {
+            let mut finding = policy.whole(RuleCode::ModerationHook);
+            finding.action = judgment.action;
+            finding.matched = judgment.labels.join(", ");
+            findings.push(finding);
+        }
+        findings
     }
 
     /// What the findings mean for a text about to be stored: its status, and

@@ -84,6 +84,8 @@ pub struct Settings {
     pub event_window: usize,
     /// Webhooks: endpoints, signing secrets and delivery timing.
     pub webhooks: WebhookSettings,
+    /// The newsroom's classifier (`MODERATION_HOOK_URL`); `None`: off.
+    pub moderation_hook: Option<HookSettings>,
 }
 
 /// `WEBHOOK_*`: where events go and how they are signed and retried.
@@ -101,6 +103,16 @@ pub struct WebhookSettings {
     pub timeout: Duration,
     /// Delivered events are deleted after this long.
     pub retention: Duration,
+}
+
+/// Where and how the moderation hook is called.
+#[derive(Debug, Clone)]
+pub struct HookSettings {
+    pub url: reqwest::Url,
+    /// Signing secrets, the first signs (see `signing`).
+    pub secrets: Vec<String>,
+    /// The whole call's budget, connect and answer together.
+    pub timeout: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -184,6 +196,7 @@ impl Settings {
             event_streams_per_account: vars.number("EVENT_STREAMS_PER_ACCOUNT", 5, 1..=100_000)?,
             event_window: vars.number("EVENT_WINDOW", 1000, 1..=1_000_000)?,
             webhooks: vars.webhooks()?,
+            moderation_hook: vars.moderation_hook()?,
         })
     }
 }
@@ -279,6 +292,61 @@ impl<F: Fn(&str) -> Option<String>> Vars<'_, F> {
             ));
         }
         Ok(window)
+    }
+
+    /// `MODERATION_HOOK_URL`, its secret (or the first of `WEBHOOK_SECRET`)
+    /// and `MODERATION_HOOK_TIMEOUT` (10ms to 10s, default 300ms).
+    fn moderation_hook(&self) -> Result<Option<HookSettings>, ConfigError> {
+        let Some(raw_url) = self.raw("MODERATION_HOOK_URL") else {
+            return Ok(None);
+        };
+        let url = reqwest::Url::parse(&raw_url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+            .ok_or_else(|| {
+                bad(
+                    "MODERATION_HOOK_URL",
+                    format!("must be an http or https URL, got {raw_url:?}"),
+                )
+            })?;
+        let listed = |name: &str| -> Vec<String> {
+            self.raw(name)
+                .map(|v| {
+                    v.split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let mut secrets = listed("MODERATION_HOOK_SECRET");
+        if secrets.is_empty() {
+            secrets = listed("WEBHOOK_SECRET").into_iter().take(1).collect();
+        }
+        if secrets.is_empty() {
+            return Err(bad(
+                "MODERATION_HOOK_SECRET",
+                "must be set when MODERATION_HOOK_URL is (or WEBHOOK_SECRET)".to_owned(),
+            ));
+        }
+        let raw_timeout = self
+            .raw("MODERATION_HOOK_TIMEOUT")
+            .unwrap_or_else(|| "300ms".to_owned());
+        let timeout = humantime::parse_duration(&raw_timeout)
+            .ok()
+            .filter(|d| (Duration::from_millis(10)..=Duration::from_secs(10)).contains(d))
+            .ok_or_else(|| {
+                bad(
+                    "MODERATION_HOOK_TIMEOUT",
+                    format!("must be a duration from 10ms to 10s, got {raw_timeout:?}"),
+                )
+            })?;
+        Ok(Some(HookSettings {
+            url,
+            secrets,
+            timeout,
+        }))
     }
 
     /// A duration that may also be `0` (no wait at all).
@@ -548,5 +616,42 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(s.webhooks.secrets, ["new", "old"]);
+    }
+
+    #[test]
+    fn the_moderation_hook_needs_a_secret_and_a_sane_budget() {
+        let url = ("MODERATION_HOOK_URL", "http://127.0.0.1:9/classify");
+        assert!(
+            settings(&[]).unwrap().moderation_hook.is_none(),
+            "off by default"
+        );
+        let error = settings(&[url]).unwrap_err();
+        assert_eq!(error.name, "MODERATION_HOOK_SECRET");
+        let hook = settings(&[url, ("WEBHOOK_SECRET", "first, second")])
+            .unwrap()
+            .moderation_hook
+            .unwrap();
+        assert_eq!(hook.secrets, ["first"], "the first webhook secret signs");
+        assert_eq!(hook.timeout, Duration::from_millis(300));
+        let hook = settings(&[
+            url,
+            ("MODERATION_HOOK_SECRET", "own"),
+            ("WEBHOOK_SECRET", "w"),
+        ])
+        .unwrap()
+        .moderation_hook
+        .unwrap();
+        assert_eq!(hook.secrets, ["own"]);
+        for (name, value) in [
+            ("MODERATION_HOOK_TIMEOUT", "1ms"),
+            ("MODERATION_HOOK_TIMEOUT", "a while"),
+            ("MODERATION_HOOK_URL", "ftp://x.example/"),
+            ("MODERATION_HOOK_URL", "classify"),
+        ] {
+            let pairs = [url, ("MODERATION_HOOK_SECRET", "s"), (name, value)];
+            let map: HashMap<&str, &str> = pairs.into_iter().collect();
+            let pairs: Vec<(&str, &str)> = map.into_iter().collect();
+            assert_eq!(settings(&pairs).unwrap_err().name, name, "{name}={value}");
+        }
     }
 }

@@ -38,11 +38,13 @@ pub enum RuleCode {
     Duplicate,
     NewCommenter,
     Premoderation,
+    /// The newsroom's classifier held or refused the text (`MODERATION_HOOK_URL`).
+    ModerationHook,
 }
 
 impl RuleCode {
     /// Every rule, in the order the policy lists them.
-    pub const ALL: [RuleCode; 9] = [
+    pub const ALL: [RuleCode; 10] = [
         RuleCode::BannedTerm,
         RuleCode::SuspectTerm,
         RuleCode::ResidentRegistrationNumber,
@@ -52,6 +54,7 @@ impl RuleCode {
         RuleCode::Duplicate,
         RuleCode::NewCommenter,
         RuleCode::Premoderation,
+        RuleCode::ModerationHook,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -65,6 +68,7 @@ impl RuleCode {
             RuleCode::Duplicate => "duplicate",
             RuleCode::NewCommenter => "new_commenter",
             RuleCode::Premoderation => "premoderation",
+            RuleCode::ModerationHook => "moderation_hook",
         }
     }
 

@@ -121,19 +121,23 @@ fn queue_item(entry: QueueEntry, policy: &Policy) -> QueueItem {
     } = entry;
     let reasons = reasons
         .into_iter()
-        .map(|(code, start, end)| {
+        .map(|(code, start, end, detail)| {
             let code = RuleCode::parse(&code).unwrap_or(RuleCode::Premoderation);
+            // The classifier's labels are kept; our rules' text is the span.
+            let matched = detail.unwrap_or_else(|| {
+                comment
+                    .body
+                    .chars()
+                    .skip(start as usize)
+                    .take((end - start) as usize)
+                    .collect()
+            });
             let finding = Finding {
                 code,
                 action: policy.rule(code).action,
                 start: start as usize,
                 end: end as usize,
-                matched: comment
-                    .body
-                    .chars()
-                    .skip(start as usize)
-                    .take((end - start) as usize)
-                    .collect(),
+                matched,
             };
             let violation = policy.violation(&finding);
             (finding, violation)

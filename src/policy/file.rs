@@ -260,6 +260,7 @@ fn rule(
             "refuse: resident registration numbers are never stored",
         )),
         RuleCode::Premoderation => Some((Action::Hold, "hold: premoderation is set per editorial")),
+        RuleCode::ModerationHook => Some((Action::Hold, "hold: the classifier's answer decides")),
         _ => None,
     };
     if let Some((required, why)) = fixed
@@ -474,7 +475,7 @@ mod tests {
             "{error}"
         );
         assert!(
-            error.problem.ends_with("new_commenter, premoderation"),
+            error.problem.ends_with("premoderation, moderation_hook"),
             "{error}"
         );
     }

@@ -36,6 +36,6 @@ pub use moderation::{
     QueueQuery, Reactor, ReportInsert, ReporterRecord, RoleChange, SanctionInsert,
 };
 pub use open::{open, open_inspect};
-pub use policy::{PolicyStore, RefusalRecord};
+pub use policy::{PolicyStore, RefusalRecord, StoredReason};
 pub use store::Store;
 pub use webhooks::{Claim, DeliveryQuery, WebhookStore};

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::comments::CommentPage;
+use super::policy::StoredReason;
 use crate::domain::accounts::{Role, User};
 use crate::domain::comments::Comment;
 use crate::domain::desk::ArticleBrief;
@@ -111,7 +112,7 @@ pub struct QueueEntry {
     /// The comment it replies to.
     pub parent: Option<Comment>,
     /// Why it was held: (code, start, end) in code points.
-    pub reasons: Vec<(String, i64, i64)>,
+    pub reasons: Vec<StoredReason>,
     /// Its open reports, oldest first.
     pub reports: Vec<Report>,
     pub author: AuthorRecord,

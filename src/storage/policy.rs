@@ -7,6 +7,10 @@ use chrono::{DateTime, Utc};
 use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::moderation::Sanction;
 
+/// A held comment's stored reason: (code, start, end) in code points, and
+/// the detail a reason keeps besides its span (the classifier's labels).
+pub type StoredReason = (String, i64, i64, Option<String>);
+
 #[async_trait]
 pub trait PolicyStore: Send + Sync {
     /// Whether the author has a live comment with this fingerprint since
@@ -32,10 +36,7 @@ pub trait PolicyStore: Send + Sync {
     ) -> anyhow::Result<Option<Sanction>>;
 
     /// The reasons a held comment carries: (code, start, end) in code points.
-    async fn comment_reasons(
-        &self,
-        comment_id: CommentId,
-    ) -> anyhow::Result<Vec<(String, i64, i64)>>;
+    async fn comment_reasons(&self, comment_id: CommentId) -> anyhow::Result<Vec<StoredReason>>;
 }
 
 pub struct RefusalRecord<'a> {

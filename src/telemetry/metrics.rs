@@ -30,6 +30,9 @@ pub const EVENT_STREAMS: &str = "comment_desk_event_streams_open";
 pub const WEBHOOK_DELIVERIES: &str = "comment_desk_webhook_deliveries_total";
 pub const WEBHOOK_ATTEMPTS: &str = "comment_desk_webhook_attempts";
 pub const WEBHOOK_LAG: &str = "comment_desk_webhook_lag_seconds";
+// The moderation hook.
+pub const HOOK_ANSWERS: &str = "comment_desk_moderation_hook_answers_total";
+pub const HOOK_FALLBACKS: &str = "comment_desk_moderation_hook_fallbacks_total";
 
 /// The label value of every request that matched no route.
 pub const UNMATCHED: &str = "unmatched";
@@ -91,6 +94,12 @@ fn describe() {
         WEBHOOK_LAG,
         Unit::Seconds,
         "Age of the oldest undelivered webhook event (0: none waiting)."
+    );
+    // The moderation hook.
+    describe_counter!(HOOK_ANSWERS, "Moderation hook answers by action.");
+    describe_counter!(
+        HOOK_FALLBACKS,
+        "Moderation hook calls that fell back to our verdict, by reason."
     );
 }
 
@@ -189,4 +198,17 @@ pub fn webhook_attempt(delivered: bool, attempts: i64) {
 /// How long the oldest undelivered webhook event has waited.
 pub fn webhook_lag(lag: Duration) {
     gauge!(WEBHOOK_LAG).set(lag.as_secs_f64());
+}
+
+// The moderation hook.
+
+/// The classifier answered in time, with this action.
+pub fn hook_answered(action: Action) {
+    counter!(HOOK_ANSWERS, "action" => action.as_str()).increment(1);
+}
+
+/// The classifier gave no usable answer: `timeout`, `connect`, `status`,
+/// `invalid` or `busy`.
+pub fn hook_fell_back(reason: &'static str) {
+    counter!(HOOK_FALLBACKS, "reason" => reason).increment(1);
 }

@@ -3,6 +3,7 @@
 mod articles;
 mod attack;
 mod attack_desk;
+mod attack_moderation_hook;
 mod attack_reactions;
 mod attack_webhooks;
 mod auth;
@@ -24,6 +25,7 @@ mod memory;
 mod metrics;
 mod migrations;
 mod moderation;
+mod moderation_hook;
 mod pages;
 mod policy;
 mod provider;

@@ -172,7 +172,7 @@ async fn suspect_terms_are_held_with_their_spans() {
     let id = CommentId::parse(body["comment"]["id"].as_str().unwrap()).unwrap();
     let store = app.store().await;
     let reasons = store.comment_reasons(id).await.unwrap();
-    let (code, start, end) = &reasons[0];
+    let (code, start, end, _) = &reasons[0];
     assert_eq!(code, "suspect_term");
     let matched: String = text
         .chars()

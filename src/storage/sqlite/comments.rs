@@ -464,6 +464,12 @@ pub(super) struct Hold<'a> {
     pub now: DateTime<Utc>,
 }
 
+/// What a reason keeps besides its span: the classifier's labels, which are
+/// not a span of the text. Our rules keep nothing (their text is the span).
+fn reason_detail(reason: &Finding) -> Option<&str> {
+    (reason.code == crate::domain::policy::RuleCode::ModerationHook).then_some(&*reason.matched)
+}
+
 /// The reasons of a held comment, and the hold among the policy's decisions.
 pub(super) async fn record_hold(tx: &mut SqliteConnection, hold: &Hold<'_>) -> sqlx::Result<()> {
     if hold.reasons.is_empty() {
@@ -471,12 +477,14 @@ pub(super) async fn record_hold(tx: &mut SqliteConnection, hold: &Hold<'_>) -> s
     }
     for reason in hold.reasons {
         sqlx::query(
-            "INSERT INTO comment_reasons (comment_id, code, start, end) VALUES (?, ?, ?, ?)",
+            "INSERT INTO comment_reasons (comment_id, code, start, end, detail)
+             VALUES (?, ?, ?, ?, ?)",
         )
         .bind(hold.comment_id)
         .bind(reason.code.as_str())
         .bind(reason.start as i64)
         .bind(reason.end as i64)
+        .bind(reason_detail(reason))
         .execute(&mut *tx)
         .await?;
     }

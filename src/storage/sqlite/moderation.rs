@@ -33,6 +33,7 @@ use crate::storage::moderation::{
     Decided, DecisionWrite, FeatureWrite, Featured, LastAdmin, ModerationStore, QueueEntry,
     QueueQuery, Reactor, ReportInsert, ReporterRecord, RoleChange, SanctionInsert,
 };
+use crate::storage::policy::StoredReason;
 
 /// Whether the decision changes anything; one that does not is "already decided".
 fn changes(action: DecisionAction, c: &Comment, open_reports: i64) -> bool {
@@ -667,25 +668,25 @@ impl SqliteStore {
         Ok(reports)
     }
 
-    /// The reasons held comments carry: (code, start, end) in code points.
+    /// The reasons held comments carry: (code, start, end) in code points, and detail.
     async fn reasons_of(
         &self,
         comment_ids: &[CommentId],
-    ) -> anyhow::Result<HashMap<CommentId, Vec<(String, i64, i64)>>> {
-        let rows: Vec<(CommentId, String, i64, i64)> = sqlx::query_as(
-            "SELECT comment_id, code, start, end FROM comment_reasons
+    ) -> anyhow::Result<HashMap<CommentId, Vec<StoredReason>>> {
+        let rows: Vec<(CommentId, String, i64, i64, Option<String>)> = sqlx::query_as(
+            "SELECT comment_id, code, start, end, detail FROM comment_reasons
              WHERE comment_id IN (SELECT value FROM json_each(?)) ORDER BY rowid",
         )
         .bind(serde_json::to_string(comment_ids)?)
         .fetch_all(&self.read)
         .await
         .context("cannot load the reasons of a queue's comments")?;
-        let mut reasons: HashMap<CommentId, Vec<(String, i64, i64)>> = HashMap::new();
-        for (comment_id, code, start, end) in rows {
+        let mut reasons: HashMap<CommentId, Vec<StoredReason>> = HashMap::new();
+        for (comment_id, code, start, end, detail) in rows {
             reasons
                 .entry(comment_id)
                 .or_default()
-                .push((code, start, end));
+                .push((code, start, end, detail));
         }
         Ok(reasons)
     }

@@ -12,7 +12,7 @@ use super::shared::{SanctionRow, to_millis};
 use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::moderation::{LogAction, LogLine, Sanction, Target};
 use crate::domain::policy::Action;
-use crate::storage::policy::{PolicyStore, RefusalRecord};
+use crate::storage::policy::{PolicyStore, RefusalRecord, StoredReason};
 
 #[async_trait]
 impl PolicyStore for SqliteStore {
@@ -131,12 +131,9 @@ impl PolicyStore for SqliteStore {
     }
 
     /// The reasons a held comment carries: (code, start, end) in code points.
-    async fn comment_reasons(
-        &self,
-        comment_id: CommentId,
-    ) -> anyhow::Result<Vec<(String, i64, i64)>> {
+    async fn comment_reasons(&self, comment_id: CommentId) -> anyhow::Result<Vec<StoredReason>> {
         let rows = sqlx::query_as(
-            "SELECT code, start, end FROM comment_reasons WHERE comment_id = ? ORDER BY rowid",
+            "SELECT code, start, end, detail FROM comment_reasons WHERE comment_id = ? ORDER BY rowid",
         )
         .bind(comment_id)
         .fetch_all(&self.read)
