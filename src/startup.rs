@@ -12,6 +12,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::articles::Articles;
 use crate::articles::seed::seed_demo_editorials;
+use crate::auth::erasure::DataRights;
 use crate::auth::sign_in::SignIn;
 use crate::auth::{Auth, Hasher};
 use crate::comments::Comments;
@@ -55,7 +56,8 @@ impl Application {
         store.rank_ratios_from(settings.ratio_min_reactions).await?;
         let webhooks = Webhooks::start(store.clone(), &settings.webhooks)?;
         let hasher = Hasher::new(settings.password_hash_concurrency)?;
-        let auth = Auth::new(store.clone(), hasher, policy.clone(), &settings);
+        let auth = Auth::new(store.clone(), hasher.clone(), policy.clone(), &settings);
+        let data_rights = DataRights::new(store.clone(), hasher, auth.login_throttle(), &settings);
         let events = EventHub::new(
             settings.event_window,
             settings.event_streams,
@@ -91,6 +93,7 @@ impl Application {
             settings,
             store: store.clone(),
             auth,
+            data_rights,
         });
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
         let max_connections = state.settings.max_connections;

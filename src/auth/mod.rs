@@ -1,5 +1,7 @@
-//! Accounts, passwords, sessions and login throttling.
+//! Accounts, passwords, sessions, login throttling, and readers' data rights.
 
+pub mod erasure;
+pub mod export;
 pub mod password;
 pub mod providers;
 pub mod service;
@@ -8,5 +10,6 @@ pub mod sign_in;
 pub mod sso;
 pub mod throttle;
 
+pub use erasure::DataRights;
 pub use password::Hasher;
 pub use service::Auth;

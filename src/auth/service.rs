@@ -132,7 +132,7 @@ impl Auth {
         let user = self
             .create_account(email, display_name, password, Role::Reader)
             .await?;
-        let session = self.start_session(&user).await?;
+        let session = self.start_session(&user, None).await?;
         Ok((user, session))
     }
 
@@ -173,7 +173,7 @@ impl Auth {
         match user {
             Some(user) if verified => {
                 self.throttle.succeeded(&key, client);
-                let session = self.start_session(&user).await?;
+                let session = self.start_session(&user, None).await?;
                 Ok((user, session))
             }
             _ => Err(AccountError::InvalidCredentials),
@@ -214,6 +214,11 @@ impl Auth {
     pub async fn logout(&self, session: TokenHash) -> Result<(), AccountError> {
         self.store.revoke_session(session, Utc::now()).await?;
         Ok(())
+    }
+
+    /// The login throttle, shared with the erasure of accounts.
+    pub fn login_throttle(&self) -> Arc<LoginThrottle> {
+        self.throttle.clone()
     }
 
     /// Sessions last used before this are over.
@@ -308,7 +313,7 @@ impl Auth {
                 }
             },
         };
-        let session = self.start_session(&user).await?;
+        let session = self.start_session(&user, Some(provider)).await?;
         Ok((user, session))
     }
 
@@ -364,7 +369,12 @@ impl Auth {
         })
     }
 
-    async fn start_session(&self, user: &User) -> Result<NewSession, AccountError> {
+    /// `provider` names the provider that signed the account in; `None` for a password.
+    async fn start_session(
+        &self,
+        user: &User,
+        provider: Option<&str>,
+    ) -> Result<NewSession, AccountError> {
         let now = Utc::now();
         let expires_at = now + chrono::Duration::from_std(self.max_age).unwrap_or_default();
         let session = NewSession::generate(expires_at);
@@ -374,6 +384,7 @@ impl Auth {
                 account_id: user.id,
                 now,
                 expires_at,
+                signed_in_with: provider.map(str::to_owned),
             })
             .await?;
         Ok(session)

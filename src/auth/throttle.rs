@@ -106,6 +106,13 @@ impl LoginThrottle {
         }
     }
 
+    /// Forgets every count kept under this account's email, from any address:
+    /// an erased account's email is no longer kept anywhere.
+    pub fn forget_account(&self, email: &str) {
+        self.lock()
+            .retain(|key, _| !matches!(key, Key::AccountFrom(kept, _) if kept == email));
+    }
+
     fn free_for(&self, key: &Key) -> u32 {
         match key {
             Key::AccountFrom(..) => self.free_attempts,

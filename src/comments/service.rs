@@ -286,6 +286,7 @@ impl Comments {
                     .await?);
             }
             Inserted::Closed => return Err(PostError::CommentClosed),
+            Inserted::AuthorErased => return Err(PostError::AccountGone),
             Inserted::OverQuota(breach) => {
                 return Err(quota::refusal(breach, &policy.quotas, Utc::now()));
             }

@@ -11,6 +11,7 @@ use std::time::Duration;
 use ipnet::IpNet;
 
 use crate::domain::body::DEFAULT_MAX_LENGTH;
+use crate::domain::data_rights::CommentsOnErasure;
 use crate::domain::desk::UNDO_WINDOW_MAX;
 use crate::domain::policy::FloodLimit;
 pub use login::{
@@ -86,6 +87,12 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
     /// The newsroom's classifier (`MODERATION_HOOK_URL`); `None`: off.
     pub moderation_hook: Option<HookSettings>,
+    /// Readers' data rights: what an erased account's comments become,
+    /// how fresh a provider sign-in must be to delete an account without a
+    /// password, and how often one account may download its data.
+    pub deletion_comments: CommentsOnErasure,
+    pub deletion_sign_in_window: Duration,
+    pub export_limit: FloodLimit,
 }
 
 /// `WEBHOOK_*`: where events go and how they are signed and retried.
@@ -197,6 +204,9 @@ impl Settings {
             event_window: vars.number("EVENT_WINDOW", 1000, 1..=1_000_000)?,
             webhooks: vars.webhooks()?,
             moderation_hook: vars.moderation_hook()?,
+            deletion_comments: vars.deletion_comments()?,
+            deletion_sign_in_window: vars.duration("ACCOUNT_DELETION_SIGN_IN_WINDOW", "5m")?,
+            export_limit: vars.limit("EXPORT_LIMIT", "3/1h")?,
         })
     }
 }
@@ -276,6 +286,16 @@ impl<F: Fn(&str) -> Option<String>> Vars<'_, F> {
                 name,
                 format!("must be a duration such as 30m, 12h or 7d, got {v:?}"),
             )),
+        }
+    }
+
+    /// `ACCOUNT_DELETION_COMMENTS`: `remove` (the default) or `anonymize`.
+    fn deletion_comments(&self) -> Result<CommentsOnErasure, ConfigError> {
+        let name = "ACCOUNT_DELETION_COMMENTS";
+        match self.raw(name).map(|v| v.to_ascii_lowercase()) {
+            None => Ok(CommentsOnErasure::default()),
+            Some(v) => CommentsOnErasure::parse(&v)
+                .ok_or_else(|| bad(name, format!("must be remove or anonymize, got {v:?}"))),
         }
     }
 

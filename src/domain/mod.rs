@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod articles;
 pub mod body;
 pub mod comments;
+pub mod data_rights;
 pub mod desk;
 pub mod events;
 pub mod history;

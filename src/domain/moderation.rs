@@ -190,10 +190,12 @@ pub enum LogAction {
     Note,
     /// A moderator took back their own decision.
     Undo,
+    /// A reader erased their own account; the line keeps only its id.
+    AccountErased,
 }
 
 impl LogAction {
-    pub const ALL: [LogAction; 16] = [
+    pub const ALL: [LogAction; 17] = [
         LogAction::Hold,
         LogAction::Refuse,
         LogAction::Hide,
@@ -210,6 +212,7 @@ impl LogAction {
         LogAction::Unfeature,
         LogAction::Note,
         LogAction::Undo,
+        LogAction::AccountErased,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -230,6 +233,7 @@ impl LogAction {
             LogAction::Unfeature => "unfeature",
             LogAction::Note => "note",
             LogAction::Undo => "undo",
+            LogAction::AccountErased => "account_erased",
         }
     }
 

@@ -42,6 +42,9 @@ pub enum PostError {
     /// A quota of the policy's is used up; the words say until when.
     #[error("quota exceeded")]
     QuotaExceeded(Box<OverQuota>),
+    /// The author's account was erased while the comment waited to be stored.
+    #[error("account gone")]
+    AccountGone,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -71,6 +74,7 @@ impl Refusal for PostError {
             PostError::PolicyViolation(_) => "policy_violation",
             PostError::RateLimited { .. } => "rate_limited",
             PostError::QuotaExceeded(_) => "quota_exceeded",
+            PostError::AccountGone => "unauthenticated",
             PostError::Internal(_) => INTERNAL,
         }
     }

@@ -10,8 +10,8 @@ use utoipa::{Modify, OpenApi};
 use crate::http::cookies::SECURE_COOKIE_NAME;
 use crate::http::error::PROBLEM_JSON;
 use crate::http::routes::{
-    articles, auth, comments, desk, events, health, history, moderation, policy, quota, reactions,
-    sign_in, webhooks,
+    articles, auth, comments, data_rights, desk, events, health, history, moderation, policy,
+    quota, reactions, sign_in, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -23,6 +23,7 @@ use crate::http::routes::{
         auth::logout_all, auth::change_password, quota::my_quota,
         sign_in::providers, sign_in::start, sign_in::callback, sign_in::sso,
         sign_in::identities, sign_in::unlink, sign_in::link, auth::rename,
+        data_rights::export, data_rights::delete_account,
         articles::put_article, articles::get_article, articles::latest_articles,
         comments::list_comments, comments::post_comment,
         comments::get_comment, comments::delete_comment,

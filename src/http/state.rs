@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::articles::Articles;
 use crate::auth::Auth;
+use crate::auth::erasure::DataRights;
 use crate::auth::sign_in::SignIn;
 use crate::comments::Comments;
 use crate::config::Settings;
@@ -22,6 +23,7 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub articles: Articles,
     pub auth: Auth,
+    pub data_rights: DataRights,
     pub sign_in: SignIn,
     pub comments: Comments,
     pub reactions: Reactions,

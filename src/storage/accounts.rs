@@ -75,10 +75,15 @@ pub struct SessionInsert {
     pub account_id: AccountId,
     pub now: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// The provider that signed the session in; `None` for a password.
+    pub signed_in_with: Option<String>,
 }
 
 pub struct LiveSession {
     pub user: User,
     /// The last use written to the database (later ones may be in memory only).
     pub last_seen_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    /// The provider that signed the session in; `None` for a password.
+    pub signed_in_with: Option<String>,
 }

@@ -126,6 +126,8 @@ pub enum Inserted {
     Closed,
     /// A quota of the author's is used up; nothing stored.
     OverQuota(Breach),
+    /// The author's account was erased first; nothing stored.
+    AuthorErased,
 }
 
 /// What became of an edit.

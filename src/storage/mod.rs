@@ -11,6 +11,7 @@ mod accounts;
 mod articles;
 mod comments;
 mod desk;
+mod erasure;
 mod identities;
 mod inspect;
 mod moderation;
@@ -27,6 +28,7 @@ pub use comments::{
     REPLIES_PER_THREAD, ReplyQuery,
 };
 pub use desk::{CountsQuery, DeskStore, NoAccount, NoteWrite, UndoWrite, Undone};
+pub use erasure::ErasureStore;
 pub use identities::{
     IdentityInsert, IdentityStore, Linked, LoginAttempt, NewProviderAccount, Unlinked,
 };

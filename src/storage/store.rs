@@ -6,6 +6,7 @@ use super::accounts::AccountStore;
 use super::articles::ArticleStore;
 use super::comments::CommentStore;
 use super::desk::DeskStore;
+use super::erasure::ErasureStore;
 use super::identities::IdentityStore;
 use super::moderation::ModerationStore;
 use super::policy::PolicyStore;
@@ -20,6 +21,7 @@ pub trait Store:
     + CommentStore
     + ModerationStore
     + DeskStore
+    + ErasureStore
     + PolicyStore
     + WebhookStore
 {

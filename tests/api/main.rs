@@ -2,6 +2,7 @@
 
 mod articles;
 mod attack;
+mod attack_data_rights;
 mod attack_desk;
 mod attack_moderation_hook;
 mod attack_reactions;
@@ -13,6 +14,7 @@ mod comments;
 mod concurrency;
 mod crash;
 mod cross_origin;
+mod data_rights;
 mod errors;
 mod events;
 mod head;

@@ -16,6 +16,7 @@ use crate::http::cookies::{removal_cookie, session_cookie};
 use crate::http::error::{ApiResult, ProblemDoc};
 use crate::http::extract::{CurrentUser, MaybeUser};
 use crate::http::json::ValidJson;
+use crate::http::routes::data_rights;
 use crate::http::state::AppState;
 use crate::http::views::UserView;
 
@@ -25,7 +26,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/auth/logout").post(logout))
         .service(web::resource("/auth/logout-all").post(logout_all))
         .service(web::resource("/auth/password").post(change_password))
-        .service(web::resource("/auth/me").get(me).patch(rename));
+        .service(web::resource("/auth/me/export").get(data_rights::export))
+        .service(
+            web::resource("/auth/me")
+                .get(me)
+                .patch(rename)
+                .delete(data_rights::delete_account),
+        );
 }
 
 #[derive(Deserialize, Validate, ToSchema)]

@@ -4,6 +4,7 @@
 pub mod articles;
 pub mod auth;
 pub mod comments;
+pub mod data_rights;
 pub mod desk;
 pub mod desk_page;
 pub mod events;

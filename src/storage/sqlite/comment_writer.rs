@@ -185,6 +185,7 @@ async fn commit_batch(
                     Err(Refused::Repeat) => Ok(Inserted::Repeat),
                     Err(Refused::Closed) => Ok(Inserted::Closed),
                     Err(Refused::OverQuota(breach)) => Ok(Inserted::OverQuota(breach)),
+                    Err(Refused::AuthorErased) => Ok(Inserted::AuthorErased),
                     Ok(id) => id.map(|id| Inserted::Stored(post.stored(id))),
                 })
                 .collect(),
@@ -282,6 +283,8 @@ enum Refused {
     Repeat,
     Closed,
     OverQuota(Breach),
+    /// The author's account was erased while the post waited in the queue.
+    AuthorErased,
 }
 
 /// Each post's reason not to be stored, if any.
@@ -291,11 +294,15 @@ async fn find_refused(
 ) -> sqlx::Result<Vec<Option<Refused>>> {
     let repeats = find_repeats(tx, posts).await?;
     let closed = find_closed(tx, posts).await?;
+    let erased = find_erased_authors(tx, posts).await?;
     let refused: Vec<Option<Refused>> = repeats
         .into_iter()
         .zip(closed)
-        .map(|(repeat, closed)| {
-            if closed {
+        .zip(&erased)
+        .map(|((repeat, closed), erased)| {
+            if *erased {
+                Some(Refused::AuthorErased)
+            } else if closed {
                 Some(Refused::Closed)
             } else if repeat {
                 Some(Refused::Repeat)
@@ -309,6 +316,26 @@ async fn find_refused(
         .into_iter()
         .zip(over)
         .map(|(refused, over)| refused.or(over.map(Refused::OverQuota)))
+        .collect())
+}
+
+/// Which posts come from an account erased since its session was checked:
+/// the erasure committed first, so nothing may be stored under it.
+async fn find_erased_authors(
+    tx: &mut SqliteConnection,
+    posts: &[CommentInsert],
+) -> sqlx::Result<Vec<bool>> {
+    let authors: Vec<i64> = posts.iter().map(|p| p.author_id.get()).collect();
+    let erased: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM accounts WHERE erased_at IS NOT NULL
+           AND id IN (SELECT value FROM json_each(?))",
+    )
+    .bind(serde_json::to_string(&authors).unwrap_or_default())
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(posts
+        .iter()
+        .map(|p| erased.contains(&p.author_id.get()))
         .collect())
 }
 

@@ -240,22 +240,7 @@ impl CommentStore for SqliteStore {
         if before.status == Status::Deleted {
             return Ok(false);
         }
-        sqlx::query(
-            "UPDATE comments SET status = 'deleted', body = '', length = 0, deleted_at = ?,
-                 version = version + 1
-             WHERE id = ?",
-        )
-        .bind(to_millis(now))
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .with_context(|| format!("cannot delete comment {id}"))?;
-        if before.status == Status::Published && !before.hidden {
-            count_published(&mut tx, &before.article_id, before.parent_id, -1)
-                .await
-                .with_context(|| format!("cannot delete comment {id}"))?;
-        }
-        count_thread(&mut tx, &before, Status::Deleted, before.hidden)
+        delete_in(&mut tx, &before, now)
             .await
             .with_context(|| format!("cannot delete comment {id}"))?;
         self.outbox
@@ -471,6 +456,28 @@ fn reason_detail(reason: &Finding) -> Option<&str> {
 }
 
 /// The reasons of a held comment, and the hold among the policy's decisions.
+/// Deletes a comment that is not deleted yet, inside the caller's
+/// transaction: blanks it, and uncounts it and its thread as listed.
+pub(super) async fn delete_in(
+    tx: &mut SqliteConnection,
+    before: &Comment,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE comments SET status = 'deleted', body = '', length = 0, deleted_at = ?,
+             version = version + 1
+         WHERE id = ?",
+    )
+    .bind(to_millis(now))
+    .bind(before.id)
+    .execute(&mut *tx)
+    .await?;
+    if before.status == Status::Published && !before.hidden {
+        count_published(tx, &before.article_id, before.parent_id, -1).await?;
+    }
+    count_thread(tx, before, Status::Deleted, before.hidden).await
+}
+
 pub(super) async fn record_hold(tx: &mut SqliteConnection, hold: &Hold<'_>) -> sqlx::Result<()> {
     if hold.reasons.is_empty() {
         return Ok(());

@@ -48,6 +48,8 @@ pub(super) struct KnownSession {
     pub user: User,
     pub last_seen_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub signed_in_with: Option<String>,
 }
 
 /// Entries kept at most; past this the memo starts again empty.

@@ -12,6 +12,7 @@ mod comment_writer;
 mod comments;
 mod counters;
 mod desk;
+mod erasure;
 mod history;
 mod identities;
 mod ids;

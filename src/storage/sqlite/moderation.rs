@@ -831,7 +831,7 @@ async fn role_in(tx: &mut SqliteConnection, account_id: AccountId) -> sqlx::Resu
 }
 
 /// Admins other than `except` with no sanction in force: the desk must keep one.
-async fn other_active_admins(
+pub(super) async fn other_active_admins(
     tx: &mut SqliteConnection,
     except: AccountId,
     now: DateTime<Utc>,

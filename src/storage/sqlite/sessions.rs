@@ -16,14 +16,16 @@ use crate::storage::accounts::{LiveSession, SessionInsert};
 
 pub(super) async fn insert(store: &SqliteStore, new: SessionInsert) -> anyhow::Result<()> {
     sqlx::query(
-        "INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at, expires_at)
-         VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at, expires_at,
+                               signed_in_with)
+         VALUES (?, ?, ?, ?, ?, ?)",
     )
     .bind(&new.hash.0[..])
     .bind(new.account_id)
     .bind(to_millis(new.now))
     .bind(to_millis(new.now))
     .bind(to_millis(new.expires_at))
+    .bind(new.signed_in_with.as_deref())
     .execute(&store.write)
     .await
     .with_context(|| format!("cannot store a session of account {}", new.account_id))?;
@@ -44,6 +46,8 @@ pub(super) async fn live(
     Ok((last_use > idle_cutoff).then_some(LiveSession {
         user: known.user,
         last_seen_at: known.last_seen_at,
+        created_at: known.created_at,
+        signed_in_with: known.signed_in_with,
     }))
 }
 
@@ -62,12 +66,16 @@ async fn known(
         account: AccountRow,
         last_seen_at: i64,
         expires_at: i64,
+        created_at: i64,
+        signed_in_with: Option<String>,
     }
     let version = store.memo.sessions.version();
     let row = sqlx::query_as::<_, Row>(
-        "SELECT a.id, a.email, a.display_name, a.role, s.last_seen_at, s.expires_at
+        "SELECT a.id, a.email, a.display_name, a.role, s.last_seen_at, s.expires_at,
+                s.created_at, s.signed_in_with
          FROM sessions s JOIN accounts a ON a.id = s.account_id
-         WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?",
+         WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?
+           AND a.erased_at IS NULL",
     )
     .bind(&hash.0[..])
     .bind(to_millis(now))
@@ -81,6 +89,8 @@ async fn known(
         user: row.account.into_user(),
         last_seen_at: from_millis(row.last_seen_at),
         expires_at: from_millis(row.expires_at),
+        created_at: from_millis(row.created_at),
+        signed_in_with: row.signed_in_with,
     };
     store.memo.sessions.keep(hash.0, known.clone(), version);
     Ok(Some(known))
