@@ -20,3 +20,4 @@ pub mod post_error;
 pub mod quota;
 pub mod reactions;
 pub mod refusal;
+pub mod transfer;

@@ -18,6 +18,7 @@ mod open;
 mod policy;
 mod sqlite;
 mod store;
+mod transfer;
 
 pub use accounts::{AccountInsert, AccountStore, LiveSession, SessionInsert};
 pub use articles::ArticleStore;
@@ -37,3 +38,4 @@ pub use moderation::{
 pub use open::{open, open_inspect};
 pub use policy::{PolicyStore, RefusalRecord};
 pub use store::Store;
+pub use transfer::{ExportPage, TransferStore};

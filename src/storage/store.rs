@@ -9,6 +9,7 @@ use super::desk::DeskStore;
 use super::identities::IdentityStore;
 use super::moderation::ModerationStore;
 use super::policy::PolicyStore;
+use super::transfer::TransferStore;
 
 /// Everything the services use, behind one object: `Arc<dyn Store>`.
 #[async_trait]
@@ -20,6 +21,7 @@ pub trait Store:
     + ModerationStore
     + DeskStore
     + PolicyStore
+    + TransferStore
 {
     /// Changes whenever a write that readers could see has committed. Read it
     /// before building a cached answer; the answer is current while it holds.

@@ -38,3 +38,4 @@ mod sso;
 mod staff;
 mod text_rule;
 mod threads;
+mod transfer;
