@@ -485,3 +485,102 @@ async fn a_wordpress_export_comes_in_with_its_replies_and_statuses() {
         "2022-01-02T03:04:01+00:00"
     );
 }
+
+/// The Isso that `scripts/test` and `scripts/bench-isso` install.
+fn isso_gunicorn() -> Option<std::path::PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/isso-venv/bin/gunicorn");
+    if path.is_file() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "Isso is not installed in target/isso-venv (scripts/test installs it)"
+    );
+    eprintln!("skipped: Isso is not installed in target/isso-venv; run scripts/test");
+    None
+}
+
+#[tokio::test]
+async fn a_real_isso_database_comes_in_with_its_replies() {
+    let Some(gunicorn) = isso_gunicorn() else {
+        return;
+    };
+    // Arrange: Isso itself, posting through its HTTP API into its own file.
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let database = dir.path().join("isso.db");
+    let config = dir.path().join("isso.cfg");
+    std::fs::write(
+        &config,
+        format!(
+            "[general]\ndbpath = {}\nhost = http://127.0.0.1:{port}/\n[moderation]\nenabled = false\n\
+             [guard]\nenabled = false\n[server]\nlisten = http://127.0.0.1:{port}/\n",
+            database.display()
+        ),
+    )
+    .unwrap();
+    let mut isso = tokio::process::Command::new(gunicorn)
+        .args(["-w", "1", "-b", &format!("127.0.0.1:{port}"), "isso.run"])
+        .env("ISSO_SETTINGS", &config)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    while client
+        .get(format!("{base}/?uri=%2Fready"))
+        .send()
+        .await
+        .is_err()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "Isso did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let new = |body: serde_json::Value| {
+        client
+            .post(format!("{base}/new?uri=%2Fnews%2Felection"))
+            .header("Origin", &base)
+            .header("Referer", format!("{base}/news/election"))
+            .json(&body)
+            .send()
+    };
+    let first = new(json!({"text": "선거 결과에 대한 의견", "author": "김독자", "email": "kim@readers.example", "title": "Election"}))
+        .await
+        .unwrap();
+    assert!(
+        first.status().is_success(),
+        "Isso posts: {}",
+        first.status()
+    );
+    let first: serde_json::Value = first.json().await.unwrap();
+    let reply = new(json!({"text": "동의합니다", "author": "Lee", "parent": first["id"]}))
+        .await
+        .unwrap();
+    assert!(reply.status().is_success(), "Isso replies");
+    isso.kill().await.unwrap();
+
+    // Act
+    let output = import(dir.path(), "isso", &database).await;
+    let again = import(dir.path(), "isso", &database).await;
+
+    // Assert
+    assert!(output.status.success(), "{}", text(&output));
+    assert_eq!(count(&output, "comments imported"), 2, "{}", text(&output));
+    assert_eq!(count(&again, "comments imported"), 0);
+    let app = TestApp::spawn_in(dir, |_| {}).await;
+    let listed = threads(&app, "isso-1", "newest").await;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0].comment.body, "선거 결과에 대한 의견");
+    assert_eq!(listed[0].comment.author.display_name, "김독자");
+    assert_eq!(listed[0].replies[0].body, "동의합니다");
+}
