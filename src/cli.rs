@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `migrate`, `user create`.
+//! The command line: `serve` (the default), `migrate`, `export`, `import`, `user create`.
 
 use std::io::Read;
 use std::sync::Arc;
@@ -11,6 +11,7 @@ use crate::auth::{Auth, Hasher};
 use crate::config::Settings;
 use crate::domain::accounts::{DisplayName, Email, Password, Role};
 use crate::domain::refusal::Refusal;
+use crate::domain::transfer::{ImportCounts, Source};
 use crate::policy::LivePolicy;
 use crate::startup::Application;
 
@@ -31,6 +32,17 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Write every entity as JSON lines (a backup; never passwords or sessions).
+    Export {
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Read comments from another system's export, or ours (importing twice adds nothing).
+    Import {
+        #[arg(long, value_enum)]
+        format: FormatArg,
+        file: std::path::PathBuf,
+    },
     /// Manage accounts.
     User {
         #[command(subcommand)]
@@ -52,6 +64,25 @@ pub enum UserCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Disqus,
+    Wordpress,
+    Isso,
+    CommentDesk,
+}
+
+impl From<FormatArg> for Source {
+    fn from(format: FormatArg) -> Source {
+        match format {
+            FormatArg::Disqus => Source::Disqus,
+            FormatArg::Wordpress => Source::Wordpress,
+            FormatArg::Isso => Source::Isso,
+            FormatArg::CommentDesk => Source::CommentDesk,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -82,6 +113,22 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 crate::storage::open(&settings.database_url, settings.sqlite_synchronous).await?;
             store.close().await;
             println!("migrations applied to {}", settings.database_url);
+        }
+        Command::Export { out } => {
+            let store =
+                crate::storage::open(&settings.database_url, settings.sqlite_synchronous).await?;
+            let lines = crate::transfer::export(store.clone(), &out).await;
+            store.close().await;
+            println!("exported {} entities to {}", lines?, out.display());
+        }
+        Command::Import { format, file } => {
+            let store =
+                crate::storage::open(&settings.database_url, settings.sqlite_synchronous).await?;
+            let max_length = settings.comment_max_length;
+            let counts = crate::transfer::import(store.clone(), format.into(), &file, max_length);
+            let counts = counts.await;
+            store.close().await;
+            print_summary(&counts?);
         }
         Command::User {
             command:
@@ -128,6 +175,50 @@ async fn create_user(
         Utc::now().to_rfc3339()
     );
     Ok(())
+}
+
+/// What an import did, one count a line (English and Korean).
+fn print_summary(counts: &ImportCounts) {
+    let rows = [
+        (
+            "editorials imported / 기사 추가",
+            counts.editorials_imported,
+        ),
+        (
+            "editorials already present / 기사 기존",
+            counts.editorials_present,
+        ),
+        ("accounts imported / 계정 추가", counts.accounts_imported),
+        (
+            "accounts already present / 계정 기존",
+            counts.accounts_present,
+        ),
+        (
+            "emails already taken, not merged / 이메일 중복(병합 안 함)",
+            counts.emails_not_merged,
+        ),
+        ("comments imported / 댓글 추가", counts.comments_imported),
+        (
+            "comments already present / 댓글 기존",
+            counts.comments_present,
+        ),
+        (
+            "comments held by the text rule / 보류",
+            counts.comments_held,
+        ),
+        (
+            "orphan replies made top-level / 부모 없는 답글",
+            counts.orphans,
+        ),
+        ("reactions imported / 공감", counts.reactions_imported),
+        ("reports imported / 신고", counts.reports_imported),
+        ("sanctions imported / 제재", counts.sanctions_imported),
+        ("log lines imported / 기록", counts.log_lines_imported),
+        ("records skipped (unknown target) / 건너뜀", counts.skipped),
+    ];
+    for (what, count) in rows {
+        println!("{what}: {count}");
+    }
 }
 
 /// A refusal as the command line says it: its code, then what happened.

@@ -22,3 +22,4 @@ pub mod storage;
 pub mod telemetry;
 pub mod text;
 pub mod webhooks;
+pub mod transfer;

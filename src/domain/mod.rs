@@ -23,3 +23,4 @@ pub mod reactions;
 pub mod refusal;
 pub mod views;
 pub mod webhooks;
+pub mod transfer;

@@ -20,6 +20,7 @@ mod policy;
 mod sqlite;
 mod store;
 mod webhooks;
+mod transfer;
 
 pub use accounts::{AccountInsert, AccountStore, LiveSession, SessionInsert};
 pub use articles::ArticleStore;
@@ -41,3 +42,4 @@ pub use open::{open, open_inspect};
 pub use policy::{PolicyStore, RefusalRecord, StoredReason};
 pub use store::Store;
 pub use webhooks::{Claim, DeliveryQuery, WebhookStore};
+pub use transfer::{ExportPage, TransferStore};

@@ -11,6 +11,7 @@ use super::identities::IdentityStore;
 use super::moderation::ModerationStore;
 use super::policy::PolicyStore;
 use super::webhooks::WebhookStore;
+use super::transfer::TransferStore;
 
 /// Everything the services use, behind one object: `Arc<dyn Store>`.
 #[async_trait]
@@ -24,6 +25,7 @@ pub trait Store:
     + ErasureStore
     + PolicyStore
     + WebhookStore
+    + TransferStore
 {
     /// Changes whenever a write that readers could see has committed. Read it
     /// before building a cached answer; the answer is current while it holds.

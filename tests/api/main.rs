@@ -45,3 +45,4 @@ mod staff;
 mod text_rule;
 mod threads;
 mod webhooks;
+mod transfer;

@@ -27,6 +27,7 @@ mod ranked;
 mod reactions;
 mod sessions;
 mod shared;
+mod transfer;
 mod undo;
 
 use std::str::FromStr;
@@ -57,6 +58,8 @@ pub struct SqliteStore {
     memo: Arc<Memos>,
     /// Where webhook events go, and the signal that wakes their workers.
     outbox: Arc<Outbox>,
+    /// Watches for commits by other processes (an import from the CLI).
+    watcher: tokio::task::JoinHandle<()>,
 }
 
 /// Writers wait this long for the lock held by another process before failing.
@@ -91,12 +94,13 @@ impl SqliteStore {
             .with_context(|| format!("cannot open the database at {url}"))?;
         let read = SqlitePoolOptions::new()
             .max_connections(READ_CONNECTIONS)
-            .connect_with(options.read_only(true))
+            .connect_with(options.clone().read_only(true))
             .await
             .context("cannot open read connections")?;
         let version = Arc::new(AtomicU64::new(0));
         let outbox = Outbox::new();
         let comments = CommentWriter::start(write.clone(), version.clone(), outbox.clone());
+        let watcher = watch_other_writers(options, version.clone()).await?;
         Ok(SqliteStore {
             read,
             write,
@@ -104,6 +108,7 @@ impl SqliteStore {
             version,
             memo: Arc::new(Memos::new()),
             outbox,
+            watcher,
         })
     }
 
@@ -132,6 +137,7 @@ impl Store for SqliteStore {
     }
 
     async fn close(&self) {
+        self.watcher.abort();
         self.read.close().await;
         self.write.close().await;
     }
@@ -158,6 +164,43 @@ impl Store for SqliteStore {
             .with_context(|| format!("cannot write meta {key}"))?;
         Ok(())
     }
+}
+
+/// How often the store looks for another process's commits.
+const WATCH_EVERY: Duration = Duration::from_millis(250);
+
+/// `version` counts only this process's writes; another process writing the
+/// same file (`comment-desk import`) moves SQLite's `data_version` on our own
+/// connection instead. Polling it on one connection is one cheap pragma, and a
+/// move marks every kept page stale, so a server shows the other process's
+/// writes within `WATCH_EVERY` plus a page build. Our own writes move it too
+/// (they come from other connections): an extra bump, harmless.
+async fn watch_other_writers(
+    options: SqliteConnectOptions,
+    version: Arc<AtomicU64>,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    use sqlx::Connection;
+    let mut conn = sqlx::SqliteConnection::connect_with(&options.read_only(true))
+        .await
+        .context("cannot open the connection that watches for other writers")?;
+    let mut seen: Option<i64> = None;
+    Ok(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(WATCH_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let Ok(now) = sqlx::query_scalar::<_, i64>("PRAGMA data_version")
+                .fetch_one(&mut conn)
+                .await
+            else {
+                continue;
+            };
+            if seen.is_some_and(|before| before != now) {
+                version.fetch_add(1, Ordering::Release);
+            }
+            seen = Some(now);
+        }
+    }))
 }
 
 fn create_parent_dir(options: &SqliteConnectOptions) -> anyhow::Result<()> {

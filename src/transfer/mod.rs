@@ -1,0 +1,14 @@
+//! `comment-desk export` and `comment-desk import`: a newsroom's own backup
+//! as JSON lines, and comments brought over from Disqus, WordPress and Isso.
+
+mod disqus;
+mod export;
+mod import;
+mod isso;
+mod own;
+mod rule;
+mod wxr;
+mod xml;
+
+pub use export::export;
+pub use import::{BadFile, import};
