@@ -21,5 +21,5 @@ pub mod startup;
 pub mod storage;
 pub mod telemetry;
 pub mod text;
-pub mod webhooks;
 pub mod transfer;
+pub mod webhooks;

@@ -21,6 +21,6 @@ pub mod post_error;
 pub mod quota;
 pub mod reactions;
 pub mod refusal;
+pub mod transfer;
 pub mod views;
 pub mod webhooks;
-pub mod transfer;

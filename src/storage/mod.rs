@@ -19,8 +19,8 @@ mod open;
 mod policy;
 mod sqlite;
 mod store;
-mod webhooks;
 mod transfer;
+mod webhooks;
 
 pub use accounts::{AccountInsert, AccountStore, LiveSession, SessionInsert};
 pub use articles::ArticleStore;
@@ -41,5 +41,5 @@ pub use moderation::{
 pub use open::{open, open_inspect};
 pub use policy::{PolicyStore, RefusalRecord, StoredReason};
 pub use store::Store;
-pub use webhooks::{Claim, DeliveryQuery, WebhookStore};
 pub use transfer::{ExportPage, TransferStore};
+pub use webhooks::{Claim, DeliveryQuery, WebhookStore};

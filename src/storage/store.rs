@@ -10,8 +10,8 @@ use super::erasure::ErasureStore;
 use super::identities::IdentityStore;
 use super::moderation::ModerationStore;
 use super::policy::PolicyStore;
-use super::webhooks::WebhookStore;
 use super::transfer::TransferStore;
+use super::webhooks::WebhookStore;
 
 /// Everything the services use, behind one object: `Arc<dyn Store>`.
 #[async_trait]

@@ -44,5 +44,5 @@ mod sso;
 mod staff;
 mod text_rule;
 mod threads;
-mod webhooks;
 mod transfer;
+mod webhooks;
