@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use crate::cli::{create_user, database_url, run};
 use crate::helpers::{DEMO_ARTICLE, PASSWORD, RunningBinary, start_binary};
+use crate::receiver::{Mode, Receiver};
 
 /// One scrape: each series (name and labels) with its value.
 #[derive(Debug)]
@@ -74,12 +75,18 @@ fn labels_of(inside: &str) -> BTreeMap<String, String> {
 
 /// The binary with `METRICS_ADDR` on a free loopback port, and that port's URL.
 async fn serve_with_metrics(dir: &Path) -> (RunningBinary, String) {
+    serve_with_metrics_and(dir, &[]).await
+}
+
+/// As `serve_with_metrics`, with more settings.
+async fn serve_with_metrics_and(dir: &Path, more: &[(&str, &str)]) -> (RunningBinary, String) {
     let url = database_url(dir);
-    let server = start_binary(
-        dir,
-        &[("DATABASE_URL", &url), ("METRICS_ADDR", "127.0.0.1:0")],
-    )
-    .await;
+    let mut env = vec![
+        ("DATABASE_URL", url.as_str()),
+        ("METRICS_ADDR", "127.0.0.1:0"),
+    ];
+    env.extend_from_slice(more);
+    let server = start_binary(dir, &env).await;
     let metrics = server
         .log
         .lock()
@@ -109,14 +116,19 @@ async fn scrape(client: &Client, url: &str) -> Scrape {
 
 /// Scrapes until `ready` holds (gauges are counted every few seconds), at most 10 s.
 async fn scrape_until(client: &Client, url: &str, ready: impl Fn(&Scrape) -> bool) -> Scrape {
+    let mut now = scrape(client, url).await;
     for _ in 0..100 {
-        let now = scrape(client, url).await;
         if ready(&now) {
             return now;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
+        now = scrape(client, url).await;
     }
-    panic!("the metrics never showed what was awaited")
+    let ours: Vec<&str> = now.text.lines().filter(|l| !l.starts_with('#')).collect();
+    panic!(
+        "the metrics never showed what was awaited; last scrape:\n{}",
+        ours.join("\n")
+    )
 }
 
 /// Logs in by password and returns the session token; panics on another status.
@@ -148,6 +160,7 @@ async fn post(client: &Client, base: &str, token: &str, body: &str) -> u16 {
 type Labels<'a> = &'a [(&'a str, &'a str)];
 
 const REQUESTS: &str = "comment_desk_http_requests_total";
+const WEBHOOK_DELIVERIES: &str = "comment_desk_webhook_deliveries_total";
 const COMMENTS_ROUTE: &str = "/api/v1/articles/{article_id}/comments";
 
 #[tokio::test]
@@ -416,4 +429,63 @@ fn listening_sockets(server: &RunningBinary) -> usize {
             .count();
     }
     listening
+}
+
+#[tokio::test]
+async fn webhook_deliveries_lag_and_hook_fallbacks_are_counted() {
+    let receiver = Receiver::start(Mode::Down).await;
+    // A port nothing listens on: each classifier call is refused.
+    let nobody = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let classifier = format!("http://{}/classify", nobody.local_addr().unwrap());
+    drop(nobody);
+    let dir = tempfile::tempdir().unwrap();
+    let made = create_user(dir.path(), "ops@news.example", "reader", PASSWORD).await;
+    assert!(made.status.success(), "user create: {made:?}");
+    let more = [
+        ("WEBHOOK_URLS", receiver.url.as_str()),
+        ("WEBHOOK_SECRET", "whsec_metrics"),
+        ("WEBHOOK_RETRY_FIRST", "1s"),
+        ("WEBHOOK_RETRY_MAX", "2s"),
+        ("MODERATION_HOOK_URL", classifier.as_str()),
+        ("MODERATION_HOOK_SECRET", "hook"),
+        ("RATE_LIMITS", "off"),
+    ];
+    let (server, metrics) = serve_with_metrics_and(dir.path(), &more).await;
+    let (client, base) = (Client::new(), server.address.clone());
+    let token = login(&client, &base, "ops@news.example", PASSWORD, 200).await;
+
+    for n in 0..3 {
+        let status = post(
+            &client,
+            &base,
+            &token,
+            &format!("지표 시험 {n}번 의견입니다"),
+        )
+        .await;
+        assert_eq!(status, 201, "the fallback keeps our verdict");
+    }
+    let down = scrape_until(&client, &metrics, |s| {
+        s.value(WEBHOOK_DELIVERIES, &[("outcome", "failed")]) >= 3.0
+            && s.value("comment_desk_webhook_lag_seconds", &[]) > 0.0
+    })
+    .await;
+    let fallbacks = "comment_desk_moderation_hook_fallbacks_total";
+    assert_eq!(down.value(fallbacks, &[("reason", "connect")]), 3.0);
+    assert_eq!(
+        down.value(WEBHOOK_DELIVERIES, &[("outcome", "delivered")]),
+        0.0
+    );
+
+    receiver.set(Mode::Accept);
+    let up = scrape_until(&client, &metrics, |s| {
+        s.value(WEBHOOK_DELIVERIES, &[("outcome", "delivered")]) == 3.0
+            && s.value("comment_desk_webhook_lag_seconds", &[]) == 0.0
+    })
+    .await;
+    assert_eq!(up.value("comment_desk_webhook_attempts_count", &[]), 3.0);
+    assert!(
+        up.value("comment_desk_webhook_attempts_sum", &[]) > 3.0,
+        "each delivered event took more than one attempt"
+    );
+    assert_eq!(receiver.accepted().len(), 3);
 }

@@ -191,6 +191,73 @@ async fn one_comments_events_arrive_in_order_and_an_approval_sends_decided_then_
 }
 
 #[tokio::test]
+async fn a_ban_clearing_the_queue_and_an_erasure_report_each_comment_naming_no_one() {
+    let receiver = Receiver::start(Mode::Accept).await;
+    let app = app_sending_to(&receiver).await;
+    let (banned, leaving, moderator) = (
+        app.reader().await,
+        app.reader().await,
+        app.moderator().await,
+    );
+    let held: Vec<String> = futures_util::future::join_all(
+        ["연락처 010-1111-2222 남겨요", "연락처 010-3333-4444 남겨요"]
+            .map(|body| app.held_comment(&banned, DEMO_ARTICLE, body)),
+    )
+    .await
+    .into_iter()
+    .map(|c| c.id.to_string())
+    .collect();
+    let ban = json!({"kind": "ban", "reason": "spam", "reject_pending": true});
+    app.sanctioned(&moderator, &banned, &ban).await;
+    let mut leaving_ids = Vec::new();
+    for body in ["떠날 사람의 첫 의견", "떠날 사람의 둘째 의견"] {
+        let comment = app.published(&leaving, DEMO_ARTICLE, body).await;
+        leaving_ids.push(comment["id"].as_str().unwrap().to_owned());
+    }
+    let erased = crate::data_rights::delete_me(
+        &app,
+        &leaving,
+        json!({"password": crate::helpers::PASSWORD}),
+    )
+    .await;
+    assert_eq!(erased.status(), 204);
+
+    // 2 held, 2 decided, 1 sanction, 2 published, 2 deleted.
+    let received = receiver.wait_accepted(9, WAIT).await;
+    let about = |kind: &str| -> Vec<Value> {
+        received
+            .iter()
+            .filter(|r| r.json["type"] == kind)
+            .map(|r| r.json["data"]["comment"].clone())
+            .collect()
+    };
+    let mut rejected: Vec<String> = about("comment.decided")
+        .iter()
+        .inspect(|c| assert_eq!(c["status"], "rejected", "{c}"))
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    rejected.sort();
+    let mut expected = held.clone();
+    expected.sort();
+    assert_eq!(rejected, expected, "one decision per cleared comment");
+    let deleted = about("comment.deleted");
+    let mut deleted_ids: Vec<String> = deleted
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    deleted_ids.sort();
+    leaving_ids.sort();
+    assert_eq!(deleted_ids, leaving_ids);
+    for comment in &deleted {
+        let text = comment.to_string();
+        assert_eq!(comment["status"], "deleted");
+        assert!(!text.contains("Test Reader"), "{text}");
+        assert!(!text.contains(&leaving.email), "{text}");
+        assert!(!text.contains("떠날 사람의"), "{text}");
+    }
+}
+
+#[tokio::test]
 async fn retries_until_the_receiver_comes_back_with_the_same_id_and_redelivers_on_request() {
     let receiver = Receiver::start(Mode::Down).await;
     let app = app_sending_to(&receiver).await;

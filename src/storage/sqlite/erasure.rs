@@ -17,6 +17,7 @@ use crate::domain::data_rights::{
 };
 use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::moderation::{LogAction, LogLine, Target};
+use crate::domain::webhooks::EventType;
 use crate::storage::erasure::ErasureStore;
 
 #[async_trait]
@@ -226,13 +227,19 @@ impl ErasureStore for SqliteStore {
     }
 
     async fn erase_account(&self, erasure: Erasure) -> anyhow::Result<Erased> {
-        let id = erasure.account_id;
+        let (id, now) = (erasure.account_id, erasure.now);
         let mut tx = self.begin_write().await?;
-        let erased = erase_in(&mut tx, erasure)
+        let (erased, removed) = erase_in(&mut tx, erasure)
             .await
             .with_context(|| format!("cannot erase account {id}"))?;
         if !matches!(erased, Erased::Done { .. }) {
             return Ok(erased);
+        }
+        // Written after the person is forgotten, so the events name no one.
+        for comment_id in removed {
+            self.outbox
+                .comment_event_by_id(&mut tx, EventType::CommentDeleted, comment_id, now)
+                .await?;
         }
         self.commit(tx).await?;
         // The account's sessions, name and sanctions are cached; none may outlive this.
@@ -242,8 +249,11 @@ impl ErasureStore for SqliteStore {
     }
 }
 
-/// The erasure's steps, in the caller's transaction.
-async fn erase_in(tx: &mut SqliteConnection, erasure: Erasure) -> anyhow::Result<Erased> {
+/// The erasure's steps, in the caller's transaction; with the comments removed.
+async fn erase_in(
+    tx: &mut SqliteConnection,
+    erasure: Erasure,
+) -> anyhow::Result<(Erased, Vec<CommentId>)> {
     let Erasure {
         account_id: id,
         comments,
@@ -255,10 +265,10 @@ async fn erase_in(tx: &mut SqliteConnection, erasure: Erasure) -> anyhow::Result
             .fetch_optional(&mut *tx)
             .await?;
     let Some((role,)) = found else {
-        return Ok(Erased::Gone);
+        return Ok((Erased::Gone, Vec::new()));
     };
     if Role::parse(&role) == Some(Role::Admin) && other_active_admins(tx, id, now).await? == 0 {
-        return Ok(Erased::LastAdmin);
+        return Ok((Erased::LastAdmin, Vec::new()));
     }
     let sessions_revoked = sqlx::query(
         "UPDATE sessions SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL",
@@ -268,9 +278,9 @@ async fn erase_in(tx: &mut SqliteConnection, erasure: Erasure) -> anyhow::Result
     .execute(&mut *tx)
     .await?
     .rows_affected();
-    let (comments_removed, comments_anonymized) = match comments {
+    let (removed, comments_anonymized) = match comments {
         CommentsOnErasure::Remove => (remove_comments(tx, id, now).await?, 0),
-        CommentsOnErasure::Anonymize => (0, count_comments(tx, id).await?),
+        CommentsOnErasure::Anonymize => (Vec::new(), count_comments(tx, id).await?),
     };
     forget_person(tx, id, now).await?;
     append_log(
@@ -285,33 +295,37 @@ async fn erase_in(tx: &mut SqliteConnection, erasure: Erasure) -> anyhow::Result
         },
     )
     .await?;
-    Ok(Erased::Done {
+    let erased = Erased::Done {
         sessions_revoked,
-        comments_removed,
+        comments_removed: removed.len() as u64,
         comments_anonymized,
-    })
+    };
+    Ok((erased, removed))
 }
 
 /// Deletes each comment as the API deletes one, replies before the comments
 /// they answer (newest first) so every count is taken from the current row.
 /// The copies of their text that reports and undoable decisions keep go too.
+/// The ids of the comments deleted now.
 async fn remove_comments(
     tx: &mut SqliteConnection,
     id: AccountId,
     now: chrono::DateTime<chrono::Utc>,
-) -> anyhow::Result<u64> {
+) -> anyhow::Result<Vec<CommentId>> {
     let ids: Vec<CommentId> = sqlx::query_scalar(
         "SELECT id FROM comments WHERE author_id = ? AND status <> 'deleted' ORDER BY id DESC",
     )
     .bind(id)
     .fetch_all(&mut *tx)
     .await?;
-    for comment_id in &ids {
-        let Some(before) = load_comment(&mut *tx, *comment_id).await? else {
+    let mut removed = Vec::with_capacity(ids.len());
+    for comment_id in ids {
+        let Some(before) = load_comment(&mut *tx, comment_id).await? else {
             continue;
         };
         if before.status != Status::Deleted {
             delete_in(tx, &before, now).await?;
+            removed.push(comment_id);
         }
     }
     sqlx::query(
@@ -328,7 +342,7 @@ async fn remove_comments(
     .bind(id)
     .execute(&mut *tx)
     .await?;
-    Ok(ids.len() as u64)
+    Ok(removed)
 }
 
 async fn count_comments(tx: &mut SqliteConnection, id: AccountId) -> sqlx::Result<u64> {

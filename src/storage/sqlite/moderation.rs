@@ -438,7 +438,7 @@ impl ModerationStore for SqliteStore {
         .await
         .with_context(|| format!("cannot sanction account {}", new.account_id))?;
         if new.reject_pending && new.kind == SanctionKind::Ban {
-            reject_pending_of(&mut tx, new.account_id, new.moderator_id, new.now)
+            self.reject_pending_of(&mut tx, new.account_id, new.moderator_id, new.now)
                 .await
                 .with_context(|| format!("cannot sanction account {}", new.account_id))?;
         }
@@ -848,34 +848,42 @@ pub(super) async fn other_active_admins(
     .await
 }
 
-async fn reject_pending_of(
-    tx: &mut Transaction<'static, Sqlite>,
-    account_id: AccountId,
-    moderator_id: Option<AccountId>,
-    now: DateTime<Utc>,
-) -> sqlx::Result<()> {
-    let ids: Vec<CommentId> = sqlx::query_scalar(
-        "UPDATE comments SET status = 'rejected', version = version + 1, settled = 1
-         WHERE author_id = ? AND status = 'pending' RETURNING id",
-    )
-    .bind(account_id)
-    .fetch_all(&mut **tx)
-    .await?;
-    for id in ids {
-        append_log(
-            tx,
-            &LogLine {
-                actor: moderator_id,
-                action: LogAction::Reject,
-                target: Target::Comment(id),
-                reason: Some("other"),
-                note: Some("account banned"),
-                at: now,
-            },
+impl SqliteStore {
+    /// A ban's clearing of the queue: each pending comment rejected, logged,
+    /// and reported to webhooks as a moderator's rejection would be.
+    async fn reject_pending_of(
+        &self,
+        tx: &mut Transaction<'static, Sqlite>,
+        account_id: AccountId,
+        moderator_id: Option<AccountId>,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let ids: Vec<CommentId> = sqlx::query_scalar(
+            "UPDATE comments SET status = 'rejected', version = version + 1, settled = 1
+             WHERE author_id = ? AND status = 'pending' RETURNING id",
         )
+        .bind(account_id)
+        .fetch_all(&mut **tx)
         .await?;
+        for id in ids {
+            append_log(
+                tx,
+                &LogLine {
+                    actor: moderator_id,
+                    action: LogAction::Reject,
+                    target: Target::Comment(id),
+                    reason: Some("other"),
+                    note: Some("account banned"),
+                    at: now,
+                },
+            )
+            .await?;
+            self.outbox
+                .comment_event_by_id(tx, EventType::CommentDecided, id, now)
+                .await?;
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -378,11 +378,12 @@ impl WebhookStore for SqliteStore {
     }
 
     async fn oldest_undelivered(&self) -> anyhow::Result<Option<DateTime<Utc>>> {
+        // No undelivered row: no event matches, so fetch_optional, not fetch_one.
         let at: Option<i64> = sqlx::query_scalar(
             "SELECT at FROM webhook_events WHERE id =
                  (SELECT min(event_id) FROM webhook_deliveries WHERE delivered_at IS NULL)",
         )
-        .fetch_one(&self.read)
+        .fetch_optional(&self.read)
         .await
         .context("cannot find the oldest undelivered webhook event")?;
         Ok(at.map(from_millis))
