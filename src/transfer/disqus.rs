@@ -11,7 +11,7 @@ use super::rule;
 use super::xml::{Node, Walker, html_to_text};
 use crate::domain::articles::ArticleId;
 use crate::domain::comments::Status;
-use crate::domain::transfer::{ImportedAuthor, ImportedComment, ImportedEditorial, Record};
+use crate::domain::transfer::{ImportedAuthor, ImportedEditorial, Record};
 
 /// An element's texts and attributes by path below it: `author/name`, `thread@dsq:id`.
 #[derive(Default)]
@@ -93,7 +93,6 @@ fn records(fields: &Fields, walker: &Walker, max_length: usize) -> Result<Vec<Re
         return Ok(vec![Record::Editorial(editorial(fields, id, created_at))]);
     }
     let author = author(fields, created_at);
-    let ruled = rule::apply(&html_to_text(fields.get("message")), max_length);
     let source_status = if fields.get("isDeleted") == "true" {
         Status::Deleted
     } else if fields.get("isSpam") == "true" {
@@ -102,21 +101,17 @@ fn records(fields: &Fields, walker: &Walker, max_length: usize) -> Result<Vec<Re
         Status::Published
     };
     let parent = Some(fields.get("parent@dsq:id").to_owned()).filter(|p| !p.is_empty());
-    let comment = ImportedComment {
+    let source = rule::Source {
         external_id: id.to_owned(),
         editorial: fields.get("thread@dsq:id").to_owned(),
         parent,
         author: author.external_id.clone(),
-        status: rule::status(source_status, &ruled),
-        held_reason: ruled.held,
-        body: ruled.body,
-        length: ruled.length,
-        hidden: false,
-        featured: false,
+        status: source_status,
         created_at,
         edited_at: None,
-        deleted_at: (source_status == Status::Deleted).then_some(created_at),
     };
+    let text = html_to_text(fields.get("message"));
+    let comment = rule::comment(source, &text, max_length);
     Ok(vec![Record::Author(author), Record::Comment(comment)])
 }
 

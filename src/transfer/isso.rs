@@ -12,7 +12,7 @@ use sqlx::{ConnectOptions, Row};
 use super::import::{BadFile, Importer};
 use super::rule;
 use crate::domain::comments::Status;
-use crate::domain::transfer::{ImportedAuthor, ImportedComment, ImportedEditorial, Record};
+use crate::domain::transfer::{ImportedAuthor, ImportedEditorial, Record};
 
 const PAGE: i64 = 1000;
 
@@ -91,29 +91,19 @@ fn records(row: &sqlx::sqlite::SqliteRow, max_length: usize) -> anyhow::Result<V
         _ => Status::Pending,
     };
     let text: Option<String> = row.try_get("text")?;
-    let ruled = rule::apply(&text.unwrap_or_default(), max_length);
     let parent: Option<i64> = row.try_get("parent")?;
     let modified: Option<f64> = row.try_get("modified")?;
     let tid: i64 = row.try_get("tid")?;
-    let comment = ImportedComment {
+    let source = rule::Source {
         external_id: id.to_string(),
         editorial: tid.to_string(),
         parent: parent.map(|p| p.to_string()),
         author: author.external_id.clone(),
-        status: rule::status(source_status, &ruled),
-        held_reason: if source_status == Status::Deleted {
-            None
-        } else {
-            ruled.held
-        },
-        body: ruled.body,
-        length: ruled.length,
-        hidden: false,
-        featured: false,
+        status: source_status,
         created_at,
         edited_at: modified.map(seconds),
-        deleted_at: (source_status == Status::Deleted).then_some(created_at),
     };
+    let comment = rule::comment(source, &text.unwrap_or_default(), max_length);
     Ok(vec![Record::Author(author), Record::Comment(comment)])
 }
 

@@ -1,9 +1,45 @@
 //! The text rule on imported text: a comment that breaks it is kept, held,
 //! with the rule's code as the reason a moderator sees.
 
+use chrono::{DateTime, Utc};
+
 use crate::domain::body::BodyError;
 use crate::domain::comments::Status;
+use crate::domain::transfer::ImportedComment;
 use crate::text;
+
+/// A comment as another system kept it, before the text rule.
+pub struct Source {
+    pub external_id: String,
+    pub editorial: String,
+    pub parent: Option<String>,
+    pub author: String,
+    pub status: Status,
+    pub created_at: DateTime<Utc>,
+    pub edited_at: Option<DateTime<Utc>>,
+}
+
+/// The comment to store: its text held to the rule (a break holds it, with
+/// the rule's code), a comment the source deleted kept as a tombstone.
+pub fn comment(source: Source, text: &str, max_length: usize) -> ImportedComment {
+    let ruled = apply(text, max_length);
+    let deleted = source.status == Status::Deleted;
+    ImportedComment {
+        external_id: source.external_id,
+        editorial: source.editorial,
+        parent: source.parent,
+        author: source.author,
+        status: status(source.status, &ruled),
+        held_reason: if deleted { None } else { ruled.held },
+        body: ruled.body,
+        length: ruled.length,
+        hidden: false,
+        featured: false,
+        created_at: source.created_at,
+        edited_at: source.edited_at,
+        deleted_at: deleted.then_some(source.created_at),
+    }
+}
 
 /// What an imported text becomes: the text to store, its length, and why it
 /// is held, if it breaks the rule.

@@ -10,7 +10,7 @@ use super::import::{BadFile, Importer};
 use super::rule;
 use super::xml::{Node, Walker, html_to_text};
 use crate::domain::comments::Status;
-use crate::domain::transfer::{ImportedAuthor, ImportedComment, ImportedEditorial, Record};
+use crate::domain::transfer::{ImportedAuthor, ImportedEditorial, Record};
 
 pub async fn read(file: &Path, max_length: usize, importer: &mut Importer) -> anyhow::Result<()> {
     let mut walker = Walker::open(file)?;
@@ -111,23 +111,18 @@ fn records(
         "trash" => Status::Deleted,
         _ => Status::Pending,
     };
-    let ruled = rule::apply(&html_to_text(c.get("wp:comment_content")), max_length);
     let parent = c.get("wp:comment_parent").trim();
-    let comment = ImportedComment {
+    let source = rule::Source {
         external_id: id.to_owned(),
         editorial: post.trim().to_owned(),
         parent: Some(parent.to_owned()).filter(|p| !p.is_empty() && p != "0"),
         author: author.external_id.clone(),
-        status: rule::status(source_status, &ruled),
-        held_reason: ruled.held,
-        body: ruled.body,
-        length: ruled.length,
-        hidden: false,
-        featured: false,
+        status: source_status,
         created_at,
         edited_at: None,
-        deleted_at: (source_status == Status::Deleted).then_some(created_at),
     };
+    let text = html_to_text(c.get("wp:comment_content"));
+    let comment = rule::comment(source, &text, max_length);
     Ok(vec![Record::Author(author), Record::Comment(comment)])
 }
 

@@ -255,6 +255,26 @@ async fn a_ban_clearing_the_queue_and_an_erasure_report_each_comment_naming_no_o
         assert!(!text.contains(&leaving.email), "{text}");
         assert!(!text.contains("떠날 사람의"), "{text}");
     }
+    // The published events stored before the erasure were rewritten too.
+    let pool = sqlx::SqlitePool::connect(&app.database_url).await.unwrap();
+    let stored: Vec<String> = sqlx::query_scalar("SELECT data FROM webhook_events")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    let theirs: Vec<&String> = stored
+        .iter()
+        .filter(|data| {
+            let data: Value = serde_json::from_str(data).unwrap();
+            leaving_ids
+                .iter()
+                .any(|id| data["comment"]["id"] == id.as_str())
+        })
+        .collect();
+    assert_eq!(theirs.len(), 4, "2 published, 2 deleted: {stored:?}");
+    for data in theirs {
+        assert!(!data.contains("떠날 사람의"), "{data}");
+        assert!(!data.contains("Test Reader"), "{data}");
+    }
 }
 
 #[tokio::test]

@@ -235,7 +235,8 @@ impl ErasureStore for SqliteStore {
         if !matches!(erased, Erased::Done { .. }) {
             return Ok(erased);
         }
-        // Written after the person is forgotten, so the events name no one.
+        // After the person is forgotten, so the events name no one.
+        self.outbox.forget_author(&mut tx, id).await?;
         for comment_id in removed {
             self.outbox
                 .comment_event_by_id(&mut tx, EventType::CommentDeleted, comment_id, now)

@@ -13,7 +13,7 @@ use super::SqliteStore;
 use super::shared::{from_millis, split_page, to_millis};
 use crate::domain::articles::Article;
 use crate::domain::comments::Comment;
-use crate::domain::ids::CommentId;
+use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::moderation::Sanction;
 use crate::domain::views::{ArticleView, CommentView, SanctionView};
 use crate::domain::webhooks::{Attempt, Delivery, DeliveryState, DueDelivery, EventType};
@@ -79,6 +79,47 @@ impl Outbox {
                 .with_context(|| format!("cannot write an event about comment {id}"))?;
         }
         Ok(())
+    }
+
+    /// Rewrites the stored events about an author's comments to each comment
+    /// as it is now, so an erased reader's name and removed text do not wait
+    /// in the outbox until the retention period; returns how many changed.
+    pub(super) async fn forget_author(
+        &self,
+        tx: &mut SqliteConnection,
+        author: AccountId,
+    ) -> anyhow::Result<u64> {
+        // One pass over the deliveries (no subject index covers delivered
+        // rows), looking each subject's comment up by its key.
+        let events: Vec<(i64, CommentId)> = sqlx::query_as(
+            "SELECT DISTINCT d.event_id, c.id FROM webhook_deliveries d
+             JOIN comments c ON c.id = CAST(substr(d.subject, 9) AS INTEGER)
+             WHERE d.subject LIKE 'comment:%' AND c.author_id = ?
+             ORDER BY c.id",
+        )
+        .bind(author)
+        .fetch_all(&mut *tx)
+        .await
+        .context("cannot find the events about the author's comments")?;
+        let mut view: Option<(CommentId, String)> = None;
+        for (event_id, comment_id) in &events {
+            if view.as_ref().is_none_or(|(id, _)| id != comment_id) {
+                let Some(comment) = super::shared::load_comment(&mut *tx, *comment_id).await?
+                else {
+                    continue;
+                };
+                let data = serde_json::json!({ "comment": comment_view(&comment) });
+                view = Some((*comment_id, data.to_string()));
+            }
+            let data = view.as_ref().map(|(_, data)| data.as_str());
+            sqlx::query("UPDATE webhook_events SET data = ? WHERE id = ?")
+                .bind(data)
+                .bind(event_id)
+                .execute(&mut *tx)
+                .await
+                .context("cannot rewrite a stored event")?;
+        }
+        Ok(events.len() as u64)
     }
 
     pub(super) async fn sanction_event(
