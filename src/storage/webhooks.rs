@@ -40,8 +40,13 @@ pub trait WebhookStore: Send + Sync {
     /// undelivered one of its subject, so one comment's events go in order.
     async fn claim_deliveries(&self, claim: Claim<'_>) -> anyhow::Result<Vec<DueDelivery>>;
 
-    /// Records an attempt on a delivery this owner holds, and lets it go.
-    async fn finish_delivery(&self, id: i64, owner: &str, attempt: Attempt) -> anyhow::Result<()>;
+    /// Records a page's attempts, each on a delivery (by id) this owner
+    /// holds, and lets them go: one commit for the page.
+    async fn finish_deliveries(
+        &self,
+        owner: &str,
+        attempts: &[(i64, Attempt)],
+    ) -> anyhow::Result<()>;
 
     async fn delivery_page(&self, q: &DeliveryQuery<'_>) -> anyhow::Result<CommentPage<Delivery>>;
 

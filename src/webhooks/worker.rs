@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use anyhow::Context;
 use chrono::Utc;
-use futures_util::StreamExt;
 use tokio::sync::watch;
 
 use super::{POLL, backoff::retry_delay};
@@ -39,6 +38,13 @@ pub(super) fn client(settings: &WebhookSettings) -> anyhow::Result<reqwest::Clie
         .context("cannot build the webhook client")
 }
 
+/// What one page came to.
+#[derive(Default)]
+struct Page {
+    claimed: usize,
+    delivered: usize,
+}
+
 pub(super) struct Worker {
     pub store: Arc<dyn Store>,
     pub client: reqwest::Client,
@@ -50,27 +56,44 @@ pub(super) struct Worker {
 impl Worker {
     pub(super) async fn run(self, mut stopped: watch::Receiver<bool>) {
         let mut written = self.store.outbox_written();
+        // Pages in a row on which every attempt failed: the endpoint is down
+        // or refusing, so the worker waits as a single delivery would, and a
+        // dead endpoint costs one page per wait, not one attempt per event.
+        let mut failed_pages = 0;
         loop {
-            let sent = match self.deliver_page().await {
-                Ok(sent) => sent,
+            let page = match self.deliver_page().await {
+                Ok(page) => page,
                 Err(error) => {
                     tracing::warn!(endpoint = %self.endpoint, error = format!("{error:#}"), "webhook worker");
-                    0
+                    Page::default()
                 }
             };
-            if sent > 0 {
+            failed_pages = if page.claimed > 0 && page.delivered == 0 {
+                failed_pages + 1
+            } else {
+                0
+            };
+            let wait = if failed_pages > 0 {
+                retry_delay(
+                    failed_pages,
+                    self.settings.retry_first,
+                    self.settings.retry_max,
+                )
+            } else if page.claimed > 0 {
                 continue;
-            }
+            } else {
+                POLL
+            };
             tokio::select! {
-                _ = written.changed() => {}
-                _ = tokio::time::sleep(POLL) => {}
+                _ = written.changed(), if failed_pages == 0 => {}
+                _ = tokio::time::sleep(wait) => {}
                 _ = stopped.changed() => return,
             }
         }
     }
 
-    /// Claims one page and sends it; how many were claimed.
-    async fn deliver_page(&self) -> anyhow::Result<usize> {
+    /// Claims one page, sends it and records the attempts in one commit.
+    async fn deliver_page(&self) -> anyhow::Result<Page> {
         let now = Utc::now();
         // The page's attempts run together, each within the timeout: the
         // lease outlasts them, so no one else takes a delivery being sent.
@@ -83,26 +106,31 @@ impl Worker {
             limit: PAGE,
         };
         let due = self.store.claim_deliveries(claim).await?;
-        let count = due.len();
-        futures_util::stream::iter(due)
-            .for_each_concurrent(PAGE, |delivery| async move {
-                let attempt = self.attempt(&delivery).await;
-                let delivered = matches!(attempt, Attempt::Delivered { .. });
-                metrics::webhook_attempt(delivered, delivery.attempts + 1);
-                if let Err(error) = self
-                    .store
-                    .finish_delivery(delivery.id, &self.owner, attempt)
-                    .await
-                {
-                    // The lease runs out and the delivery is sent again.
-                    tracing::warn!(
-                        error = format!("{error:#}"),
-                        "cannot record a webhook attempt"
-                    );
-                }
-            })
-            .await;
-        Ok(count)
+        // A page is at most PAGE deliveries: all are sent at once.
+        let attempts: Vec<(i64, Attempt)> =
+            futures_util::future::join_all(due.iter().map(|d| self.counted_attempt(d))).await;
+        let page = Page {
+            claimed: due.len(),
+            delivered: attempts
+                .iter()
+                .filter(|(_, a)| matches!(a, Attempt::Delivered { .. }))
+                .count(),
+        };
+        if !attempts.is_empty() {
+            // If this fails, the leases run out and the page is sent again.
+            self.store
+                .finish_deliveries(&self.owner, &attempts)
+                .await
+                .context("cannot record webhook attempts")?;
+        }
+        Ok(page)
+    }
+
+    async fn counted_attempt(&self, delivery: &DueDelivery) -> (i64, Attempt) {
+        let attempt = self.attempt(delivery).await;
+        let delivered = matches!(attempt, Attempt::Delivered { .. });
+        metrics::webhook_attempt(delivered, delivery.attempts + 1);
+        (delivery.id, attempt)
     }
 
     /// Sends one delivery and says how it went.

@@ -522,3 +522,36 @@ async fn after_sigkill_every_acknowledged_comments_event_arrives_and_none_is_inv
     );
     drop(restarted);
 }
+
+#[tokio::test]
+async fn a_dead_endpoint_is_tried_a_page_at_a_time_not_once_per_event() {
+    // Arrange: retries 1 s, 2 s, so three seconds hold a few pauses.
+    let receiver = Receiver::start(Mode::Down).await;
+    let url = receiver.url.clone();
+    let app = TestApp::spawn_with(move |s| {
+        s.webhooks.urls = vec![url];
+        s.webhooks.secrets = vec!["whsec_dead".into()];
+        s.webhooks.retry_first = Duration::from_secs(1);
+        s.webhooks.retry_max = Duration::from_secs(2);
+    })
+    .await;
+    let reader = app.reader().await;
+
+    // Act: 30 events while the endpoint is down, then three seconds.
+    for n in 0..30 {
+        app.published(
+            &reader,
+            DEMO_ARTICLE,
+            &format!("죽은 수신처 시험 {n}번 의견"),
+        )
+        .await;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+
+    // Assert: one try per event and its retries would be 60 or more by now;
+    // pages of 8 with a pause after each failed page are at most 4 pages.
+    let tried = receiver.all().len();
+    assert!((1..=40).contains(&tried), "{tried} attempts in 3 s");
+    receiver.set(Mode::Accept);
+    receiver.wait_accepted(30, WAIT).await;
+}

@@ -172,6 +172,39 @@ impl Outbox {
     }
 }
 
+/// One attempt on a held delivery: delivered, or failed and due again later.
+async fn record_attempt(
+    tx: &mut SqliteConnection,
+    id: i64,
+    owner: &str,
+    attempt: &Attempt,
+    now: i64,
+) -> sqlx::Result<()> {
+    let query = match attempt {
+        Attempt::Delivered { status } => sqlx::query(
+            "UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = ?,
+                 last_error = NULL, delivered_at = ?, lease_owner = NULL, lease_until = NULL
+             WHERE id = ? AND lease_owner = ?",
+        )
+        .bind(i64::from(*status))
+        .bind(now),
+        Attempt::Failed {
+            status,
+            error,
+            retry_at,
+        } => sqlx::query(
+            "UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = ?,
+                 last_error = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL
+             WHERE id = ? AND lease_owner = ?",
+        )
+        .bind(status.map(i64::from))
+        .bind(error.clone())
+        .bind(to_millis(*retry_at)),
+    };
+    query.bind(id).bind(owner).execute(&mut *tx).await?;
+    Ok(())
+}
+
 /// The comment as the moderator API shows it: the shared view, no history link.
 fn comment_view(comment: &Comment) -> CommentView {
     CommentView::from(comment.clone())
@@ -317,37 +350,19 @@ impl WebhookStore for SqliteStore {
         Ok(due)
     }
 
-    async fn finish_delivery(&self, id: i64, owner: &str, attempt: Attempt) -> anyhow::Result<()> {
+    async fn finish_deliveries(
+        &self,
+        owner: &str,
+        attempts: &[(i64, Attempt)],
+    ) -> anyhow::Result<()> {
         let mut tx = self.begin_write().await?;
         let now = to_millis(Utc::now());
-        let query = match &attempt {
-            Attempt::Delivered { status } => sqlx::query(
-                "UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = ?,
-                     last_error = NULL, delivered_at = ?, lease_owner = NULL, lease_until = NULL
-                 WHERE id = ? AND lease_owner = ?",
-            )
-            .bind(i64::from(*status))
-            .bind(now),
-            Attempt::Failed {
-                status,
-                error,
-                retry_at,
-            } => sqlx::query(
-                "UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = ?,
-                     last_error = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL
-                 WHERE id = ? AND lease_owner = ?",
-            )
-            .bind(status.map(i64::from))
-            .bind(error.clone())
-            .bind(to_millis(*retry_at)),
-        };
-        query
-            .bind(id)
-            .bind(owner)
-            .execute(&mut *tx)
-            .await
-            .with_context(|| format!("cannot record an attempt on delivery {id}"))?;
-        tx.commit().await.context("cannot commit an attempt")?;
+        for (id, attempt) in attempts {
+            record_attempt(&mut tx, *id, owner, attempt, now)
+                .await
+                .with_context(|| format!("cannot record an attempt on delivery {id}"))?;
+        }
+        tx.commit().await.context("cannot commit attempts")?;
         Ok(())
     }
 
