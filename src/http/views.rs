@@ -1,12 +1,17 @@
-//! How comments and accounts appear in answers: the body shapes that several
-//! routes, and the `already_decided` problem, share. Ids are strings to clients.
+//! How comments and accounts appear in answers: the body shapes and headers
+//! that several routes, and the `already_decided` problem, share. Ids are strings to clients.
 
+use actix_web::http::header;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::accounts::{Role, User};
 use crate::domain::desk::ArticleBrief;
 pub use crate::domain::views::{AuthorView, CommentView};
+
+/// On every answer that carries a token or follows a credential change: no
+/// cache, shared or private, may keep it.
+pub const NO_STORE: (header::HeaderName, &str) = (header::CACHE_CONTROL, "no-store");
 
 /// `{id, display_name, role}`: how an account appears to others.
 #[derive(Serialize, ToSchema)]

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use super::import::{BadFile, Importer};
+use super::importer::{BadFile, Importer};
 use super::rule;
 use super::xml::{Node, Walker, html_to_text};
 use crate::domain::articles::ArticleId;

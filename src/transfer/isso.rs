@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Row};
 
-use super::import::{BadFile, Importer};
+use super::importer::{BadFile, Importer};
 use super::rule;
 use crate::domain::comments::Status;
 use crate::domain::transfer::{ImportedAuthor, ImportedEditorial, Record};

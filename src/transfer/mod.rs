@@ -4,6 +4,7 @@
 mod disqus;
 mod export;
 mod import;
+mod importer;
 mod isso;
 mod own;
 mod rule;
@@ -11,4 +12,5 @@ mod wxr;
 mod xml;
 
 pub use export::export;
-pub use import::{BadFile, import};
+pub use import::import;
+pub use importer::BadFile;

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::export::{FORMAT, VERSION};
-use super::import::{BadFile, Importer};
+use super::importer::{BadFile, Importer};
 use super::rule;
 use crate::domain::comments::Status;
 use crate::domain::transfer::{

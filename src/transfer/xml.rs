@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
-use super::import::BadFile;
+use super::importer::BadFile;
 
 /// Deeper than any real export: deeper nesting is refused, not followed.
 const MAX_DEPTH: usize = 32;

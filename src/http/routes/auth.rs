@@ -1,6 +1,5 @@
 //! `/api/v1/auth/*`: register, login, logout, me.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -18,6 +17,7 @@ use crate::http::extract::{CurrentUser, MaybeUser};
 use crate::http::json::ValidJson;
 use crate::http::routes::data_rights;
 use crate::http::state::AppState;
+use crate::http::views::NO_STORE;
 use crate::http::views::UserView;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -75,10 +75,6 @@ pub struct SessionResponse {
 pub struct MeResponse {
     pub user: MeView,
 }
-
-/// On every answer that carries a token or follows a credential change: no
-/// cache, shared or private, may keep it.
-pub const NO_STORE: (header::HeaderName, &str) = (header::CACHE_CONTROL, "no-store");
 
 /// The answer that hands out a new session: its token and cookie, never cached.
 pub fn session_response(

@@ -11,8 +11,8 @@ use crate::http::cookies::removal_cookie;
 use crate::http::error::{ApiResult, ProblemDoc};
 use crate::http::extract::CurrentUser;
 use crate::http::json::ValidJson;
-use crate::http::routes::auth::NO_STORE;
 use crate::http::state::AppState;
+use crate::http::views::NO_STORE;
 
 /// Everything kept about the account, as a JSON file to keep.
 #[utoipa::path(get, path = "/api/v1/auth/me/export", tag = "auth",

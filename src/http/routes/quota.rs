@@ -10,8 +10,8 @@ use crate::domain::articles::ArticleId;
 use crate::domain::quota::{Counted, Standing};
 use crate::http::error::{ApiError, ApiResult, ProblemDoc};
 use crate::http::extract::CurrentUser;
-use crate::http::routes::auth::NO_STORE;
 use crate::http::state::AppState;
+use crate::http::views::NO_STORE;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/auth/me/quota").get(my_quota));

@@ -20,9 +20,10 @@ use crate::http::error::{ApiError, ApiResult, ProblemDoc};
 use crate::http::extract::CurrentUser;
 use crate::http::json::ValidJson;
 use crate::http::lang;
-use crate::http::routes::auth::{NO_STORE, SessionResponse, session_response};
+use crate::http::routes::auth::{SessionResponse, session_response};
 use crate::http::routes::pages::escape;
 use crate::http::state::AppState;
+use crate::http::views::NO_STORE;
 
 const POPUP_JS: &str = include_str!("../../../static/popup.js");
 
