@@ -110,20 +110,20 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Migrate => {
             let store =
-                crate::storage::open(&settings.database_url, settings.sqlite_synchronous).await?;
+                crate::storage::open(&settings.database_url, settings.database_tuning()).await?;
             store.close().await;
             println!("migrations applied to {}", settings.database_url);
         }
         Command::Export { out } => {
             let store =
-                crate::storage::open(&settings.database_url, settings.sqlite_synchronous).await?;
+                crate::storage::open(&settings.database_url, settings.database_tuning()).await?;
             let lines = crate::transfer::export(store.clone(), &out).await;
             store.close().await;
             println!("exported {} entities to {}", lines?, out.display());
         }
         Command::Import { format, file } => {
             let store =
-                crate::storage::open(&settings.database_url, settings.sqlite_synchronous).await?;
+                crate::storage::open(&settings.database_url, settings.database_tuning()).await?;
             let max_length = settings.comment_max_length;
             let counts = crate::transfer::import(store.clone(), format.into(), &file, max_length);
             let counts = counts.await;
@@ -158,7 +158,7 @@ async fn create_user(
     let display_name = DisplayName::parse(display_name).map_err(refused)?;
     let password =
         Password::choose(password, Some(email.as_str()), &display_name).map_err(refused)?;
-    let store = crate::storage::open(&settings.database_url, settings.sqlite_synchronous).await?;
+    let store = crate::storage::open(&settings.database_url, settings.database_tuning()).await?;
     let hasher = Hasher::new(1)?;
     let policy = Arc::new(LivePolicy::load(settings.policy_file.as_deref())?);
     let auth = Auth::new(store.clone(), hasher, policy, settings);

@@ -49,7 +49,7 @@ impl Application {
         let policy = Arc::new(LivePolicy::load(settings.policy_file.as_deref())?);
         reload_on_sighup(policy.clone()).context("cannot listen for SIGHUP")?;
         let store =
-            crate::storage::open(&settings.database_url, settings.sqlite_synchronous).await?;
+            crate::storage::open(&settings.database_url, settings.database_tuning()).await?;
         if settings.seed_demo {
             seed_demo_editorials(store.as_ref()).await?;
         }

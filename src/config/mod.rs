@@ -36,6 +36,8 @@ pub struct Settings {
     pub login_free_attempts: u32,
     pub login_max_delay: Duration,
     pub sqlite_synchronous: Synchronous,
+    /// Connections to PostgreSQL each process keeps at most.
+    pub database_pool_size: u32,
     pub password_hash_concurrency: usize,
     pub json_body_limit: usize,
     pub seed_demo: bool,
@@ -122,6 +124,31 @@ pub struct HookSettings {
     pub timeout: Duration,
 }
 
+/// How the store opens its engine: the settings beside `DATABASE_URL`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DatabaseTuning {
+    pub sqlite_synchronous: Synchronous,
+    pub pool_size: u32,
+}
+
+impl Default for DatabaseTuning {
+    fn default() -> DatabaseTuning {
+        DatabaseTuning {
+            sqlite_synchronous: Synchronous::Full,
+            pool_size: 16,
+        }
+    }
+}
+
+impl Settings {
+    pub fn database_tuning(&self) -> DatabaseTuning {
+        DatabaseTuning {
+            sqlite_synchronous: self.sqlite_synchronous,
+            pool_size: self.database_pool_size,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Synchronous {
     /// Every commit reaches the disk before it is acknowledged.
@@ -174,6 +201,7 @@ impl Settings {
             login_free_attempts: vars.number("LOGIN_FREE_ATTEMPTS", 5, 1..=1000)? as u32,
             login_max_delay: vars.duration("LOGIN_MAX_DELAY", "15m")?,
             sqlite_synchronous: vars.synchronous("SQLITE_SYNCHRONOUS")?,
+            database_pool_size: vars.number("DATABASE_POOL_SIZE", 16, 2..=1000)? as u32,
             password_hash_concurrency: vars.number(
                 "PASSWORD_HASH_CONCURRENCY",
                 default_hash_concurrency(),

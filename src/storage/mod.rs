@@ -4,8 +4,9 @@
 //! `ModerationStore`, `PolicyStore`) and `Store`, which combines them. Each
 //! method is one unit of work: a change and the counters and log lines that go
 //! with it commit together inside the engine, so no transaction or connection
-//! crosses this interface. An engine lives in its own folder (`sqlite/`) with
-//! its own SQL; nothing above this folder sees it.
+//! crosses this interface. An engine lives in its own folder (`sqlite/`,
+//! `postgres/`) with its own SQL; what both share (rows, ids, the
+//! memos) sits beside them. Nothing above this folder sees an engine.
 
 mod accounts;
 mod articles;
@@ -13,11 +14,16 @@ mod comments;
 mod desk;
 mod erasure;
 mod identities;
+mod ids;
 mod inspect;
+mod memo;
 mod moderation;
 mod open;
 mod policy;
+#[allow(dead_code)] // Until every trait is implemented on PostgreSQL.
+mod postgres;
 mod sqlite;
+mod rows;
 mod store;
 mod transfer;
 mod webhooks;
@@ -38,7 +44,7 @@ pub use moderation::{
     Decided, DecisionWrite, FeatureWrite, Featured, LastAdmin, ModerationStore, QueueEntry,
     QueueQuery, Reactor, ReportInsert, ReporterRecord, RoleChange, SanctionInsert,
 };
-pub use open::{open, open_inspect};
+pub use open::{engine_name, open, open_inspect};
 pub use policy::{PolicyStore, RefusalRecord, StoredReason};
 pub use store::Store;
 pub use transfer::{ExportPage, TransferStore};

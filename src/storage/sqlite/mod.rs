@@ -15,10 +15,8 @@ mod desk;
 mod erasure;
 mod history;
 mod identities;
-mod ids;
 mod inspect;
 mod log;
-mod memo;
 mod moderation;
 mod outbox;
 mod policy;
@@ -45,7 +43,7 @@ use sqlx::{Sqlite, Transaction};
 use crate::config::Synchronous;
 use crate::storage::store::Store;
 use comment_writer::CommentWriter;
-use memo::Memos;
+use crate::storage::memo::Memos;
 use outbox::Outbox;
 
 pub struct SqliteStore {

@@ -8,7 +8,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 
 use super::SqliteStore;
-use super::memo::KnownSession;
+use crate::storage::memo::KnownSession;
 use super::shared::{AccountRow, from_millis, to_millis};
 use crate::domain::accounts::TokenHash;
 use crate::domain::ids::AccountId;

@@ -1,99 +1,12 @@
-//! What the engine's files share: time conversion, the rows of accounts and
-//! comments, loading one comment, and splitting pages.
+//! What the engine's files share: the engine-neutral rows (re-exported) and
+//! loading one comment.
 
 use anyhow::Context;
-use chrono::{DateTime, TimeZone, Utc};
 use sqlx::SqliteExecutor;
 
-use crate::domain::accounts::{Role, User};
-use crate::domain::comments::{Comment, Status};
-use crate::domain::ids::{AccountId, CommentId};
-use crate::domain::moderation::{Sanction, SanctionKind};
-use crate::storage::comments::CommentPage;
-
-pub(super) fn to_millis(at: DateTime<Utc>) -> i64 {
-    at.timestamp_millis()
-}
-
-pub(super) fn from_millis(ms: i64) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
-}
-
-/// True when the error is a UNIQUE constraint failure: the one helper that
-/// turns a database constraint into a client error.
-pub(super) fn is_unique_violation(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
-}
-
-#[derive(sqlx::FromRow)]
-pub(super) struct AccountRow {
-    pub id: AccountId,
-    pub email: Option<String>,
-    pub display_name: String,
-    pub role: String,
-}
-
-impl AccountRow {
-    pub fn into_user(self) -> User {
-        User {
-            id: self.id,
-            email: self.email,
-            display_name: self.display_name,
-            // The CHECK constraint keeps role to the three names.
-            role: Role::parse(&self.role).unwrap_or(Role::Reader),
-        }
-    }
-}
-
-#[derive(sqlx::FromRow)]
-pub(super) struct CommentRow {
-    pub id: CommentId,
-    pub article_id: String,
-    pub parent_id: Option<CommentId>,
-    pub author_id: AccountId,
-    pub author_name: String,
-    pub body: String,
-    pub length: i64,
-    pub status: String,
-    pub reply_count: i64,
-    pub created_at: i64,
-    pub edited_at: Option<i64>,
-    pub hidden: bool,
-    pub version: i64,
-    pub likes: i64,
-    pub dislikes: i64,
-    pub featured: bool,
-}
-
-impl From<CommentRow> for Comment {
-    fn from(r: CommentRow) -> Self {
-        Comment {
-            id: r.id,
-            article_id: r.article_id,
-            parent_id: r.parent_id,
-            author_id: r.author_id,
-            author_name: r.author_name,
-            body: r.body,
-            length: r.length,
-            // The CHECK constraint keeps status to the four names.
-            status: Status::parse(&r.status).unwrap_or(Status::Pending),
-            reply_count: r.reply_count,
-            created_at: from_millis(r.created_at),
-            edited_at: r.edited_at.map(from_millis),
-            hidden: r.hidden,
-            version: r.version,
-            likes: r.likes,
-            dislikes: r.dislikes,
-            featured: r.featured,
-            my_reaction: None,
-        }
-    }
-}
-
-pub(super) const COMMENT_COLUMNS: &str = "c.id, c.article_id, c.parent_id, c.author_id,
-    a.display_name AS author_name, c.body, c.length, c.status, c.reply_count,
-    c.created_at, c.edited_at, c.hidden, c.version, c.likes, c.dislikes, c.featured";
-pub(super) const FROM_COMMENTS: &str = "FROM comments c JOIN accounts a ON a.id = c.author_id";
+use crate::domain::comments::Comment;
+use crate::domain::ids::CommentId;
+pub(super) use crate::storage::rows::*;
 
 /// One comment, read through a pool or inside a write transaction.
 pub(super) async fn load_comment<'e>(
@@ -109,45 +22,3 @@ pub(super) async fn load_comment<'e>(
     Ok(row.map(Comment::from))
 }
 
-/// Cuts the one row fetched beyond `limit`, which says that more follow.
-pub(super) fn split_page<T>(
-    mut items: Vec<T>,
-    limit: usize,
-    id: impl Fn(&T) -> i64,
-) -> CommentPage<T> {
-    let more = items.len() > limit;
-    items.truncate(limit);
-    let next_after = if more { items.last().map(id) } else { None };
-    CommentPage {
-        items,
-        next_after,
-        next_cut: None,
-    }
-}
-
-#[derive(sqlx::FromRow)]
-pub(super) struct SanctionRow {
-    pub id: i64,
-    pub account_id: AccountId,
-    pub kind: String,
-    pub until: Option<i64>,
-    pub reason: String,
-    pub created_at: i64,
-}
-
-impl From<SanctionRow> for Sanction {
-    fn from(row: SanctionRow) -> Self {
-        Sanction {
-            id: row.id,
-            account_id: row.account_id,
-            kind: if row.kind == "ban" {
-                SanctionKind::Ban
-            } else {
-                SanctionKind::Suspend
-            },
-            until: row.until.map(from_millis),
-            reason: row.reason,
-            created_at: from_millis(row.created_at),
-        }
-    }
-}

@@ -2,7 +2,9 @@
 //! comment is posted to, an author's sanctions), so a post does not pay a
 //! round trip to SQLite for facts that change rarely.
 //!
-//! Each `Memo` is emptied by the store's own writes to what it holds. A
+//! Both engines keep them. Each `Memo` is emptied by the store's own writes to
+//! what it holds, and on PostgreSQL also when another process announces a
+//! write to it (by its `Kind`). A
 //! reader notes the memo's version before it queries and keeps its answer
 //! only if no write came in between, so an answer read before a revocation
 //! can never be kept after it.
@@ -19,7 +21,7 @@ use crate::domain::ids::AccountId;
 use crate::domain::moderation::Sanction;
 
 /// The memos a store keeps.
-pub(super) struct Memos {
+pub(crate) struct Memos {
     /// Live sessions by token hash.
     pub sessions: Memo<[u8; 32], KnownSession>,
     /// Articles as posting needs them (open, premoderated); their comment
@@ -43,8 +45,42 @@ impl Memos {
     }
 }
 
+impl Memos {
+    pub fn invalidate(&self, kind: Kind) {
+        match kind {
+            Kind::Sessions => self.sessions.invalidate(),
+            Kind::Articles => self.articles.invalidate(),
+            Kind::Sanctions => self.sanctions.invalidate(),
+        }
+    }
+}
+
+/// A memo by name, as a write announces what it made stale.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Sessions,
+    Articles,
+    Sanctions,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 3] = [Kind::Sessions, Kind::Articles, Kind::Sanctions];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Sessions => "sessions",
+            Kind::Articles => "articles",
+            Kind::Sanctions => "sanctions",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+}
+
 #[derive(Clone)]
-pub(super) struct KnownSession {
+pub(crate) struct KnownSession {
     pub user: User,
     pub last_seen_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -55,7 +91,7 @@ pub(super) struct KnownSession {
 /// Entries kept at most; past this the memo starts again empty.
 const MAX_ENTRIES: usize = 100_000;
 
-pub(super) struct Memo<K, V> {
+pub(crate) struct Memo<K, V> {
     state: RwLock<State<K, V>>,
 }
 
@@ -137,7 +173,7 @@ const MAX_USES: usize = 100_000;
 
 /// The latest use of each session whose `last_seen_at` write is still to come.
 #[derive(Default)]
-pub(super) struct SessionUses(Mutex<HashMap<[u8; 32], DateTime<Utc>>>);
+pub(crate) struct SessionUses(Mutex<HashMap<[u8; 32], DateTime<Utc>>>);
 
 impl SessionUses {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], DateTime<Utc>>> {
@@ -145,12 +181,12 @@ impl SessionUses {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub(super) fn latest(&self, hash: &[u8; 32]) -> Option<DateTime<Utc>> {
+    pub(crate) fn latest(&self, hash: &[u8; 32]) -> Option<DateTime<Utc>> {
         self.lock().get(hash).copied()
     }
 
     /// `false` when full even of live uses: then the use must be written now.
-    pub(super) fn note(
+    pub(crate) fn note(
         &self,
         hash: [u8; 32],
         now: DateTime<Utc>,
@@ -170,7 +206,7 @@ impl SessionUses {
     }
 
     /// Forgets the use once a write of `written` covers it.
-    pub(super) fn written(&self, hash: &[u8; 32], written: DateTime<Utc>) {
+    pub(crate) fn written(&self, hash: &[u8; 32], written: DateTime<Utc>) {
         let mut uses = self.lock();
         if uses.get(hash).is_some_and(|used| *used <= written) {
             uses.remove(hash);
