@@ -20,7 +20,7 @@ use crate::config::Settings;
 use crate::history::History;
 use crate::http::state::AppState;
 use crate::http::{app, middleware};
-use crate::moderation::{Desk, EventHub, Moderation};
+use crate::moderation::{Desk, EventHub, Moderation, share_events};
 use crate::policy::LivePolicy;
 use crate::policy::live::reload_on_sighup;
 use crate::reactions::service::Reactions;
@@ -63,6 +63,7 @@ impl Application {
             settings.event_streams,
             settings.event_streams_per_account,
         );
+        share_events(&events, store.clone());
         let listener = TcpListener::bind(&settings.bind_addr)
             .with_context(|| format!("cannot listen on BIND_ADDR {}", settings.bind_addr))?;
         let address = listener.local_addr()?;

@@ -23,6 +23,17 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    const ALL: [EventKind; 4] = [
+        EventKind::Queued,
+        EventKind::Decided,
+        EventKind::Reported,
+        EventKind::Sanctioned,
+    ];
+
+    pub fn parse(name: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             EventKind::Queued => "queued",
@@ -46,6 +57,16 @@ pub enum EventState {
 }
 
 impl EventState {
+    pub fn parse(name: &str) -> Option<EventState> {
+        match name {
+            "reported" => Some(EventState::Reported),
+            "suspended" => Some(EventState::Suspended),
+            "banned" => Some(EventState::Banned),
+            "lifted" => Some(EventState::Lifted),
+            status => Status::parse(status).map(EventState::Comment),
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             EventState::Comment(status) => status.as_str(),
@@ -104,6 +125,44 @@ impl Change {
     }
 }
 
+/// A change as one process tells the others (PostgreSQL carries it).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct WireChange {
+    kind: String,
+    comment_id: Option<i64>,
+    user_id: Option<i64>,
+    state: String,
+    article_id: Option<String>,
+    at_ms: i64,
+}
+
+impl Change {
+    pub fn to_wire(&self) -> String {
+        let wire = WireChange {
+            kind: self.kind.as_str().to_owned(),
+            comment_id: self.comment_id.map(|id| id.get()),
+            user_id: self.user_id.map(|id| id.get()),
+            state: self.state.as_str().to_owned(),
+            article_id: self.article_id.clone(),
+            at_ms: self.at.timestamp_millis(),
+        };
+        serde_json::to_string(&wire).unwrap_or_default()
+    }
+
+    /// `None` for anything but what `to_wire` writes.
+    pub fn from_wire(text: &str) -> Option<Change> {
+        let wire: WireChange = serde_json::from_str(text).ok()?;
+        Some(Change {
+            kind: EventKind::parse(&wire.kind)?,
+            comment_id: wire.comment_id.map(CommentId::new),
+            user_id: wire.user_id.map(AccountId::new),
+            state: EventState::parse(&wire.state)?,
+            article_id: wire.article_id,
+            at: DateTime::from_timestamp_millis(wire.at_ms)?,
+        })
+    }
+}
+
 /// A change with its place in the stream: ids only increase.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
@@ -135,5 +194,33 @@ impl Refusal for TooManyStreams {
 
     fn details(&self) -> Details {
         Details::retry_after(STREAMS_RETRY_AFTER)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_change_survives_the_wire() {
+        let states = [
+            EventState::Comment(Status::Pending),
+            EventState::Reported,
+            EventState::Suspended,
+            EventState::Banned,
+            EventState::Lifted,
+        ];
+        for (kind, state) in EventKind::ALL.into_iter().zip(states.into_iter().cycle()) {
+            let change = Change {
+                kind,
+                comment_id: Some(CommentId::new(7)),
+                user_id: Some(AccountId::new(3)),
+                state,
+                article_id: Some("a".into()),
+                at: DateTime::from_timestamp_millis(1_700_000_000_123).unwrap(),
+            };
+            assert_eq!(Change::from_wire(&change.to_wire()), Some(change));
+        }
+        assert_eq!(Change::from_wire("{\"kind\":\"nope\"}"), None);
     }
 }

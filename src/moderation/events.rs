@@ -11,7 +11,7 @@
 //! is ended when the window no longer holds it, so its desk reconnects.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast};
@@ -31,6 +31,14 @@ pub struct EventHub {
     /// map holds at most one entry per open stream.
     accounts: Mutex<HashMap<AccountId, usize>>,
     per_account: usize,
+    /// Set when several processes share the database: changes go out
+    /// through it and come back, numbered, to every process's hub.
+    relay: OnceLock<Arc<dyn Relay>>,
+}
+
+/// Carries a change to every process's hub, which `deliver`s it.
+pub trait Relay: Send + Sync {
+    fn send(&self, change: Change);
 }
 
 /// The most recent events, oldest first, and the live broadcast.
@@ -109,6 +117,7 @@ impl EventHub {
             slots: Arc::new(Semaphore::new(streams)),
             accounts: Mutex::new(HashMap::new()),
             per_account,
+            relay: OnceLock::new(),
         })
     }
 
@@ -117,8 +126,24 @@ impl EventHub {
         self.window.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// From now on, changes go out through `relay` and are delivered as they
+    /// come back; the first relay set stays.
+    pub fn relay_through(&self, relay: Arc<dyn Relay>) {
+        let _ = self.relay.set(relay);
+    }
+
     /// Tells every open desk about a change that has been written.
-    pub fn publish(&self, change: Change) -> u64 {
+    pub fn publish(&self, change: Change) {
+        match self.relay.get() {
+            Some(relay) => relay.send(change),
+            None => {
+                self.publish_here(change);
+            }
+        }
+    }
+
+    /// Numbers the change here and delivers it.
+    fn publish_here(&self, change: Change) -> u64 {
         let mut window = self.window();
         let id = window.next_id;
         window.next_id += 1;
@@ -323,12 +348,12 @@ mod tests {
     fn ids_start_at_the_start_time_and_increase() {
         let before = chrono::Utc::now().timestamp_micros() as u64;
         let hub = EventHub::new(10, 10, 10);
-        let first = hub.publish(change(1));
-        let second = hub.publish(change(2));
+        let first = hub.publish_here(change(1));
+        let second = hub.publish_here(change(2));
         assert!(first >= before, "{first} from the start time {before}");
         assert_eq!(second, first + 1);
         let restarted = EventHub::new(10, 10, 10);
-        assert!(restarted.publish(change(3)) > second, "a restart counts on");
+        assert!(restarted.publish_here(change(3)) > second, "a restart counts on");
     }
 
     #[tokio::test]
@@ -411,7 +436,7 @@ mod tests {
     async fn closing_the_hub_ends_the_streams_and_refuses_new_ones() {
         let hub = EventHub::starting_at(1, 10, 2, 2);
         let mut sub = hub.subscribe(MODERATOR, None).unwrap();
-        hub.publish(change(1));
+        hub.publish_here(change(1));
         hub.close();
         assert_eq!(take(&mut sub, 1).await, [1], "what it held first");
         assert_eq!(sub.next().await, None);
@@ -421,7 +446,7 @@ mod tests {
     #[test]
     fn a_delivered_event_keeps_its_id_and_an_older_one_is_dropped() {
         let hub = EventHub::starting_at(1, 10, 2, 2);
-        hub.publish(change(1));
+        hub.publish_here(change(1));
         let arrived = Event {
             id: 50,
             change: change(2),
@@ -432,6 +457,6 @@ mod tests {
             change: change(3),
         });
         assert_eq!(hub.kept(), 2);
-        assert_eq!(hub.publish(change(4)), 51);
+        assert_eq!(hub.publish_here(change(4)), 51);
     }
 }

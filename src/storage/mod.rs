@@ -16,6 +16,7 @@ mod erasure;
 mod identities;
 mod ids;
 mod inspect;
+mod live;
 mod memo;
 mod moderation;
 mod open;
@@ -40,11 +41,12 @@ pub use identities::{
     IdentityInsert, IdentityStore, Linked, LoginAttempt, NewProviderAccount, Unlinked,
 };
 pub use inspect::{Inspect, PolicyDecision};
+pub use live::{LiveEvent, LiveStore};
 pub use moderation::{
     Decided, DecisionWrite, FeatureWrite, Featured, LastAdmin, ModerationStore, QueueEntry,
     QueueQuery, Reactor, ReportInsert, ReporterRecord, RoleChange, SanctionInsert,
 };
-pub use open::{engine_name, open, open_inspect};
+pub use open::{open, open_inspect};
 pub use policy::{PolicyStore, RefusalRecord, StoredReason};
 pub use store::Store;
 pub use transfer::{ExportPage, TransferStore};

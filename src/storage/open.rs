@@ -26,11 +26,6 @@ pub async fn open_inspect(url: &str, tuning: DatabaseTuning) -> anyhow::Result<A
     }
 }
 
-/// The engine a `DATABASE_URL` names, as `/readyz` reports it.
-pub fn engine_name(url: &str) -> &'static str {
-    if is_postgres(url) { "postgres" } else { "sqlite" }
-}
-
 fn is_postgres(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }

@@ -8,6 +8,7 @@ use super::comments::CommentStore;
 use super::desk::DeskStore;
 use super::erasure::ErasureStore;
 use super::identities::IdentityStore;
+use super::live::LiveStore;
 use super::moderation::ModerationStore;
 use super::policy::PolicyStore;
 use super::transfer::TransferStore;
@@ -26,10 +27,14 @@ pub trait Store:
     + PolicyStore
     + WebhookStore
     + TransferStore
+    + LiveStore
 {
     /// Changes whenever a write that readers could see has committed. Read it
     /// before building a cached answer; the answer is current while it holds.
     fn version(&self) -> u64;
+
+    /// The engine's name, as `/readyz` reports it: `sqlite` or `postgres`.
+    fn engine(&self) -> &'static str;
 
     /// Answers when a read reaches the database.
     async fn ping(&self) -> anyhow::Result<()>;

@@ -13,6 +13,21 @@ async fn health_and_readiness_answer() {
 }
 
 #[tokio::test]
+async fn readiness_names_the_engine_it_reached() {
+    let app = TestApp::spawn().await;
+    let expected = if app.database_url.starts_with("postgres") {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+
+    let body = json_body(app.get("/readyz").await).await;
+
+    assert_eq!(body["status"], "ready");
+    assert_eq!(body["engine"], expected);
+}
+
+#[tokio::test]
 async fn openapi_describes_every_endpoint() {
     let app = TestApp::spawn().await;
 

@@ -21,7 +21,8 @@ pub async fn healthz() -> HttpResponse {
     responses((status = 200, description = "the database answers"), (status = 503, body = ProblemDoc)))]
 pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     match tokio::time::timeout(Duration::from_secs(2), state.store.ping()).await {
-        Ok(Ok(())) => Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ready"}))),
+        Ok(Ok(())) => Ok(HttpResponse::Ok()
+            .json(serde_json::json!({"status": "ready", "engine": state.store.engine()}))),
         Ok(Err(error)) => {
             tracing::warn!(error = format!("{error:#}"), "database not ready");
             Err(ApiError::NotReady)

@@ -13,6 +13,7 @@
 //! repeat check, decisions on one comment) lock the rows they depend on first.
 
 mod counters;
+mod live;
 mod log;
 mod outbox;
 mod shared;
@@ -24,7 +25,9 @@ use std::time::Duration;
 use anyhow::Context;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
 use sqlx::{PgConnection, Postgres, Transaction};
+use tokio::sync::broadcast;
 
+use crate::storage::live::LiveEvent;
 use crate::storage::memo::{Kind, Memos};
 use outbox::Outbox;
 
@@ -35,6 +38,8 @@ pub struct PgStore {
     memo: Arc<Memos>,
     /// Where webhook events go, and the signal that wakes their workers.
     outbox: Arc<Outbox>,
+    /// Every process's live moderation events, as the listener hears them.
+    live: broadcast::Sender<LiveEvent>,
     /// Hears every process's commits.
     listener: tokio::task::JoinHandle<()>,
 }
@@ -63,10 +68,12 @@ impl PgStore {
         let version = Arc::new(AtomicU64::new(0));
         let memo = Arc::new(Memos::new());
         let outbox = Outbox::new();
+        let (live, _) = broadcast::channel(live::LIVE_BUFFER);
         let seen = Seen {
             version: version.clone(),
             memo: memo.clone(),
             outbox: outbox.clone(),
+            live: live.clone(),
         };
         let listener = listen(&pool, seen).await?;
         Ok(PgStore {
@@ -74,6 +81,7 @@ impl PgStore {
             version,
             memo,
             outbox,
+            live,
             listener,
         })
     }
@@ -128,6 +136,7 @@ struct Seen {
     version: Arc<AtomicU64>,
     memo: Arc<Memos>,
     outbox: Arc<Outbox>,
+    live: broadcast::Sender<LiveEvent>,
 }
 
 impl Seen {
@@ -154,12 +163,18 @@ async fn listen(pool: &PgPool, seen: Seen) -> anyhow::Result<tokio::task::JoinHa
         .await
         .context("cannot open the connection that listens for commits")?;
     listener
-        .listen(CHANNEL)
+        .listen_all([CHANNEL, live::LIVE_CHANNEL])
         .await
         .context("cannot listen for commits")?;
     Ok(tokio::spawn(async move {
         loop {
             match listener.try_recv().await {
+                Ok(Some(notice)) if notice.channel() == live::LIVE_CHANNEL => {
+                    if let Some(event) = live::parse(notice.payload()) {
+                        // No hub listening is no error.
+                        let _ = seen.live.send(event);
+                    }
+                }
                 Ok(Some(notice)) => {
                     let stale: Vec<Kind> =
                         notice.payload().split(',').filter_map(Kind::parse).collect();

@@ -126,6 +126,10 @@ impl SqliteStore {
 
 #[async_trait]
 impl Store for SqliteStore {
+    fn engine(&self) -> &'static str {
+        "sqlite"
+    }
+
     async fn ping(&self) -> anyhow::Result<()> {
         sqlx::query("SELECT 1")
             .execute(&self.read)
@@ -161,6 +165,18 @@ impl Store for SqliteStore {
             .await
             .with_context(|| format!("cannot write meta {key}"))?;
         Ok(())
+    }
+}
+
+/// One process serves a SQLite file, so its events stay in its own hub.
+#[async_trait]
+impl crate::storage::live::LiveStore for SqliteStore {
+    fn live_events(&self) -> Option<tokio::sync::broadcast::Receiver<crate::storage::LiveEvent>> {
+        None
+    }
+
+    async fn send_live_event(&self, _payload: &str) -> anyhow::Result<()> {
+        anyhow::bail!("SQLite carries no events between processes")
     }
 }
 
