@@ -31,7 +31,9 @@ impl EventKind {
     ];
 
     pub fn parse(name: &str) -> Option<EventKind> {
-        EventKind::ALL.into_iter().find(|kind| kind.as_str() == name)
+        EventKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == name)
     }
 
     pub fn as_str(self) -> &'static str {

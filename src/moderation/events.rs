@@ -353,7 +353,10 @@ mod tests {
         assert!(first >= before, "{first} from the start time {before}");
         assert_eq!(second, first + 1);
         let restarted = EventHub::new(10, 10, 10);
-        assert!(restarted.publish_here(change(3)) > second, "a restart counts on");
+        assert!(
+            restarted.publish_here(change(3)) > second,
+            "a restart counts on"
+        );
     }
 
     #[tokio::test]

@@ -26,7 +26,10 @@ pub fn share_events(hub: &Arc<EventHub>, store: Arc<dyn Store>) {
             match incoming.recv().await {
                 Ok(event) => {
                     if let Some(change) = Change::from_wire(&event.payload) {
-                        receiving.deliver(Event { id: event.id, change });
+                        receiving.deliver(Event {
+                            id: event.id,
+                            change,
+                        });
                     }
                 }
                 Err(RecvError::Lagged(missed)) => {

@@ -11,18 +11,28 @@ use crate::config::DatabaseTuning;
 /// migrations: PostgreSQL for `postgres://` and `postgresql://`, else SQLite.
 pub async fn open(url: &str, tuning: DatabaseTuning) -> anyhow::Result<Arc<dyn Store>> {
     if is_postgres(url) {
-        anyhow::bail!("the PostgreSQL engine is being assembled (pool {})", tuning.pool_size)
+        anyhow::bail!(
+            "the PostgreSQL engine is being assembled (pool {})",
+            tuning.pool_size
+        )
     } else {
-        Ok(Arc::new(SqliteStore::open(url, tuning.sqlite_synchronous).await?))
+        Ok(Arc::new(
+            SqliteStore::open(url, tuning.sqlite_synchronous).await?,
+        ))
     }
 }
 
 /// As [`open`], with the reads and writes tests need beside the services'.
 pub async fn open_inspect(url: &str, tuning: DatabaseTuning) -> anyhow::Result<Arc<dyn Inspect>> {
     if is_postgres(url) {
-        anyhow::bail!("the PostgreSQL engine is being assembled (pool {})", tuning.pool_size)
+        anyhow::bail!(
+            "the PostgreSQL engine is being assembled (pool {})",
+            tuning.pool_size
+        )
     } else {
-        Ok(Arc::new(SqliteStore::open(url, tuning.sqlite_synchronous).await?))
+        Ok(Arc::new(
+            SqliteStore::open(url, tuning.sqlite_synchronous).await?,
+        ))
     }
 }
 

@@ -30,6 +30,7 @@ mod moderation;
 mod moderation_hook;
 mod pages;
 mod policy;
+mod processes;
 mod provider;
 mod provider_harness;
 mod quotas;

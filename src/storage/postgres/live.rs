@@ -27,8 +27,15 @@ impl LiveStore for PgStore {
     /// Numbers and sends under one lock held to the commit: notices are
     /// delivered in commit order, so ids arrive in increasing order everywhere.
     async fn send_live_event(&self, payload: &str) -> anyhow::Result<()> {
-        anyhow::ensure!(payload.len() < MAX_PAYLOAD, "a live event too large to send");
-        let mut tx = self.pool.begin().await.context("cannot begin sending an event")?;
+        anyhow::ensure!(
+            payload.len() < MAX_PAYLOAD,
+            "a live event too large to send"
+        );
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .context("cannot begin sending an event")?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
             .bind(LIVE_LOCK)
             .execute(&mut *tx)

@@ -176,8 +176,11 @@ async fn listen(pool: &PgPool, seen: Seen) -> anyhow::Result<tokio::task::JoinHa
                     }
                 }
                 Ok(Some(notice)) => {
-                    let stale: Vec<Kind> =
-                        notice.payload().split(',').filter_map(Kind::parse).collect();
+                    let stale: Vec<Kind> = notice
+                        .payload()
+                        .split(',')
+                        .filter_map(Kind::parse)
+                        .collect();
                     seen.commit(&stale);
                 }
                 // The connection was lost and notices with it: forget all.
@@ -205,11 +208,7 @@ pub(crate) async fn temp_store() -> Option<PgStore> {
         eprintln!("note: TEST_POSTGRES_URL is unset; skipping a PostgreSQL storage test");
         return None;
     };
-    let name = format!(
-        "cd_unit_{}_{}",
-        std::process::id(),
-        rand::random::<u32>()
-    );
+    let name = format!("cd_unit_{}_{}", std::process::id(), rand::random::<u32>());
     let admin = PgPool::connect(&format!("{base}/postgres")).await.unwrap();
     sqlx::query(&format!("CREATE DATABASE {name}"))
         .execute(&admin)
