@@ -43,6 +43,12 @@ pub enum Command {
         format: FormatArg,
         file: std::path::PathBuf,
     },
+    /// Copy every row of this SQLite database (DATABASE_URL) into a new PostgreSQL one.
+    Copy {
+        /// The PostgreSQL database to fill, e.g. postgres://user@host/comment_desk.
+        #[arg(long)]
+        to: String,
+    },
     /// Manage accounts.
     User {
         #[command(subcommand)]
@@ -129,6 +135,19 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let counts = counts.await;
             store.close().await;
             print_summary(&counts?);
+        }
+        Command::Copy { to } => {
+            let copied =
+                crate::storage::copy(&settings.database_url, &to, settings.database_tuning())
+                    .await?;
+            for (table, rows) in copied.tables {
+                println!("{table}: {rows} rows");
+            }
+            println!(
+                "copied {} into {}",
+                settings.database_url,
+                hide_password(&to)
+            );
         }
         Command::User {
             command:
@@ -224,4 +243,16 @@ fn print_summary(counts: &ImportCounts) {
 /// A refusal as the command line says it: its code, then what happened.
 fn refused(error: impl Refusal) -> anyhow::Error {
     anyhow::anyhow!("{}: {error}", error.code())
+}
+
+/// A URL as it may be printed: without its password.
+fn hide_password(url: &str) -> String {
+    match url.split_once("://").and_then(|(scheme, rest)| {
+        let (login, host) = rest.split_once('@')?;
+        let user = login.split(':').next()?;
+        Some(format!("{scheme}://{user}@{host}"))
+    }) {
+        Some(shown) => shown,
+        None => url.to_owned(),
+    }
 }

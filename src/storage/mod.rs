@@ -11,6 +11,7 @@
 mod accounts;
 mod articles;
 mod comments;
+mod copy;
 mod desk;
 mod erasure;
 mod identities;
@@ -35,6 +36,7 @@ pub use comments::{
     CommentEdit, CommentInsert, CommentPage, CommentStore, Edited, Inserted, PageQuery,
     REPLIES_PER_THREAD, ReplyQuery,
 };
+pub use copy::{Copied, TABLES, copy};
 pub use desk::{CountsQuery, DeskStore, NoAccount, NoteWrite, UndoWrite, Undone};
 pub use erasure::ErasureStore;
 pub use identities::{
