@@ -8,6 +8,7 @@ use super::comments::CommentStore;
 use super::desk::DeskStore;
 use super::erasure::ErasureStore;
 use super::identities::IdentityStore;
+use super::limits::LimitStore;
 use super::moderation::ModerationStore;
 use super::policy::PolicyStore;
 use super::transfer::TransferStore;
@@ -26,6 +27,7 @@ pub trait Store:
     + PolicyStore
     + WebhookStore
     + TransferStore
+    + LimitStore
 {
     /// Changes whenever a write that readers could see has committed. Read it
     /// before building a cached answer; the answer is current while it holds.

@@ -13,6 +13,7 @@
 //! repeat check, decisions on one comment) lock the rows they depend on first.
 
 mod counters;
+mod limits;
 mod log;
 mod outbox;
 mod shared;
@@ -161,8 +162,11 @@ async fn listen(pool: &PgPool, seen: Seen) -> anyhow::Result<tokio::task::JoinHa
         loop {
             match listener.try_recv().await {
                 Ok(Some(notice)) => {
-                    let stale: Vec<Kind> =
-                        notice.payload().split(',').filter_map(Kind::parse).collect();
+                    let stale: Vec<Kind> = notice
+                        .payload()
+                        .split(',')
+                        .filter_map(Kind::parse)
+                        .collect();
                     seen.commit(&stale);
                 }
                 // The connection was lost and notices with it: forget all.
@@ -182,6 +186,14 @@ async fn listen(pool: &PgPool, seen: Seen) -> anyhow::Result<tokio::task::JoinHa
 /// outside CI, and a failure under CI.
 #[cfg(test)]
 pub(crate) async fn temp_store() -> Option<PgStore> {
+    let url = temp_database().await?;
+    Some(PgStore::open(&url, 4).await.unwrap())
+}
+
+/// The URL of a fresh database, for tests that open several stores on one
+/// database (several server processes); `None` as for `temp_store`.
+#[cfg(test)]
+pub(crate) async fn temp_database() -> Option<String> {
     let Ok(base) = std::env::var("TEST_POSTGRES_URL") else {
         assert!(
             std::env::var("CI").is_err(),
@@ -190,16 +202,12 @@ pub(crate) async fn temp_store() -> Option<PgStore> {
         eprintln!("note: TEST_POSTGRES_URL is unset; skipping a PostgreSQL storage test");
         return None;
     };
-    let name = format!(
-        "cd_unit_{}_{}",
-        std::process::id(),
-        rand::random::<u32>()
-    );
+    let name = format!("cd_unit_{}_{}", std::process::id(), rand::random::<u32>());
     let admin = PgPool::connect(&format!("{base}/postgres")).await.unwrap();
     sqlx::query(&format!("CREATE DATABASE {name}"))
         .execute(&admin)
         .await
         .unwrap();
     admin.close().await;
-    Some(PgStore::open(&format!("{base}/{name}"), 4).await.unwrap())
+    Some(format!("{base}/{name}"))
 }
