@@ -1,86 +1,106 @@
-//! Per-key rate limits in memory: "at most N per duration", several at once;
-//! and the throttles on what strangers may send often (registrations, reports,
-//! dry runs), each an N-per-duration limit from the configuration. Each
-//! service applies its own limits as a request enters it (posting and editing
-//! in the comment service, registering in auth, reporting in moderation).
+//! Per-key rate limits: "at most N per duration", several at once; and the
+//! throttles on what strangers may send often (registrations, reports, dry
+//! runs), each an N-per-duration limit from the configuration. Each service
+//! applies its own limits as a request enters it (posting and editing in the
+//! comment service, registering in auth, reporting in moderation).
 //!
 //! Fixed windows: a limit's window starts with the first hit and resets when
 //! it is over. Registrations use a token bucket instead (a small burst, then a
-//! steady refill), keyed by the client's network. Memory is bounded: expired
-//! windows and full buckets are pruned when the table grows large.
-//! `RATE_LIMITS=off` turns every limiter off.
+//! steady refill), keyed by the client's network. The counts live behind the
+//! store (`LimitStore`), so every server process on one database counts
+//! together; each limiter keeps them under its own key prefix. Times are
+//! wall-clock milliseconds, the clock processes share. `RATE_LIMITS=off`
+//! turns every limiter off, and then it never touches the store.
+//!
+//! A limiter whose store fails returns the error, which the services answer
+//! as they answer any store error (500): failing open would hand the limits
+//! to whoever can make the store slow, and the request needs the store anyway.
 
-use std::collections::HashMap;
-use std::hash::Hash;
+use std::fmt::Display;
+use std::marker::PhantomData;
 use std::net::{IpAddr, Ipv6Addr};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
 
 use crate::domain::policy::FloodLimit;
+use crate::storage::limits::{LimitStore, now_ms, update_typed};
 
-#[derive(Debug, Clone, Copy)]
+/// `Ok` to go ahead, or how long to wait.
+pub type Verdict = Result<(), Duration>;
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 struct Window {
-    started: Instant,
+    /// When the window began, ms since the epoch.
+    started: i64,
     count: u32,
-    per: Duration,
 }
 
 pub struct RateLimiter<K = i64> {
     enabled: bool,
-    windows: Mutex<HashMap<(K, u32, Duration), Window>>,
+    store: Arc<dyn LimitStore>,
+    prefix: &'static str,
+    key: PhantomData<fn(K)>,
 }
 
-const PRUNE_ABOVE: usize = 100_000;
-
-impl<K: Hash + Eq + Clone> RateLimiter<K> {
-    pub fn new(enabled: bool) -> RateLimiter<K> {
+impl<K: Display> RateLimiter<K> {
+    /// `prefix` sets this limiter's keys apart from every other's.
+    pub fn new(enabled: bool, store: Arc<dyn LimitStore>, prefix: &'static str) -> RateLimiter<K> {
         RateLimiter {
             enabled,
-            windows: Mutex::new(HashMap::new()),
+            store,
+            prefix,
+            key: PhantomData,
         }
     }
 
     /// Counts one hit for `key` against every limit, or says how long to wait.
     /// A refused hit is not counted.
-    pub fn hit(&self, key: K, limits: &[FloodLimit]) -> Result<(), Duration> {
+    pub async fn hit(&self, key: K, limits: &[FloodLimit]) -> anyhow::Result<Verdict> {
         if !self.enabled || limits.is_empty() {
-            return Ok(());
+            return Ok(Ok(()));
         }
-        let now = Instant::now();
-        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
-        if windows.len() > PRUNE_ABOVE {
-            windows.retain(|_, w| now.duration_since(w.started) < w.per);
-        }
-        let mut wait = Duration::ZERO;
-        for limit in limits {
-            let window = windows
-                .entry((key.clone(), limit.count, limit.per))
-                .or_insert(Window {
-                    started: now,
-                    count: 0,
-                    per: limit.per,
-                });
-            if now.duration_since(window.started) >= limit.per {
-                *window = Window {
-                    started: now,
-                    count: 0,
-                    per: limit.per,
-                };
-            }
-            if window.count >= limit.count {
-                wait = wait.max(limit.per - now.duration_since(window.started));
-            }
-        }
-        if !wait.is_zero() {
-            return Err(wait);
-        }
-        for limit in limits {
-            if let Some(window) = windows.get_mut(&(key.clone(), limit.count, limit.per)) {
-                window.count += 1;
-            }
-        }
-        Ok(())
+        let mut limits = limits.to_vec();
+        // One window per distinct limit: a limit listed twice is one limit.
+        limits.sort_by_key(|limit| (limit.count, limit.per));
+        limits.dedup_by_key(|limit| (limit.count, limit.per));
+        let keys: Vec<String> = limits
+            .iter()
+            .map(|limit| format!("{}{key}/{}/{}", self.prefix, limit.count, millis(limit.per)))
+            .collect();
+        let now = now_ms();
+        let longest = limits.iter().map(|limit| millis(limit.per)).max();
+        let expires_at = now.saturating_add(longest.unwrap_or(0));
+        update_typed(self.store.as_ref(), &keys, expires_at, |windows| {
+            count_hit(windows, &limits, now)
+        })
+        .await
     }
+}
+
+/// The fixed-window rule: every window has room, or none is counted.
+fn count_hit(windows: &mut [Option<Window>], limits: &[FloodLimit], now: i64) -> Verdict {
+    let mut wait = 0;
+    for (window, limit) in windows.iter_mut().zip(limits) {
+        let per = millis(limit.per);
+        let current = window.filter(|w| now.saturating_sub(w.started) < per);
+        let current = current.unwrap_or(Window {
+            started: now,
+            count: 0,
+        });
+        if current.count >= limit.count {
+            wait = wait.max(per - now.saturating_sub(current.started));
+        }
+        *window = Some(current);
+    }
+    if wait > 0 {
+        return Err(Duration::from_millis(wait.unsigned_abs()));
+    }
+    for window in windows.iter_mut().flatten() {
+        window.count += 1;
+    }
+    Ok(())
 }
 
 /// One configured limit on one kind of request, keyed by who sends it.
@@ -89,17 +109,22 @@ pub struct Throttle<K> {
     limit: [FloodLimit; 1],
 }
 
-impl<K: Hash + Eq + Clone> Throttle<K> {
-    pub fn new(enabled: bool, limit: FloodLimit) -> Throttle<K> {
+impl<K: Display> Throttle<K> {
+    pub fn new(
+        enabled: bool,
+        store: Arc<dyn LimitStore>,
+        prefix: &'static str,
+        limit: FloodLimit,
+    ) -> Throttle<K> {
         Throttle {
-            limiter: RateLimiter::new(enabled),
+            limiter: RateLimiter::new(enabled, store, prefix),
             limit: [limit],
         }
     }
 
     /// Counts one request from `key`, or says how long to wait.
-    pub fn check(&self, key: K) -> Result<(), Duration> {
-        self.limiter.hit(key, &self.limit)
+    pub async fn check(&self, key: K) -> anyhow::Result<Verdict> {
+        self.limiter.hit(key, &self.limit).await
     }
 }
 
@@ -116,10 +141,11 @@ pub fn client_network(client: IpAddr) -> IpAddr {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 struct Level {
     tokens: f64,
-    at: Instant,
+    /// When `tokens` was right, ms since the epoch.
+    at: i64,
 }
 
 /// A token bucket per key: up to `burst` at once, then one more every
@@ -130,52 +156,64 @@ pub struct Bucket<K> {
     capacity: f64,
     /// Seconds for one token to come back.
     refill_secs: f64,
-    levels: Mutex<HashMap<K, Level>>,
+    store: Arc<dyn LimitStore>,
+    prefix: &'static str,
+    key: PhantomData<fn(K)>,
 }
 
-impl<K: Hash + Eq + Clone> Bucket<K> {
+impl<K: Display> Bucket<K> {
     /// `burst` is capped at the limit's count: a burst cannot exceed the limit.
-    pub fn new(enabled: bool, limit: FloodLimit, burst: u32) -> Bucket<K> {
+    pub fn new(
+        enabled: bool,
+        store: Arc<dyn LimitStore>,
+        prefix: &'static str,
+        limit: FloodLimit,
+        burst: u32,
+    ) -> Bucket<K> {
         Bucket {
             enabled,
             capacity: f64::from(burst.min(limit.count).max(1)),
             refill_secs: limit.per.as_secs_f64() / f64::from(limit.count.max(1)),
-            levels: Mutex::new(HashMap::new()),
+            store,
+            prefix,
+            key: PhantomData,
         }
     }
 
     /// Takes one token for `key`, or says how long to wait.
-    pub fn check(&self, key: K) -> Result<(), Duration> {
-        self.take_at(key, Instant::now())
+    pub async fn check(&self, key: K) -> anyhow::Result<Verdict> {
+        self.take_at(key, now_ms()).await
     }
 
-    fn take_at(&self, key: K, now: Instant) -> Result<(), Duration> {
+    async fn take_at(&self, key: K, now: i64) -> anyhow::Result<Verdict> {
         if !self.enabled {
-            return Ok(());
+            return Ok(Ok(()));
         }
-        let mut levels = self.levels.lock().unwrap_or_else(|e| e.into_inner());
-        if levels.len() > PRUNE_ABOVE {
-            // A full bucket is the same as none.
-            levels.retain(|_, level| self.level_at(level, now) < self.capacity);
-        }
-        let level = levels.entry(key).or_insert(Level {
-            tokens: self.capacity,
-            at: now,
-        });
-        let tokens = self.level_at(level, now);
+        let keys = [format!("{}{key}", self.prefix)];
+        // A bucket left alone is full by then, the same as none.
+        let full_after = (self.capacity * self.refill_secs * 1000.0).ceil() as i64;
+        let expires_at = now.saturating_add(full_after);
+        update_typed(self.store.as_ref(), &keys, expires_at, |levels| {
+            self.take(&mut levels[0], now)
+        })
+        .await
+    }
+
+    fn take(&self, level: &mut Option<Level>, now: i64) -> Verdict {
+        let tokens = level.map_or(self.capacity, |level| self.level_at(level, now));
         if tokens < 1.0 {
             return Err(Duration::from_secs_f64((1.0 - tokens) * self.refill_secs));
         }
-        *level = Level {
+        *level = Some(Level {
             tokens: tokens - 1.0,
             at: now,
-        };
+        });
         Ok(())
     }
 
-    fn level_at(&self, level: &Level, now: Instant) -> f64 {
-        let refilled = now.saturating_duration_since(level.at).as_secs_f64() / self.refill_secs;
-        (level.tokens + refilled).min(self.capacity)
+    fn level_at(&self, level: Level, now: i64) -> f64 {
+        let elapsed = now.saturating_sub(level.at).max(0) as f64 / 1000.0;
+        (level.tokens + elapsed / self.refill_secs).min(self.capacity)
     }
 }
 
@@ -184,70 +222,98 @@ impl<K: Hash + Eq + Clone> Bucket<K> {
 pub struct RegisterThrottle(Bucket<IpAddr>);
 
 impl RegisterThrottle {
-    pub fn new(enabled: bool, limit: FloodLimit, burst: u32) -> RegisterThrottle {
-        RegisterThrottle(Bucket::new(enabled, limit, burst))
+    pub fn new(
+        enabled: bool,
+        store: Arc<dyn LimitStore>,
+        limit: FloodLimit,
+        burst: u32,
+    ) -> RegisterThrottle {
+        RegisterThrottle(Bucket::new(enabled, store, "register:", limit, burst))
     }
 
-    pub fn check(&self, client: IpAddr) -> Result<(), Duration> {
-        self.0.check(client_network(client))
+    pub async fn check(&self, client: IpAddr) -> anyhow::Result<Verdict> {
+        self.0.check(client_network(client)).await
     }
+}
+
+/// A duration in whole milliseconds, as the kept states count time.
+pub(crate) fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::limits::MemoryLimits;
 
-    #[test]
-    fn allows_the_count_then_says_how_long_to_wait() {
-        let limiter = RateLimiter::new(true);
+    fn memory() -> Arc<dyn LimitStore> {
+        Arc::new(MemoryLimits::default())
+    }
+
+    #[tokio::test]
+    async fn allows_the_count_then_says_how_long_to_wait() {
+        let limiter = RateLimiter::new(true, memory(), "test:");
         let limits = [FloodLimit {
             count: 2,
             per: Duration::from_secs(60),
         }];
-        assert!(limiter.hit(1, &limits).is_ok());
-        assert!(limiter.hit(1, &limits).is_ok());
-        let wait = limiter.hit(1, &limits).unwrap_err();
+        let hit = |key| limiter.hit(key, &limits);
+        assert!(hit(1).await.unwrap().is_ok());
+        assert!(hit(1).await.unwrap().is_ok());
+        let wait = hit(1).await.unwrap().unwrap_err();
         assert!(
             wait > Duration::from_secs(50) && wait <= Duration::from_secs(60),
             "{wait:?}"
         );
         assert!(
-            limiter.hit(2, &limits).is_ok(),
+            hit(2).await.unwrap().is_ok(),
             "another key has its own count"
         );
     }
 
-    #[test]
-    fn a_bucket_allows_its_burst_then_refills_steadily() {
+    #[tokio::test]
+    async fn a_bucket_allows_its_burst_then_refills_steadily() {
         let hourly = FloodLimit {
             count: 60,
             per: Duration::from_secs(3600),
         };
-        let bucket = Bucket::new(true, hourly, 10);
-        let start = Instant::now();
+        let bucket = &Bucket::new(true, memory(), "test:", hourly, 10);
+        let take = |key, at| async move { bucket.take_at(key, at).await.unwrap() };
+        let start = now_ms();
         for n in 0..10 {
-            assert!(bucket.take_at(1, start).is_ok(), "burst {n}");
+            assert!(take(1, start).await.is_ok(), "burst {n}");
         }
-        let wait = bucket.take_at(1, start).unwrap_err();
+        let wait = take(1, start).await.unwrap_err();
         assert!(
             wait > Duration::from_secs(59) && wait <= Duration::from_secs(60),
             "one a minute: {wait:?}"
         );
-        assert!(bucket.take_at(2, start).is_ok(), "another key has its own");
-        let later = start + Duration::from_secs(60);
-        assert!(bucket.take_at(1, later).is_ok(), "a minute refills one");
-        assert!(bucket.take_at(1, later).is_err(), "and only one");
-        let hour = start + Duration::from_secs(3 * 3600);
-        let refilled = (0..20).filter(|_| bucket.take_at(1, hour).is_ok()).count();
+        assert!(take(2, start).await.is_ok(), "another key has its own");
+        let later = start + 60_000;
+        assert!(take(1, later).await.is_ok(), "a minute refills one");
+        assert!(take(1, later).await.is_err(), "and only one");
+        let hour = start + 3 * 3_600_000;
+        let mut refilled = 0;
+        for _ in 0..20 {
+            refilled += usize::from(take(1, hour).await.is_ok());
+        }
         assert_eq!(refilled, 10, "never more than the burst at once");
-        let small = Bucket::new(true, FloodLimit { count: 2, ..hourly }, 10);
-        assert_eq!(
-            (0..5).filter(|_| small.take_at(1, start).is_ok()).count(),
-            2,
-            "the burst is capped at the limit's count"
+        let small = Bucket::new(
+            true,
+            memory(),
+            "test:",
+            FloodLimit { count: 2, ..hourly },
+            10,
         );
-        let off = Bucket::new(false, hourly, 1);
-        assert!((0..5).all(|_| off.take_at(1, start).is_ok()));
+        let mut allowed = 0;
+        for _ in 0..5 {
+            allowed += usize::from(small.take_at(1, start).await.unwrap().is_ok());
+        }
+        assert_eq!(allowed, 2, "the burst is capped at the limit's count");
+        let off = Bucket::new(false, memory(), "test:", hourly, 1);
+        for _ in 0..5 {
+            assert!(off.take_at(1, start).await.unwrap().is_ok());
+        }
     }
 
     #[test]
@@ -260,9 +326,9 @@ mod tests {
         assert_eq!(net("::ffff:203.0.113.7"), "203.0.113.7");
     }
 
-    #[test]
-    fn the_strictest_limit_decides_and_off_is_off() {
-        let limiter = RateLimiter::new(true);
+    #[tokio::test]
+    async fn the_strictest_limit_decides_and_off_is_off() {
+        let limiter = RateLimiter::new(true, memory(), "test:");
         let limits = [
             FloodLimit {
                 count: 10,
@@ -273,11 +339,38 @@ mod tests {
                 per: Duration::from_secs(3600),
             },
         ];
-        assert!(limiter.hit(1, &limits).is_ok());
-        assert!(limiter.hit(1, &limits).unwrap_err() > Duration::from_secs(3000));
-        let off = RateLimiter::new(false);
+        assert!(limiter.hit(1, &limits).await.unwrap().is_ok());
+        let wait = limiter.hit(1, &limits).await.unwrap().unwrap_err();
+        assert!(wait > Duration::from_secs(3000));
+        let off = RateLimiter::new(false, memory(), "test:");
         for _ in 0..5 {
-            assert!(off.hit(1, &limits[1..]).is_ok());
+            assert!(off.hit(1, &limits[1..]).await.unwrap().is_ok());
         }
+    }
+
+    #[tokio::test]
+    async fn limiters_with_other_prefixes_count_apart() {
+        let store = memory();
+        let one = Throttle::new(
+            true,
+            store.clone(),
+            "one:",
+            FloodLimit {
+                count: 1,
+                per: Duration::from_secs(60),
+            },
+        );
+        let two = Throttle::new(
+            true,
+            store,
+            "two:",
+            FloodLimit {
+                count: 1,
+                per: Duration::from_secs(60),
+            },
+        );
+        assert!(one.check(7).await.unwrap().is_ok());
+        assert!(one.check(7).await.unwrap().is_err());
+        assert!(two.check(7).await.unwrap().is_ok());
     }
 }

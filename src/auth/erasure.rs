@@ -33,12 +33,17 @@ impl DataRights {
         settings: &Settings,
     ) -> DataRights {
         DataRights {
-            store,
+            store: store.clone(),
             hasher,
             login_throttle,
             comments: settings.deletion_comments,
             sign_in_window: settings.deletion_sign_in_window,
-            exports: Throttle::new(settings.rate_limits, settings.export_limit),
+            exports: Throttle::new(
+                settings.rate_limits,
+                store.clone(),
+                "export:",
+                settings.export_limit,
+            ),
         }
     }
 
@@ -63,7 +68,10 @@ impl DataRights {
         match erased {
             Erased::Done { .. } => {
                 if let Some(email) = &user.email {
-                    self.login_throttle.forget_account(email);
+                    // The account is gone already; its counts expire soon anyway.
+                    if let Err(error) = self.login_throttle.forget_account(email).await {
+                        tracing::warn!(error = %error, "cannot forget an erased account's login counts");
+                    }
                 }
                 Ok(erased)
             }

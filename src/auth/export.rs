@@ -40,6 +40,7 @@ impl DataRights {
     pub async fn export(&self, user: &User) -> Result<ReaderExport, DataRightsError> {
         self.exports
             .check(user.id)
+            .await?
             .map_err(|retry_after| DataRightsError::TooManyExports { retry_after })?;
         let store = &self.store;
         let account = store

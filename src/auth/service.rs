@@ -59,16 +59,18 @@ impl Auth {
         settings: &Settings,
     ) -> Auth {
         Auth {
-            store,
+            store: store.clone(),
             hasher,
             policy,
             throttle: Arc::new(LoginThrottle::new(
                 settings.rate_limits,
+                store.clone(),
                 settings.login_free_attempts,
                 settings.login_max_delay,
             )),
             registrations: Arc::new(RegisterThrottle::new(
                 settings.rate_limits,
+                store.clone(),
                 settings.register_limit,
                 settings.register_burst,
             )),
@@ -125,6 +127,7 @@ impl Auth {
     ) -> Result<(User, NewSession), AccountError> {
         self.registrations
             .check(client)
+            .await?
             .map_err(|retry_after| AccountError::RateLimited { retry_after })?;
         let email = Email::parse(&form.email)?;
         let display_name = DisplayName::parse(&form.display_name)?;
@@ -160,6 +163,7 @@ impl Auth {
         // Counted as a failure before the slow hash, refunded on success.
         self.throttle
             .reserve(&key, client)
+            .await?
             .map_err(|retry_after| AccountError::TooManyAttempts { retry_after })?;
         let found = match Email::parse(email) {
             Ok(email) => self.store.account_by_email(email.as_str()).await?,
@@ -172,7 +176,7 @@ impl Auth {
         let verified = self.hasher.verify(&password, stored_hash).await?;
         match user {
             Some(user) if verified => {
-                self.throttle.succeeded(&key, client);
+                self.throttle.succeeded(&key, client).await?;
                 let session = self.start_session(&user, None).await?;
                 Ok((user, session))
             }
@@ -295,6 +299,7 @@ impl Auth {
                 None => {
                     self.registrations
                         .check(client)
+                        .await?
                         .map_err(|retry_after| AccountError::RateLimited { retry_after })?;
                     let name = self.provider_name(profile.name.as_deref()).await?;
                     let email = profile

@@ -78,10 +78,15 @@ impl SignIn {
         Ok(SignIn {
             providers,
             sso,
-            store,
+            store: store.clone(),
             public_url,
             allowed_origins: settings.allowed_origins.clone(),
-            throttle: Throttle::new(settings.rate_limits, settings.sign_in_limit),
+            throttle: Throttle::new(
+                settings.rate_limits,
+                store.clone(),
+                "signin:",
+                settings.sign_in_limit,
+            ),
         })
     }
 
@@ -92,9 +97,10 @@ impl SignIn {
     }
 
     /// Counts one sign-in request from the client's network.
-    pub fn count(&self, client: IpAddr) -> Result<(), SignInError> {
+    pub async fn count(&self, client: IpAddr) -> Result<(), SignInError> {
         self.throttle
             .check(client_network(client))
+            .await?
             .map_err(|retry_after| SignInError::TooManyAttempts { retry_after })
     }
 

@@ -135,8 +135,17 @@ impl Comments {
             max_length: settings.comment_max_length,
             edit_window: settings.edit_window,
             policy,
-            flood: Arc::new(RateLimiter::new(settings.rate_limits)),
-            dry_runs: Arc::new(Throttle::new(settings.rate_limits, settings.validate_limit)),
+            flood: Arc::new(RateLimiter::new(
+                settings.rate_limits,
+                store.clone(),
+                "post:",
+            )),
+            dry_runs: Arc::new(Throttle::new(
+                settings.rate_limits,
+                store.clone(),
+                "validate:",
+                settings.validate_limit,
+            )),
             pages: Arc::new(PageCache::new(store.clone())),
             ratio_min: settings.ratio_min_reactions,
             best_comments: settings.best_comments,
@@ -179,6 +188,7 @@ impl Comments {
     ) -> Result<DryRun, PostError> {
         self.dry_runs
             .check(client)
+            .await?
             .map_err(|retry_after| PostError::RateLimited { retry_after })?;
         let measured = CommentBody::measure(raw, self.max_length);
         let policy = self.policy.get();
@@ -316,6 +326,7 @@ impl Comments {
         let policy = self.policy.get();
         self.flood
             .hit(author.id, &policy.flooding)
+            .await?
             .map_err(|retry_after| PostError::RateLimited { retry_after })?;
         Ok((body, policy))
     }

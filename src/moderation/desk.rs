@@ -61,12 +61,17 @@ fn parse_user_id(raw: &str) -> Result<AccountId, ModerationError> {
 impl Desk {
     pub fn new(store: Arc<dyn Store>, events: Arc<EventHub>, settings: &Settings) -> Desk {
         Desk {
-            store,
+            store: store.clone(),
             events,
             reported_at: i64::from(settings.reports_to_queue) * ORDINARY_REPORT,
             undo_window: chrono::Duration::from_std(settings.undo_window)
                 .unwrap_or(chrono::Duration::MAX),
-            notes: Arc::new(Throttle::new(settings.rate_limits, NOTE_LIMIT)),
+            notes: Arc::new(Throttle::new(
+                settings.rate_limits,
+                store.clone(),
+                "note:",
+                NOTE_LIMIT,
+            )),
         }
     }
 
@@ -140,6 +145,7 @@ impl Desk {
         let text = parse_note(Some(raw_note))?;
         self.notes
             .check(moderator.id)
+            .await?
             .map_err(|retry_after| ModerationError::RateLimited { retry_after })?;
         let write = NoteWrite {
             account_id: id,

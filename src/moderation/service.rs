@@ -203,13 +203,18 @@ impl Moderation {
     ) -> Moderation {
         Moderation {
             events,
-            store,
+            store: store.clone(),
             policy,
             reports_to_queue: i64::from(settings.reports_to_queue) * ORDINARY_REPORT,
             reports_to_hide: i64::from(settings.reports_to_hide) * ORDINARY_REPORT,
             reports_min_account_age: chrono::Duration::from_std(settings.reports_min_account_age)
                 .unwrap_or(chrono::Duration::MAX),
-            reports: Arc::new(Throttle::new(settings.rate_limits, settings.report_limit)),
+            reports: Arc::new(Throttle::new(
+                settings.rate_limits,
+                store.clone(),
+                "report:",
+                settings.report_limit,
+            )),
         }
     }
 
@@ -344,6 +349,7 @@ impl Moderation {
     ) -> Result<(), ModerationError> {
         self.reports
             .check(reader.id)
+            .await?
             .map_err(|retry_after| ModerationError::RateLimited { retry_after })?;
         let id = CommentId::parse(raw_id).ok_or(ModerationError::CommentNotFound)?;
         let comment = self

@@ -32,11 +32,15 @@ pub struct Reactions {
 impl Reactions {
     pub fn new(store: Arc<dyn Store>, policy: Arc<LivePolicy>, settings: &Settings) -> Reactions {
         Reactions {
-            store,
+            store: store.clone(),
             policy,
             ratio_min: settings.ratio_min_reactions,
             limit: vec![settings.reaction_limit],
-            flood: Arc::new(RateLimiter::new(settings.rate_limits)),
+            flood: Arc::new(RateLimiter::new(
+                settings.rate_limits,
+                store.clone(),
+                "react:",
+            )),
             limits_on: settings.rate_limits,
         }
     }
@@ -71,6 +75,7 @@ impl Reactions {
         if kind.is_some() {
             self.flood
                 .hit(reader.id, &self.limit)
+                .await?
                 .map_err(|retry_after| ReactionError::RateLimited { retry_after })?;
         }
         let quotas = self.policy.get().quotas;

@@ -1,7 +1,7 @@
 //! The storage interface: what the services read and write, in our own types.
 //!
 //! One trait per aggregate (`ArticleStore`, `AccountStore`, `IdentityStore`, `CommentStore`,
-//! `ModerationStore`, `PolicyStore`) and `Store`, which combines them. Each
+//! `ModerationStore`, `PolicyStore`, `LimitStore`) and `Store`, which combines them. Each
 //! method is one unit of work: a change and the counters and log lines that go
 //! with it commit together inside the engine, so no transaction or connection
 //! crosses this interface. An engine lives in its own folder (`sqlite/`,
@@ -17,6 +17,7 @@ mod erasure;
 mod identities;
 mod ids;
 mod inspect;
+pub mod limits;
 mod live;
 mod memo;
 mod moderation;
@@ -43,6 +44,7 @@ pub use identities::{
     IdentityInsert, IdentityStore, Linked, LoginAttempt, NewProviderAccount, Unlinked,
 };
 pub use inspect::{Inspect, PolicyDecision};
+pub use limits::LimitStore;
 pub use live::{LiveEvent, LiveStore};
 pub use moderation::{
     Decided, DecisionWrite, FeatureWrite, Featured, LastAdmin, ModerationStore, QueueEntry,

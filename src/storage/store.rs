@@ -8,6 +8,7 @@ use super::comments::CommentStore;
 use super::desk::DeskStore;
 use super::erasure::ErasureStore;
 use super::identities::IdentityStore;
+use super::limits::LimitStore;
 use super::live::LiveStore;
 use super::moderation::ModerationStore;
 use super::policy::PolicyStore;
@@ -28,6 +29,7 @@ pub trait Store:
     + WebhookStore
     + TransferStore
     + LiveStore
+    + LimitStore
 {
     /// Changes whenever a write that readers could see has committed. Read it
     /// before building a cached answer; the answer is current while it holds.

@@ -122,7 +122,7 @@ pub async fn start(
     query: web::Query<StartQuery>,
 ) -> HttpResponse {
     let started = async {
-        state.sign_in.count(client.0)?;
+        state.sign_in.count(client.0).await?;
         let mode = match query.mode.as_deref() {
             None => ReturnMode::Redirect,
             Some(mode) => ReturnMode::parse(mode).ok_or(ApiError::InvalidQuery("mode"))?,
@@ -175,7 +175,7 @@ pub async fn callback(
 ) -> HttpResponse {
     let secure = state.settings.cookie_secure;
     let finished = async {
-        state.sign_in.count(client.0)?;
+        state.sign_in.count(client.0).await?;
         let callback = Callback {
             code: query.code.as_deref(),
             state: query.state.as_deref(),
@@ -309,7 +309,7 @@ pub async fn sso(
     client: ClientAddr,
     body: ValidJson<SsoRequest>,
 ) -> ApiResult<HttpResponse> {
-    state.sign_in.count(client.0)?;
+    state.sign_in.count(client.0).await?;
     let profile = state
         .sign_in
         .sso(&body.into_inner().token)

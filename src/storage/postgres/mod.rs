@@ -13,6 +13,7 @@
 //! repeat check, decisions on one comment) lock the rows they depend on first.
 
 mod counters;
+mod limits;
 mod live;
 mod log;
 mod outbox;
@@ -200,6 +201,14 @@ async fn listen(pool: &PgPool, seen: Seen) -> anyhow::Result<tokio::task::JoinHa
 /// outside CI, and a failure under CI.
 #[cfg(test)]
 pub(crate) async fn temp_store() -> Option<PgStore> {
+    let url = temp_database().await?;
+    Some(PgStore::open(&url, 4).await.unwrap())
+}
+
+/// The URL of a fresh database, for tests that open several stores on one
+/// database (several server processes); `None` as for `temp_store`.
+#[cfg(test)]
+pub(crate) async fn temp_database() -> Option<String> {
     let Ok(base) = std::env::var("TEST_POSTGRES_URL") else {
         assert!(
             std::env::var("CI").is_err(),
@@ -215,5 +224,5 @@ pub(crate) async fn temp_store() -> Option<PgStore> {
         .await
         .unwrap();
     admin.close().await;
-    Some(PgStore::open(&format!("{base}/{name}"), 4).await.unwrap())
+    Some(format!("{base}/{name}"))
 }

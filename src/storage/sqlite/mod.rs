@@ -16,6 +16,7 @@ mod erasure;
 mod history;
 mod identities;
 mod inspect;
+mod limits;
 mod log;
 mod moderation;
 mod outbox;
@@ -41,6 +42,7 @@ use sqlx::sqlite::{
 use sqlx::{Sqlite, Transaction};
 
 use crate::config::Synchronous;
+use crate::storage::limits::MemoryLimits;
 use crate::storage::memo::Memos;
 use crate::storage::store::Store;
 use comment_writer::CommentWriter;
@@ -58,6 +60,8 @@ pub struct SqliteStore {
     outbox: Arc<Outbox>,
     /// Watches for commits by other processes (an import from the CLI).
     watcher: tokio::task::JoinHandle<()>,
+    /// The rate limits' counts: one server process uses a SQLite file.
+    limits: MemoryLimits,
 }
 
 /// Writers wait this long for the lock held by another process before failing.
@@ -107,6 +111,7 @@ impl SqliteStore {
             memo: Arc::new(Memos::new()),
             outbox,
             watcher,
+            limits: MemoryLimits::default(),
         })
     }
 
