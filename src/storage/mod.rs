@@ -22,8 +22,9 @@ mod open;
 mod policy;
 #[allow(dead_code)] // Until every trait is implemented on PostgreSQL.
 mod postgres;
-mod sqlite;
+mod reaction_batch;
 mod rows;
+mod sqlite;
 mod store;
 mod transfer;
 mod webhooks;

@@ -12,9 +12,16 @@
 //! Transactions run at READ COMMITTED; the writes that must not race (the
 //! repeat check, decisions on one comment) lock the rows they depend on first.
 
+mod comment_writer;
+mod comments;
 mod counters;
+mod history;
 mod log;
 mod outbox;
+mod policy;
+mod quota;
+mod ranked;
+mod reactions;
 mod shared;
 
 use std::sync::Arc;
@@ -26,6 +33,7 @@ use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
 use sqlx::{PgConnection, Postgres, Transaction};
 
 use crate::storage::memo::{Kind, Memos};
+use comment_writer::CommentWriter;
 use outbox::Outbox;
 
 pub struct PgStore {
@@ -37,6 +45,8 @@ pub struct PgStore {
     outbox: Arc<Outbox>,
     /// Hears every process's commits.
     listener: tokio::task::JoinHandle<()>,
+    /// New comments and reactions, committed in groups.
+    comments: CommentWriter,
 }
 
 /// The channel every write announces itself on.
@@ -69,12 +79,14 @@ impl PgStore {
             outbox: outbox.clone(),
         };
         let listener = listen(&pool, seen).await?;
+        let comments = CommentWriter::start(pool.clone(), version.clone(), outbox.clone());
         Ok(PgStore {
             pool,
             version,
             memo,
             outbox,
             listener,
+            comments,
         })
     }
 
@@ -161,8 +173,11 @@ async fn listen(pool: &PgPool, seen: Seen) -> anyhow::Result<tokio::task::JoinHa
         loop {
             match listener.try_recv().await {
                 Ok(Some(notice)) => {
-                    let stale: Vec<Kind> =
-                        notice.payload().split(',').filter_map(Kind::parse).collect();
+                    let stale: Vec<Kind> = notice
+                        .payload()
+                        .split(',')
+                        .filter_map(Kind::parse)
+                        .collect();
                     seen.commit(&stale);
                 }
                 // The connection was lost and notices with it: forget all.
@@ -190,11 +205,7 @@ pub(crate) async fn temp_store() -> Option<PgStore> {
         eprintln!("note: TEST_POSTGRES_URL is unset; skipping a PostgreSQL storage test");
         return None;
     };
-    let name = format!(
-        "cd_unit_{}_{}",
-        std::process::id(),
-        rand::random::<u32>()
-    );
+    let name = format!("cd_unit_{}_{}", std::process::id(), rand::random::<u32>());
     let admin = PgPool::connect(&format!("{base}/postgres")).await.unwrap();
     sqlx::query(&format!("CREATE DATABASE {name}"))
         .execute(&admin)
