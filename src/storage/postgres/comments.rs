@@ -488,3 +488,194 @@ pub(super) async fn record_hold(tx: &mut PgConnection, hold: &Hold<'_>) -> sqlx:
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::quota::Quotas;
+    use crate::domain::reactions::Reaction::Like;
+    use crate::storage::postgres::temp_store;
+
+    const ARTICLE: &str = "putin-north-korea-signal";
+
+    /// An editorial and one reader, with SQL: those stores are other files'.
+    async fn seeded() -> Option<(PgStore, AccountId)> {
+        let store = temp_store().await?;
+        sqlx::query(
+            "INSERT INTO articles (id, title, url, created_at, updated_at)
+             VALUES ($1, '사설', 'https://news.example/1', 0, 0)",
+        )
+        .bind(ARTICLE)
+        .execute(&store.pool)
+        .await
+        .unwrap();
+        let id = sqlx::query_scalar(
+            "INSERT INTO accounts (email, display_name, role, created_at)
+             VALUES ('a@news.example', '독자', 'reader', 0) RETURNING id",
+        )
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+        Some((store, id))
+    }
+
+    fn post(author_id: AccountId, parent_id: Option<CommentId>, body: &str) -> CommentInsert {
+        let now = Utc::now();
+        CommentInsert {
+            article_id: ARTICLE.into(),
+            parent_id,
+            author_id,
+            author_name: "독자".into(),
+            body: body.into(),
+            length: body.chars().count(),
+            status: Status::Published,
+            fingerprint: [body.len() as u8; 16],
+            reasons: Vec::new(),
+            now,
+            repeat_since: Some(now - chrono::Duration::hours(1)),
+            answers: parent_id,
+            quota: Some(Quotas::none().for_comment(now)),
+        }
+    }
+
+    async fn stored(store: &PgStore, new: CommentInsert) -> Comment {
+        match store.insert_comment(new).await.unwrap() {
+            Inserted::Stored(comment) => comment,
+            other => panic!("not stored: {other:?}"),
+        }
+    }
+
+    /// Every method of the trait once, so PostgreSQL parses each statement.
+    #[tokio::test]
+    async fn every_comment_method_runs_on_postgres() {
+        let Some((store, me)) = seeded().await else {
+            return;
+        };
+        let root = stored(&store, post(me, None, "첫 의견")).await;
+        let reply = stored(&store, post(me, Some(root.id), "답글")).await;
+        let reacted = store
+            .react(ReactionWrite {
+                comment_id: root.id,
+                account_id: me,
+                kind: Some(Like),
+                now: Utc::now(),
+                ratio_min: 1,
+                daily: None,
+            })
+            .await
+            .unwrap();
+        assert!(
+            matches!(reacted, Reacted::Done(t) if t.likes == 1),
+            "{reacted:?}"
+        );
+        let edit = CommentEdit {
+            author_id: me,
+            body: "고친 의견",
+            length: 5,
+            status: Status::Pending,
+            fingerprint: &[9; 16],
+            reasons: &[Finding {
+                code: crate::domain::policy::RuleCode::Link,
+                action: Action::Hold,
+                start: 0,
+                end: 2,
+                matched: "고친".into(),
+            }],
+            now: Utc::now(),
+        };
+        let edited = store.update_comment_text(reply.id, edit).await.unwrap();
+        assert!(
+            matches!(edited, Edited::Done(ref c) if c.status == Status::Pending),
+            "{edited:?}"
+        );
+        assert!(store.has_own_view(ARTICLE, me).await.unwrap());
+        assert_eq!(store.own_hidden_count(ARTICLE, me).await.unwrap(), 0);
+        for order in [Order::Newest, Order::Oldest, Order::Best, Order::Ratio] {
+            let q = PageQuery {
+                article_id: ARTICLE,
+                viewer: Some(me),
+                order,
+                after: None,
+                cut: None,
+                ratio_min: 1,
+                limit: 10,
+            };
+            let page = store.comment_page(&q).await.unwrap();
+            assert_eq!(page.items.len(), 1, "{order:?}");
+            assert_eq!(page.items[0].replies.len(), 1, "the viewer's held reply");
+            assert_eq!(page.items[0].comment.my_reaction, Some(Like));
+            let cut = crate::domain::paging::Cut { seq: 1, key: 5 };
+            let later = PageQuery {
+                after: Some(root.id.get() + 1),
+                cut: Some(cut),
+                ..q
+            };
+            store.comment_page(&later).await.unwrap();
+        }
+        let replies = store
+            .reply_page(&ReplyQuery {
+                parent_id: root.id,
+                viewer: None,
+                after: None,
+                limit: 10,
+            })
+            .await
+            .unwrap();
+        assert!(
+            replies.items.is_empty(),
+            "held replies are the author's to see"
+        );
+        let usage = store
+            .quota_usage(me, ARTICLE, Quotas::none().day(Utc::now()))
+            .await
+            .unwrap();
+        assert_eq!((usage.comments_today, usage.reactions_today), (2, 1));
+        let summary = store.author_summary(me, Utc::now()).await.unwrap().unwrap();
+        assert_eq!((summary.published_count, summary.likes_received), (1, 1));
+        let paging = crate::domain::paging::Paging {
+            limit: 10,
+            after: None,
+            cut: None,
+        };
+        let history = store.author_comments(me, &paging).await.unwrap();
+        assert_eq!(history.items[0].article_title, "사설");
+        store.rank_ratios_from(3).await.unwrap();
+        let mine = store.reactions_of(me, &[root.id, reply.id]).await.unwrap();
+        assert_eq!(mine, [(root.id, Like)]);
+        assert!(store.delete_comment(reply.id, Utc::now()).await.unwrap());
+        assert!(!store.delete_comment(reply.id, Utc::now()).await.unwrap());
+        let again = store.comment(reply.id).await.unwrap().unwrap();
+        assert_eq!(again.status, Status::Deleted);
+    }
+
+    /// Two processes' writers posting the same text for one author at once:
+    /// the account lock makes the second batch see the first, so one is
+    /// stored and the other is refused as a repeat.
+    #[tokio::test]
+    async fn a_repeat_from_two_processes_at_once_is_stored_once() {
+        let Some((store, me)) = seeded().await else {
+            return;
+        };
+        let name: String = sqlx::query_scalar("SELECT current_database()")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        let base = std::env::var("TEST_POSTGRES_URL").unwrap();
+        let other = PgStore::open(&format!("{base}/{name}"), 2).await.unwrap();
+
+        let (a, b) = tokio::join!(
+            store.insert_comment(post(me, None, "같은 말")),
+            other.insert_comment(post(me, None, "같은 말")),
+        );
+
+        let outcomes = [a.unwrap(), b.unwrap()];
+        let kept = outcomes.iter().filter(|o| matches!(o, Inserted::Stored(_)));
+        assert_eq!(kept.count(), 1, "{outcomes:?}");
+        let counted: i64 = sqlx::query_scalar("SELECT comment_count FROM articles WHERE id = $1")
+            .bind(ARTICLE)
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(counted, 1);
+    }
+}
