@@ -12,6 +12,7 @@ use crate::domain::paging::Paging;
 use crate::domain::policy::Finding;
 use crate::domain::quota::{Breach, CommentQuota, Day, Usage};
 use crate::domain::reactions::{Reacted, Reaction, ReactionWrite};
+use crate::storage::rows::{from_millis, to_millis};
 
 #[async_trait]
 pub trait CommentStore: Send + Sync {
@@ -180,4 +181,49 @@ pub struct CommentPage<T> {
     pub next_after: Option<i64>,
     /// With `next_after` in a ranked listing: the cut and the last rank.
     pub next_cut: Option<Cut>,
+}
+
+impl CommentInsert {
+    /// The comment as stored: the database adds only the id.
+    pub(super) fn stored(self, id: CommentId) -> Comment {
+        let blank = self.blank_stored(id);
+        Comment {
+            article_id: self.article_id,
+            author_name: self.author_name,
+            body: self.body,
+            ..blank
+        }
+    }
+
+    /// As [`CommentInsert::stored`], keeping the insert: for the webhook snapshot.
+    pub(super) fn clone_stored(&self, id: CommentId) -> Comment {
+        Comment {
+            article_id: self.article_id.clone(),
+            author_name: self.author_name.clone(),
+            body: self.body.clone(),
+            ..CommentInsert::blank_stored(self, id)
+        }
+    }
+
+    fn blank_stored(&self, id: CommentId) -> Comment {
+        Comment {
+            id,
+            article_id: String::new(),
+            parent_id: self.parent_id,
+            author_id: self.author_id,
+            author_name: String::new(),
+            body: String::new(),
+            length: self.length as i64,
+            status: self.status,
+            reply_count: 0,
+            created_at: from_millis(to_millis(self.now)),
+            edited_at: None,
+            hidden: false,
+            version: 1,
+            likes: 0,
+            dislikes: 0,
+            featured: false,
+            my_reaction: None,
+        }
+    }
 }

@@ -25,6 +25,7 @@ mod open;
 mod policy;
 #[allow(dead_code)] // Until every trait is implemented on PostgreSQL.
 mod postgres;
+mod reaction_batch;
 mod rows;
 mod sqlite;
 mod store;

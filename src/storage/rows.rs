@@ -8,6 +8,7 @@ use crate::domain::accounts::{Role, User};
 use crate::domain::comments::{Comment, Status};
 use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::moderation::{Sanction, SanctionKind};
+use crate::domain::policy::{Finding, RuleCode};
 use crate::storage::comments::CommentPage;
 
 pub(crate) fn to_millis(at: DateTime<Utc>) -> i64 {
@@ -135,4 +136,10 @@ impl From<SanctionRow> for Sanction {
             created_at: from_millis(row.created_at),
         }
     }
+}
+
+/// What a reason keeps besides its span: the classifier's labels, which are
+/// not a span of the text. Our rules keep nothing (their text is the span).
+pub(crate) fn reason_detail(reason: &Finding) -> Option<&str> {
+    (reason.code == RuleCode::ModerationHook).then_some(&*reason.matched)
 }

@@ -12,11 +12,18 @@
 //! Transactions run at READ COMMITTED; the writes that must not race (the
 //! repeat check, decisions on one comment) lock the rows they depend on first.
 
+mod comment_writer;
+mod comments;
 mod counters;
+mod history;
 mod limits;
 mod live;
 mod log;
 mod outbox;
+mod policy;
+mod quota;
+mod ranked;
+mod reactions;
 mod shared;
 
 use std::sync::Arc;
@@ -30,6 +37,7 @@ use tokio::sync::broadcast;
 
 use crate::storage::live::LiveEvent;
 use crate::storage::memo::{Kind, Memos};
+use comment_writer::CommentWriter;
 use outbox::Outbox;
 
 pub struct PgStore {
@@ -43,6 +51,8 @@ pub struct PgStore {
     live: broadcast::Sender<LiveEvent>,
     /// Hears every process's commits.
     listener: tokio::task::JoinHandle<()>,
+    /// New comments and reactions, committed in groups.
+    comments: CommentWriter,
 }
 
 /// The channel every write announces itself on.
@@ -77,6 +87,7 @@ impl PgStore {
             live: live.clone(),
         };
         let listener = listen(&pool, seen).await?;
+        let comments = CommentWriter::start(pool.clone(), version.clone(), outbox.clone());
         Ok(PgStore {
             pool,
             version,
@@ -84,6 +95,7 @@ impl PgStore {
             outbox,
             live,
             listener,
+            comments,
         })
     }
 

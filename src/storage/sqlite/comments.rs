@@ -12,7 +12,7 @@ use super::counters::{count_published, count_thread};
 use super::log::append_log;
 use super::policy::{Decision, record_decision};
 use super::shared::{
-    COMMENT_COLUMNS, CommentRow, FROM_COMMENTS, from_millis, load_comment, split_page, to_millis,
+    COMMENT_COLUMNS, CommentRow, FROM_COMMENTS, load_comment, reason_detail, split_page, to_millis,
 };
 use crate::domain::comments::{Comment, Order, Status, Thread};
 use crate::domain::history::{AuthorSummary, HistoryComment};
@@ -58,51 +58,6 @@ const OWN_HIDDEN_COUNT: &str = "SELECT count(*) + coalesce(sum(c.reply_count), 0
       AND c.status = 'published'
       AND (r.id IS NULL OR (r.status = 'published' AND (r.hidden = 0 OR r.author_id = ?1))
            OR r.status = 'deleted')";
-
-impl CommentInsert {
-    /// The comment as stored: the database adds only the id.
-    pub(super) fn stored(self, id: CommentId) -> Comment {
-        let blank = self.blank_stored(id);
-        Comment {
-            article_id: self.article_id,
-            author_name: self.author_name,
-            body: self.body,
-            ..blank
-        }
-    }
-
-    /// As [`CommentInsert::stored`], keeping the insert: for the webhook snapshot.
-    pub(super) fn clone_stored(&self, id: CommentId) -> Comment {
-        Comment {
-            article_id: self.article_id.clone(),
-            author_name: self.author_name.clone(),
-            body: self.body.clone(),
-            ..CommentInsert::blank_stored(self, id)
-        }
-    }
-
-    fn blank_stored(&self, id: CommentId) -> Comment {
-        Comment {
-            id,
-            article_id: String::new(),
-            parent_id: self.parent_id,
-            author_id: self.author_id,
-            author_name: String::new(),
-            body: String::new(),
-            length: self.length as i64,
-            status: self.status,
-            reply_count: 0,
-            created_at: from_millis(to_millis(self.now)),
-            edited_at: None,
-            hidden: false,
-            version: 1,
-            likes: 0,
-            dislikes: 0,
-            featured: false,
-            my_reaction: None,
-        }
-    }
-}
 
 /// Top-level comments of an article (?1) seen by ?2, after the cursor ?3, ?4 at most;
 /// with the cursor's start for a first page.
@@ -447,12 +402,6 @@ pub(super) struct Hold<'a> {
     /// The comment was held already (an edit of a held comment).
     pub was_pending: bool,
     pub now: DateTime<Utc>,
-}
-
-/// What a reason keeps besides its span: the classifier's labels, which are
-/// not a span of the text. Our rules keep nothing (their text is the span).
-fn reason_detail(reason: &Finding) -> Option<&str> {
-    (reason.code == crate::domain::policy::RuleCode::ModerationHook).then_some(&*reason.matched)
 }
 
 /// The reasons of a held comment, and the hold among the policy's decisions.
