@@ -22,8 +22,8 @@ mod open;
 mod policy;
 #[allow(dead_code)] // Until every trait is implemented on PostgreSQL.
 mod postgres;
-mod sqlite;
 mod rows;
+mod sqlite;
 mod store;
 mod transfer;
 mod webhooks;

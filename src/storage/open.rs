@@ -11,24 +11,38 @@ use crate::config::DatabaseTuning;
 /// migrations: PostgreSQL for `postgres://` and `postgresql://`, else SQLite.
 pub async fn open(url: &str, tuning: DatabaseTuning) -> anyhow::Result<Arc<dyn Store>> {
     if is_postgres(url) {
-        anyhow::bail!("the PostgreSQL engine is being assembled (pool {})", tuning.pool_size)
+        anyhow::bail!(
+            "the PostgreSQL engine is being assembled (pool {})",
+            tuning.pool_size
+        )
     } else {
-        Ok(Arc::new(SqliteStore::open(url, tuning.sqlite_synchronous).await?))
+        Ok(Arc::new(
+            SqliteStore::open(url, tuning.sqlite_synchronous).await?,
+        ))
     }
 }
 
 /// As [`open`], with the reads and writes tests need beside the services'.
 pub async fn open_inspect(url: &str, tuning: DatabaseTuning) -> anyhow::Result<Arc<dyn Inspect>> {
     if is_postgres(url) {
-        anyhow::bail!("the PostgreSQL engine is being assembled (pool {})", tuning.pool_size)
+        anyhow::bail!(
+            "the PostgreSQL engine is being assembled (pool {})",
+            tuning.pool_size
+        )
     } else {
-        Ok(Arc::new(SqliteStore::open(url, tuning.sqlite_synchronous).await?))
+        Ok(Arc::new(
+            SqliteStore::open(url, tuning.sqlite_synchronous).await?,
+        ))
     }
 }
 
 /// The engine a `DATABASE_URL` names, as `/readyz` reports it.
 pub fn engine_name(url: &str) -> &'static str {
-    if is_postgres(url) { "postgres" } else { "sqlite" }
+    if is_postgres(url) {
+        "postgres"
+    } else {
+        "sqlite"
+    }
 }
 
 fn is_postgres(url: &str) -> bool {

@@ -12,10 +12,15 @@
 //! Transactions run at READ COMMITTED; the writes that must not race (the
 //! repeat check, decisions on one comment) lock the rows they depend on first.
 
+mod comments;
 mod counters;
+mod erasure;
+mod inspect;
 mod log;
+mod moderation;
 mod outbox;
 mod shared;
+mod transfer;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -161,8 +166,11 @@ async fn listen(pool: &PgPool, seen: Seen) -> anyhow::Result<tokio::task::JoinHa
         loop {
             match listener.try_recv().await {
                 Ok(Some(notice)) => {
-                    let stale: Vec<Kind> =
-                        notice.payload().split(',').filter_map(Kind::parse).collect();
+                    let stale: Vec<Kind> = notice
+                        .payload()
+                        .split(',')
+                        .filter_map(Kind::parse)
+                        .collect();
                     seen.commit(&stale);
                 }
                 // The connection was lost and notices with it: forget all.
@@ -190,11 +198,7 @@ pub(crate) async fn temp_store() -> Option<PgStore> {
         eprintln!("note: TEST_POSTGRES_URL is unset; skipping a PostgreSQL storage test");
         return None;
     };
-    let name = format!(
-        "cd_unit_{}_{}",
-        std::process::id(),
-        rand::random::<u32>()
-    );
+    let name = format!("cd_unit_{}_{}", std::process::id(), rand::random::<u32>());
     let admin = PgPool::connect(&format!("{base}/postgres")).await.unwrap();
     sqlx::query(&format!("CREATE DATABASE {name}"))
         .execute(&admin)

@@ -41,9 +41,9 @@ use sqlx::sqlite::{
 use sqlx::{Sqlite, Transaction};
 
 use crate::config::Synchronous;
+use crate::storage::memo::Memos;
 use crate::storage::store::Store;
 use comment_writer::CommentWriter;
-use crate::storage::memo::Memos;
 use outbox::Outbox;
 
 pub struct SqliteStore {

@@ -8,11 +8,11 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 
 use super::SqliteStore;
-use crate::storage::memo::KnownSession;
 use super::shared::{AccountRow, from_millis, to_millis};
 use crate::domain::accounts::TokenHash;
 use crate::domain::ids::AccountId;
 use crate::storage::accounts::{LiveSession, SessionInsert};
+use crate::storage::memo::KnownSession;
 
 pub(super) async fn insert(store: &SqliteStore, new: SessionInsert) -> anyhow::Result<()> {
     sqlx::query(

@@ -21,4 +21,3 @@ pub(super) async fn load_comment<'e>(
         .with_context(|| format!("cannot load comment {id}"))?;
     Ok(row.map(Comment::from))
 }
-
