@@ -427,3 +427,138 @@ async fn forget_person(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+    use crate::storage::postgres::outbox::tests::{ENDPOINT, comment_by, seed};
+    use crate::storage::postgres::temp_store;
+    use crate::storage::webhooks::WebhookStore;
+
+    #[tokio::test]
+    async fn an_erasure_exports_then_forgets_the_reader() {
+        let Some(store) = temp_store().await else {
+            return;
+        };
+        store.use_webhook_endpoints(vec![ENDPOINT.to_owned()]);
+        let (admin, _) = seed(&store, "admin", "admin").await;
+        let (reader, comment) = seed(&store, "reader", "reader").await;
+        let reply = comment_by(&store, reader, "an-article").await;
+        let now = to_millis(Utc::now());
+        for sql in [
+            "INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at, expires_at)
+             VALUES ('\\x01', $1, $2, $2, $2 + 1000)",
+            "INSERT INTO identities (provider, subject, account_id, subject_hint, linked_at)
+             VALUES ('google', 's', $1, 's***', $2)",
+            "INSERT INTO reactions (comment_id, account_id, article_id, kind, created_at)
+             SELECT id, $1, article_id, 'like', $2 FROM comments",
+            "INSERT INTO reports (comment_id, reporter_id, reason, body, created_at)
+             SELECT id, $1, 'spam', body, $2 FROM comments",
+            "INSERT INTO sanctions (account_id, kind, until, reason, created_at, lifted_at)
+             VALUES ($1, 'suspend', $2, 'spam', $2, $2)",
+        ] {
+            sqlx::query(sql)
+                .bind(reader)
+                .bind(now)
+                .execute(&store.pool)
+                .await
+                .unwrap();
+        }
+
+        let account = store.export_account(reader).await.unwrap().unwrap();
+        assert_eq!(account.display_name, "reader");
+        assert_eq!(account.sign_in_ways.len(), 1);
+        let comments = store.export_comments(reader, 0, 1).await.unwrap();
+        assert_eq!(comments[0].id, comment.id.to_string());
+        let rest = store
+            .export_comments(reader, comment.id.get(), 10)
+            .await
+            .unwrap();
+        assert_eq!(rest.len(), 1);
+        assert_eq!(
+            store.export_reactions(reader, 0, 10).await.unwrap().len(),
+            3
+        );
+        assert_eq!(store.export_reports(reader, 0, 10).await.unwrap().len(), 3);
+        assert_eq!(store.export_sanctions(reader).await.unwrap().len(), 1);
+        assert_eq!(store.export_sessions(reader, 10).await.unwrap().len(), 1);
+
+        let erasure = |account_id| Erasure {
+            account_id,
+            comments: CommentsOnErasure::Remove,
+            now: Utc::now(),
+        };
+        let erased = store.erase_account(erasure(reader)).await.unwrap();
+        let again = store.erase_account(erasure(reader)).await.unwrap();
+        let last = store.erase_account(erasure(admin)).await.unwrap();
+
+        assert_eq!(
+            erased,
+            Erased::Done {
+                sessions_revoked: 1,
+                comments_removed: 2,
+                comments_anonymized: 0
+            }
+        );
+        assert_eq!(again, Erased::Gone);
+        assert_eq!(last, Erased::LastAdmin);
+        assert!(store.export_account(reader).await.unwrap().is_none());
+        let gone = load_comment(&store.pool, reply.id).await.unwrap().unwrap();
+        assert_eq!((gone.status, gone.body.as_str()), (Status::Deleted, ""));
+        let events: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM webhook_events WHERE type = 'comment.deleted'",
+        )
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+        assert_eq!(events, 2);
+    }
+
+    #[tokio::test]
+    async fn anonymizing_keeps_the_comments() {
+        let Some(store) = temp_store().await else {
+            return;
+        };
+        let (reader, _) = seed(&store, "reader", "reader").await;
+        let erased = store
+            .erase_account(Erasure {
+                account_id: reader,
+                comments: CommentsOnErasure::Anonymize,
+                now: Utc::now(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            erased,
+            Erased::Done {
+                sessions_revoked: 0,
+                comments_removed: 0,
+                comments_anonymized: 1
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn two_admins_erasing_each_other_at_once_leave_one() {
+        let Some(store) = temp_store().await else {
+            return;
+        };
+        let (a, _) = seed(&store, "a", "admin").await;
+        let (b, _) = seed(&store, "b", "admin").await;
+        let erasure = |account_id| Erasure {
+            account_id,
+            comments: CommentsOnErasure::Anonymize,
+            now: Utc::now(),
+        };
+        let (first, second) = tokio::join!(
+            store.erase_account(erasure(a)),
+            store.erase_account(erasure(b))
+        );
+        let mut results = [first.unwrap(), second.unwrap()];
+        results.sort_by_key(|r| matches!(r, Erased::LastAdmin));
+        assert!(matches!(results[0], Erased::Done { .. }), "{results:?}");
+        assert_eq!(results[1], Erased::LastAdmin);
+    }
+}

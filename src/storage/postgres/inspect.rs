@@ -135,3 +135,47 @@ impl PgStore {
         self.commit(tx, &[Kind::Sessions]).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::postgres::outbox::tests::seed;
+    use crate::storage::postgres::temp_store;
+
+    #[tokio::test]
+    async fn every_inspection_runs() {
+        let Some(store) = temp_store().await else {
+            return;
+        };
+        let (admin, comment) = seed(&store, "admin", "admin").await;
+        let (other, _) = seed(&store, "other", "admin").await;
+        sqlx::query(
+            "INSERT INTO reactions (comment_id, account_id, article_id, kind, created_at)
+             VALUES ($1, $2, 'an-article', 'like', 0), ($1, $3, 'an-article', 'dislike', 0)",
+        )
+        .bind(comment.id)
+        .bind(admin)
+        .bind(other)
+        .execute(&store.pool)
+        .await
+        .unwrap();
+
+        assert_eq!(store.reaction_rows(comment.id).await.unwrap(), (1, 1));
+        store
+            .backdate_account(admin, Duration::days(1))
+            .await
+            .unwrap();
+        assert!(store.report_notes().await.unwrap().is_empty());
+        assert!(store.session_token_hashes().await.unwrap().is_empty());
+        assert!(store.policy_decisions(admin).await.unwrap().is_empty());
+        assert_eq!(store.comments_with_body("hello").await.unwrap(), 2);
+        assert_eq!(
+            store.comments_with_status(Status::Published).await.unwrap(),
+            2
+        );
+        assert_eq!(store.unlifted_sanctions(admin).await.unwrap(), 0);
+        assert_eq!(store.active_admins(Utc::now()).await.unwrap(), 2);
+        store.demote_admins_except(&[admin]).await.unwrap();
+        assert_eq!(store.active_admins(Utc::now()).await.unwrap(), 1);
+    }
+}

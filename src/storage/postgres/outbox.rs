@@ -661,7 +661,7 @@ pub(super) mod tests {
         assert_eq!(retry[0].id, first[0].id);
         assert_eq!(next.len(), 1);
         assert!(next[0].id > first[0].id);
-        assert_eq!(store.oldest_undelivered().await.unwrap().is_some(), true);
+        assert!(store.oldest_undelivered().await.unwrap().is_some());
         store
             .finish_deliveries("a", &[(next[0].id, delivered())])
             .await

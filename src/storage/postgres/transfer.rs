@@ -631,3 +631,188 @@ async fn recount(tx: &mut PgConnection, after_comment: i64) -> anyhow::Result<()
     .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+    use crate::domain::comments::Status;
+    use crate::storage::postgres::outbox::tests::seed;
+    use crate::storage::postgres::temp_store;
+
+    fn records() -> Vec<Record> {
+        let at = Utc::now();
+        let comment = |id: &str, parent: Option<&str>| {
+            Record::Comment(ImportedComment {
+                external_id: id.into(),
+                editorial: "e1".into(),
+                parent: parent.map(Into::into),
+                author: "u1".into(),
+                body: format!("body {id}"),
+                length: 6,
+                status: if id == "c3" {
+                    Status::Pending
+                } else {
+                    Status::Published
+                },
+                hidden: false,
+                featured: false,
+                held_reason: (id == "c3").then_some("length"),
+                created_at: at,
+                edited_at: None,
+                deleted_at: None,
+            })
+        };
+        vec![
+            Record::Editorial(ImportedEditorial {
+                external_id: "e1".into(),
+                article_id: "imported".into(),
+                title: "T".into(),
+                url: "/t".into(),
+                created_at: at,
+            }),
+            Record::Author(ImportedAuthor {
+                external_id: "u1".into(),
+                display_name: "Imported".into(),
+                email: Some("taken@example.com".into()),
+                role: "reader".into(),
+                created_at: at,
+            }),
+            comment("c1", None),
+            comment("c2", Some("c1")),
+            comment("c3", Some("c2")),
+            comment("c4", Some("missing")),
+            Record::Reaction(ImportedReaction {
+                comment: "c1".into(),
+                account: "u1".into(),
+                kind: "like".into(),
+                created_at: at,
+            }),
+            Record::Sanction(ImportedSanction {
+                external_id: "s1".into(),
+                account: "u1".into(),
+                kind: "suspend".into(),
+                until: Some(at),
+                reason: "spam".into(),
+                moderator: None,
+                created_at: at,
+                lifted_at: None,
+                lifted_by: None,
+            }),
+            Record::Report(ImportedReport {
+                external_id: "r1".into(),
+                comment: "c1".into(),
+                reporter: "u1".into(),
+                reason: "spam".into(),
+                note: None,
+                body: "body c1".into(),
+                weight: 2,
+                created_at: at,
+                resolved_at: None,
+            }),
+            Record::Log(ImportedLogLine {
+                external_id: "l1".into(),
+                at,
+                actor: Some("u1".into()),
+                action: "approve".into(),
+                target_type: "comment".into(),
+                target_id: "c1".into(),
+                reason: None,
+                note: None,
+            }),
+        ]
+    }
+
+    #[tokio::test]
+    async fn an_import_twice_stores_once_and_exports_in_pages() {
+        let Some(store) = temp_store().await else {
+            return;
+        };
+        seed(&store, "taken", "reader").await;
+        let after = store.last_comment_id().await.unwrap();
+
+        let first = store
+            .import_batch(Source::Disqus, &records())
+            .await
+            .unwrap();
+        let second = store
+            .import_batch(Source::Disqus, &records())
+            .await
+            .unwrap();
+        let orphans = store.finish_import(Source::Disqus, after).await.unwrap();
+
+        assert_eq!(first.comments_imported, 4);
+        assert_eq!(first.comments_held, 1);
+        assert_eq!(first.emails_not_merged, 1);
+        assert_eq!(
+            (
+                first.reactions_imported,
+                first.sanctions_imported,
+                first.reports_imported
+            ),
+            (1, 1, 1)
+        );
+        assert_eq!(first.log_lines_imported, 1);
+        assert_eq!(second.comments_present, 4);
+        assert_eq!(second.accounts_present, 1);
+        assert_eq!(second.comments_imported + second.reactions_imported, 0);
+        assert_eq!(orphans, 1, "the reply to a missing comment");
+        assert_eq!(store.last_comment_id().await.unwrap(), after + 4);
+        let parents: Vec<Option<i64>> =
+            sqlx::query_scalar("SELECT parent_id FROM comments WHERE id > $1 ORDER BY id")
+                .bind(after)
+                .fetch_all(&store.pool)
+                .await
+                .unwrap();
+        let top = Some(after + 1);
+        assert_eq!(parents, vec![None, top, top, None], "one level deep");
+        let counts: (i64, i64) = sqlx::query_as(
+            "SELECT a.comment_count, c.reply_count FROM articles a
+             JOIN comments c ON c.id = $1 WHERE a.id = 'imported'",
+        )
+        .bind(after + 1)
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+        assert_eq!(counts, (3, 1), "the held reply is not counted");
+
+        for kind in ExportKind::ALL {
+            let mut lines = Vec::new();
+            let mut last: Option<String> = None;
+            loop {
+                let page = store.export_page(kind, last.as_deref(), 1).await.unwrap();
+                lines.extend(page.lines);
+                match page.last {
+                    Some(key) => last = Some(key),
+                    None => break,
+                }
+            }
+            for line in &lines {
+                let value: serde_json::Value = serde_json::from_str(line).unwrap();
+                assert!(value["type"].is_string(), "{line}");
+            }
+            let expected = match kind {
+                ExportKind::Editorial => 2,
+                ExportKind::Account => 2,
+                ExportKind::Identity => 0,
+                ExportKind::Comment => 5,
+                ExportKind::Reaction | ExportKind::Report | ExportKind::Sanction => 1,
+                ExportKind::Log => 2,
+            };
+            assert_eq!(lines.len(), expected, "{kind:?}: {lines:?}");
+        }
+        let page = store
+            .export_page(ExportKind::Comment, None, 10)
+            .await
+            .unwrap();
+        let held: serde_json::Value = serde_json::from_str(&page.lines[3]).unwrap();
+        assert_eq!(held["reasons"], serde_json::json!(["length"]));
+        assert_eq!(held["hidden"], 0);
+        let created = held["created_at"].as_str().unwrap();
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(created).is_ok() && created.ends_with('Z'),
+            "{created}"
+        );
+    }
+}
