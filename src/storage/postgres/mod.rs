@@ -15,16 +15,20 @@
 mod comment_writer;
 mod comments;
 mod counters;
+mod erasure;
 mod history;
+mod inspect;
 mod limits;
 mod live;
 mod log;
+mod moderation;
 mod outbox;
 mod policy;
 mod quota;
 mod ranked;
 mod reactions;
 mod shared;
+mod transfer;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -93,7 +93,7 @@ impl Outbox {
         // rows), looking each subject's comment up by its key.
         let events: Vec<(i64, CommentId)> = sqlx::query_as(
             "SELECT DISTINCT d.event_id, c.id FROM webhook_deliveries d
-             JOIN comments c ON c.id = CAST(substr(d.subject, 9) AS INTEGER)
+             JOIN comments c ON c.id = substr(d.subject, 9)::bigint
              WHERE d.subject LIKE 'comment:%' AND c.author_id = $1
              ORDER BY c.id",
         )
@@ -302,7 +302,12 @@ impl WebhookStore for PgStore {
         let mut tx = self.begin_write().await?;
         let now = to_millis(claim.now);
         // A subject's head is its oldest undelivered row: later rows wait for
-        // it, while other subjects' heads go on.
+        // it, while other subjects' heads go on. Another process claiming at
+        // the same time holds its rows locked until it commits: they are
+        // skipped, not waited for, and a row it has leased and committed is
+        // checked again under the lock (its lease is then not run out). A
+        // head's lease never hides its subject's next row, which still has
+        // the head before it undelivered.
         let ids: Vec<i64> = sqlx::query_scalar(
             "UPDATE webhook_deliveries SET lease_owner = $1, lease_until = $2
              WHERE id IN (
@@ -313,7 +318,8 @@ impl WebhookStore for PgStore {
                        SELECT 1 FROM webhook_deliveries o
                        WHERE o.endpoint = d.endpoint AND o.subject = d.subject
                          AND o.delivered_at IS NULL AND o.id < d.id)
-                 ORDER BY d.id LIMIT $5)
+                 ORDER BY d.id LIMIT $5
+                 FOR UPDATE SKIP LOCKED)
              RETURNING id",
         )
         .bind(claim.owner)
@@ -326,11 +332,11 @@ impl WebhookStore for PgStore {
         .context("cannot claim webhook deliveries")?;
         let rows: Vec<DueRow> = sqlx::query_as(
             "SELECT d.id, d.event_id, e.type AS event_type, e.at, e.data, d.attempts
-             FROM json_each($1) j JOIN webhook_deliveries d ON d.id = j.value
-             JOIN webhook_events e ON e.id = d.event_id
+             FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
+             WHERE d.id = ANY($1)
              ORDER BY d.id",
         )
-        .bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
+        .bind(&ids)
         .fetch_all(&mut *tx)
         .await
         .context("cannot read claimed webhook deliveries")?;
@@ -367,10 +373,7 @@ impl WebhookStore for PgStore {
     }
 
     async fn delivery_page(&self, q: &DeliveryQuery<'_>) -> anyhow::Result<CommentPage<Delivery>> {
-        let state = q.state.map(|s| match s {
-            DeliveryState::Pending => 0,
-            DeliveryState::Delivered => 1,
-        });
+        let delivered = q.state.map(|s| s == DeliveryState::Delivered);
         let sql = format!(
             "SELECT {DELIVERY_COLUMNS}
              WHERE ($1 IS NULL OR d.endpoint = $1)
@@ -380,7 +383,7 @@ impl WebhookStore for PgStore {
         );
         let rows: Vec<DeliveryRow> = sqlx::query_as(&sql)
             .bind(q.endpoint)
-            .bind(state)
+            .bind(delivered)
             .bind(q.before)
             .bind(q.limit as i64 + 1)
             .fetch_all(&self.pool)
@@ -408,8 +411,8 @@ impl WebhookStore for PgStore {
             .fetch_optional(&mut *tx)
             .await
             .with_context(|| format!("cannot read delivery {id}"))?;
-        tx.commit().await.context("cannot commit a redelivery")?;
-        self.outbox.written.send_modify(|n| *n = n.wrapping_add(1));
+        // Announced, so the workers of every process wake.
+        self.commit(tx, &[]).await?;
         Ok(row.map(Delivery::from))
     }
 
@@ -443,5 +446,370 @@ impl WebhookStore for PgStore {
         .await
         .context("cannot find the oldest undelivered webhook event")?;
         Ok(at.map(from_millis))
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    use chrono::Duration;
+
+    use super::*;
+    use crate::storage::postgres::temp_store;
+
+    pub(crate) const ENDPOINT: &str = "http://hooks.test/a";
+
+    /// An account, an article and one published comment of that account.
+    pub(crate) async fn seed(store: &PgStore, name: &str, role: &str) -> (AccountId, Comment) {
+        let now = to_millis(Utc::now());
+        let account: AccountId = sqlx::query_scalar(
+            "INSERT INTO accounts (email, display_name, password_hash, role, created_at)
+             VALUES ($1, $2, 'hash', $3, $4) RETURNING id",
+        )
+        .bind(format!("{name}@example.com"))
+        .bind(name)
+        .bind(role)
+        .bind(now)
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+        let comment = comment_by(store, account, "an-article").await;
+        (account, comment)
+    }
+
+    pub(crate) async fn comment_by(store: &PgStore, author: AccountId, article: &str) -> Comment {
+        let now = to_millis(Utc::now());
+        sqlx::query(
+            "INSERT INTO articles (id, title, url, created_at, updated_at)
+             VALUES ($1, 'Title', '/a', $2, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(article)
+        .bind(now)
+        .execute(&store.pool)
+        .await
+        .unwrap();
+        let id: CommentId = sqlx::query_scalar(
+            "INSERT INTO comments (article_id, author_id, body, length, status, created_at)
+             VALUES ($1, $2, 'hello', 5, 'published', $3) RETURNING id",
+        )
+        .bind(article)
+        .bind(author)
+        .bind(now)
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+        super::super::shared::load_comment(&store.pool, id)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    async fn publish(store: &PgStore, comment: &Comment) {
+        let mut tx = store.begin_write().await.unwrap();
+        store
+            .outbox
+            .comment_event(&mut tx, EventType::CommentPublished, comment, Utc::now())
+            .await
+            .unwrap();
+        store.commit(tx, &[]).await.unwrap();
+    }
+
+    fn claim<'a>(owner: &'a str, now: DateTime<Utc>) -> Claim<'a> {
+        Claim {
+            endpoint: ENDPOINT,
+            owner,
+            now,
+            until: now + Duration::seconds(60),
+            limit: 10,
+        }
+    }
+
+    fn delivered() -> Attempt {
+        Attempt::Delivered { status: 200 }
+    }
+
+    #[tokio::test]
+    async fn a_claim_holds_its_deliveries_until_the_lease_runs_out() {
+        let Some(store) = temp_store().await else {
+            return;
+        };
+        store.use_webhook_endpoints(vec![ENDPOINT.to_owned()]);
+        let (author, first) = seed(&store, "reader", "reader").await;
+        let second = comment_by(&store, author, "an-article").await;
+        publish(&store, &first).await;
+        publish(&store, &second).await;
+        let now = Utc::now();
+
+        let claimed = store.claim_deliveries(claim("a", now)).await.unwrap();
+        let again = store.claim_deliveries(claim("b", now)).await.unwrap();
+        let later = now + Duration::seconds(61);
+        let expired = store.claim_deliveries(claim("b", later)).await.unwrap();
+
+        assert_eq!(claimed.len(), 2);
+        assert!(claimed[0].id < claimed[1].id);
+        assert_eq!(claimed[0].event_type, "comment.published");
+        assert!(claimed[0].data.contains("hello"), "{}", claimed[0].data);
+        assert!(again.is_empty(), "leased to a");
+        assert_eq!(expired.len(), 2, "the lease ran out");
+    }
+
+    #[tokio::test]
+    async fn attempts_are_recorded_only_by_the_owner() {
+        let Some(store) = temp_store().await else {
+            return;
+        };
+        store.use_webhook_endpoints(vec![ENDPOINT.to_owned()]);
+        let (author, first) = seed(&store, "reader", "reader").await;
+        let second = comment_by(&store, author, "an-article").await;
+        publish(&store, &first).await;
+        publish(&store, &second).await;
+        let now = Utc::now();
+        let claimed = store.claim_deliveries(claim("a", now)).await.unwrap();
+        let failed = Attempt::Failed {
+            status: Some(500),
+            error: "boom".into(),
+            retry_at: now + Duration::seconds(30),
+        };
+
+        store
+            .finish_deliveries("not-a", &[(claimed[0].id, delivered())])
+            .await
+            .unwrap();
+        store
+            .finish_deliveries(
+                "a",
+                &[(claimed[0].id, delivered()), (claimed[1].id, failed)],
+            )
+            .await
+            .unwrap();
+
+        let page = store
+            .delivery_page(&DeliveryQuery {
+                endpoint: Some(ENDPOINT),
+                state: None,
+                before: None,
+                limit: 1,
+            })
+            .await
+            .unwrap();
+        assert_eq!(page.items.len(), 1);
+        assert_eq!(page.next_after, Some(claimed[1].id), "newest first");
+        let failed = &page.items[0];
+        assert_eq!((failed.attempts, failed.last_status), (1, Some(500)));
+        assert_eq!(failed.last_error.as_deref(), Some("boom"));
+        let done = store
+            .delivery_page(&DeliveryQuery {
+                endpoint: None,
+                state: Some(DeliveryState::Delivered),
+                before: None,
+                limit: 10,
+            })
+            .await
+            .unwrap();
+        assert_eq!(done.items.len(), 1);
+        assert_eq!(done.items[0].id, claimed[0].id);
+        assert_eq!(
+            done.items[0].attempts, 1,
+            "the other owner's attempt did nothing"
+        );
+        let early = store.claim_deliveries(claim("a", now)).await.unwrap();
+        assert!(early.is_empty(), "retried only at retry_at");
+        let retried = now + Duration::seconds(31);
+        let due = store.claim_deliveries(claim("a", retried)).await.unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].attempts, 1);
+    }
+
+    #[tokio::test]
+    async fn a_subjects_later_delivery_waits_for_the_earlier_one() {
+        let Some(store) = temp_store().await else {
+            return;
+        };
+        store.use_webhook_endpoints(vec![ENDPOINT.to_owned()]);
+        let (author, comment) = seed(&store, "reader", "reader").await;
+        let other = comment_by(&store, author, "an-article").await;
+        publish(&store, &comment).await;
+        publish(&store, &comment).await;
+        publish(&store, &other).await;
+        let now = Utc::now();
+
+        let first = store.claim_deliveries(claim("a", now)).await.unwrap();
+        let failed = Attempt::Failed {
+            status: None,
+            error: "refused".into(),
+            retry_at: now,
+        };
+        store
+            .finish_deliveries("a", &[(first[0].id, failed), (first[1].id, delivered())])
+            .await
+            .unwrap();
+        let retry = store.claim_deliveries(claim("a", now)).await.unwrap();
+        store
+            .finish_deliveries("a", &[(retry[0].id, delivered())])
+            .await
+            .unwrap();
+        let next = store.claim_deliveries(claim("a", now)).await.unwrap();
+
+        assert_eq!(first.len(), 2, "the comment's head and the other comment's");
+        assert_eq!(
+            retry.len(),
+            1,
+            "the failed head again, not the one behind it"
+        );
+        assert_eq!(retry[0].id, first[0].id);
+        assert_eq!(next.len(), 1);
+        assert!(next[0].id > first[0].id);
+        assert!(store.oldest_undelivered().await.unwrap().is_some());
+        store
+            .finish_deliveries("a", &[(next[0].id, delivered())])
+            .await
+            .unwrap();
+        assert_eq!(store.oldest_undelivered().await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn redelivery_and_pruning() {
+        let Some(store) = temp_store().await else {
+            return;
+        };
+        store.use_webhook_endpoints(vec![ENDPOINT.to_owned()]);
+        let (_, comment) = seed(&store, "reader", "reader").await;
+        publish(&store, &comment).await;
+        let now = Utc::now();
+        let claimed = store.claim_deliveries(claim("a", now)).await.unwrap();
+        store
+            .finish_deliveries("a", &[(claimed[0].id, delivered())])
+            .await
+            .unwrap();
+
+        let again = store.redeliver(claimed[0].id, now).await.unwrap().unwrap();
+        let missing = store.redeliver(claimed[0].id + 100, now).await.unwrap();
+        let kept = store
+            .prune_delivered(Utc::now() + Duration::days(1))
+            .await
+            .unwrap();
+        let claimed = store.claim_deliveries(claim("a", now)).await.unwrap();
+        store
+            .finish_deliveries("a", &[(claimed[0].id, delivered())])
+            .await
+            .unwrap();
+        let pruned = store
+            .prune_delivered(Utc::now() + Duration::days(1))
+            .await
+            .unwrap();
+
+        assert!(again.delivered_at.is_none());
+        assert!(missing.is_none());
+        assert_eq!(kept, 0, "undelivered again");
+        assert_eq!(pruned, 1);
+    }
+
+    #[tokio::test]
+    async fn forgetting_an_author_rewrites_their_stored_events() {
+        let Some(store) = temp_store().await else {
+            return;
+        };
+        store.use_webhook_endpoints(vec![ENDPOINT.to_owned()]);
+        let (author, comment) = seed(&store, "Kim Reader", "reader").await;
+        let (_, others) = seed(&store, "Other", "reader").await;
+        publish(&store, &comment).await;
+        publish(&store, &others).await;
+        let mut tx = store.begin_write().await.unwrap();
+        sqlx::query("UPDATE accounts SET display_name = 'Erased' WHERE id = $1")
+            .bind(author)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+
+        let changed = store.outbox.forget_author(&mut tx, author).await.unwrap();
+        store.commit(tx, &[]).await.unwrap();
+
+        assert_eq!(changed, 1);
+        let data: Vec<String> = sqlx::query_scalar("SELECT data FROM webhook_events ORDER BY id")
+            .fetch_all(&store.pool)
+            .await
+            .unwrap();
+        assert!(!data[0].contains("Kim Reader"), "{}", data[0]);
+        assert!(data[0].contains("Erased"), "{}", data[0]);
+        assert!(data[1].contains("Other"), "{}", data[1]);
+    }
+
+    #[tokio::test]
+    async fn two_processes_claim_every_delivery_exactly_once_in_subject_order() {
+        let Some(first) = temp_store().await else {
+            return;
+        };
+        let base = std::env::var("TEST_POSTGRES_URL").unwrap();
+        let name = first
+            .pool
+            .connect_options()
+            .get_database()
+            .unwrap()
+            .to_owned();
+        let second = PgStore::open(&format!("{base}/{name}"), 4).await.unwrap();
+        for store in [&first, &second] {
+            store.use_webhook_endpoints(vec![ENDPOINT.to_owned()]);
+        }
+        let (author, _) = seed(&first, "reader", "reader").await;
+        let mut subjects = Vec::new();
+        for _ in 0..20 {
+            subjects.push(comment_by(&first, author, "an-article").await);
+        }
+        for _ in 0..5 {
+            for comment in &subjects {
+                publish(&first, comment).await;
+            }
+        }
+        let total = 100;
+        let claims: Arc<Mutex<Vec<i64>>> = Arc::default();
+        let stores = Arc::new([first, second]);
+
+        let mut workers = Vec::new();
+        for worker in 0..8 {
+            let (stores, claims) = (stores.clone(), claims.clone());
+            workers.push(tokio::spawn(async move {
+                let store = &stores[worker % 2];
+                let owner = format!("worker-{worker}");
+                let deadline = Utc::now() + Duration::seconds(30);
+                while claims.lock().unwrap().len() < total && Utc::now() < deadline {
+                    let mut due = claim(&owner, Utc::now());
+                    due.limit = 3;
+                    let claimed = store.claim_deliveries(due).await.unwrap();
+                    claims.lock().unwrap().extend(claimed.iter().map(|d| d.id));
+                    let done: Vec<(i64, Attempt)> =
+                        claimed.iter().map(|d| (d.id, delivered())).collect();
+                    store.finish_deliveries(&owner, &done).await.unwrap();
+                    if claimed.is_empty() {
+                        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                    }
+                }
+            }));
+        }
+        for worker in workers {
+            worker.await.unwrap();
+        }
+
+        let claims = claims.lock().unwrap().clone();
+        let mut seen: HashMap<i64, usize> = HashMap::new();
+        for id in &claims {
+            *seen.entry(*id).or_default() += 1;
+        }
+        assert_eq!(claims.len(), total, "every delivery claimed once");
+        assert!(seen.values().all(|n| *n == 1), "none twice");
+        let subject_of: HashMap<i64, String> =
+            sqlx::query_as("SELECT id, subject FROM webhook_deliveries")
+                .fetch_all(&stores[0].pool)
+                .await
+                .unwrap()
+                .into_iter()
+                .collect();
+        let mut last: HashMap<&str, i64> = HashMap::new();
+        for id in &claims {
+            let subject = subject_of[id].as_str();
+            let before = last.insert(subject, *id).unwrap_or(0);
+            assert!(before < *id, "{subject}: {id} claimed after {before}");
+        }
     }
 }
