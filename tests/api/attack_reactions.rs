@@ -16,7 +16,7 @@ use tempfile::TempDir;
 
 use crate::helpers::{
     Comment, CommentAnswer, DEMO_ARTICLE, PASSWORD, Page, TestApp, TestUser, Thread,
-    assert_problem, json_body, parse,
+    assert_problem, json_body, parse, raw_pool,
 };
 
 const OTHER_ARTICLE: &str = "putin-gorbachev-path";
@@ -369,16 +369,14 @@ async fn app_with_quotas(lines: &str) -> (TestApp, TempDir) {
 
 /// The editorial of every comment stored for the reader, whatever its status.
 async fn stored_by(app: &TestApp, reader: &TestUser) -> Vec<String> {
-    let path = app.database_url.trim_start_matches("sqlite://");
-    let options = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(path)
-        .read_only(true);
-    let mut db = sqlx::ConnectOptions::connect(&options).await.unwrap();
-    sqlx::query_scalar("SELECT article_id FROM comments WHERE author_id = ?")
+    let pool = raw_pool(&app.database_url).await;
+    let stored = sqlx::query_scalar("SELECT article_id FROM comments WHERE author_id = $1")
         .bind(reader.id.parse::<i64>().unwrap())
-        .fetch_all(&mut db)
+        .fetch_all(&pool)
         .await
-        .unwrap()
+        .unwrap();
+    pool.close().await;
+    stored
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -1076,17 +1074,16 @@ async fn a_cursor_cut_before_the_pruned_changes_restarts_as_of_now() {
 }
 
 async fn mark_pruned_up_to(app: &TestApp, seq: i64) {
-    let path = app.database_url.trim_start_matches("sqlite://");
-    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path);
-    let mut db = sqlx::ConnectOptions::connect(&options).await.unwrap();
+    let pool = raw_pool(&app.database_url).await;
     sqlx::query(
-        "INSERT INTO meta (key, value) VALUES ('reaction_changes_pruned', ?)
+        "INSERT INTO meta (key, value) VALUES ('reaction_changes_pruned', $1)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     )
     .bind(seq.to_string())
-    .execute(&mut db)
+    .execute(&pool)
     .await
     .unwrap();
+    pool.close().await;
 }
 
 #[tokio::test]

@@ -12,14 +12,9 @@ use sqlx::sqlite::SqliteConnectOptions;
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
-use crate::helpers::{PASSWORD, TestApp, json_body};
+use crate::helpers::{Engine, PASSWORD, TestApp, database_url, engine, json_body, raw_pool};
 
 const BIN: &str = env!("CARGO_BIN_EXE_comment-desk");
-
-/// The database URL `TestApp::spawn_in` uses for a dir (see `test_settings`).
-pub fn database_url(dir: &Path) -> String {
-    format!("sqlite://{}/comment-desk.db", dir.display())
-}
 
 /// Runs the binary in `dir` with only PATH and `env` set, feeding `stdin`.
 pub async fn run(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
@@ -51,8 +46,28 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// Whether anything was written to the database of `dir`: on SQLite, whether
+/// its file exists; on PostgreSQL, whether its (fresh) database has a table.
+async fn touched(dir: &Path) -> bool {
+    match engine() {
+        Engine::Sqlite => dir.join("comment-desk.db").exists(),
+        Engine::Postgres => {
+            let pool = raw_pool(&database_url(dir).await).await;
+            let tables: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM information_schema.tables
+                 WHERE table_schema NOT IN ('pg_catalog', 'information_schema')",
+            )
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            pool.close().await;
+            tables > 0
+        }
+    }
+}
+
 pub async fn create_user(dir: &Path, email: &str, role: &str, password: &str) -> Output {
-    let url = database_url(dir);
+    let url = database_url(dir).await;
     let args = [
         "user",
         "create",
@@ -75,6 +90,10 @@ pub async fn create_user(dir: &Path, email: &str, role: &str, password: &str) ->
 
 #[tokio::test]
 async fn migrate_creates_the_database_and_its_folder() {
+    if engine() == Engine::Postgres {
+        eprintln!("skipped on PostgreSQL: a SQLite file and its folder");
+        return;
+    }
     // Arrange: a folder that does not exist yet.
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("nested/deeper/comment-desk.db");
@@ -95,6 +114,34 @@ async fn migrate_creates_the_database_and_its_folder() {
         .unwrap()
         .read_only(true);
     let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
+        .fetch_one(&pool)
+        .await
+        .expect("the migrations table exists");
+    assert!(
+        applied > 0,
+        "migrate records applied migrations, got {applied}"
+    );
+    pool.close().await;
+}
+
+#[tokio::test]
+async fn migrate_records_the_migrations_it_applies() {
+    // Arrange: the test's fresh database.
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_url(dir.path()).await;
+
+    // Act
+    let output = run(dir.path(), &["migrate"], &[("DATABASE_URL", &url)], "").await;
+
+    // Assert
+    assert!(
+        output.status.success(),
+        "migrate exits 0, got {:?}: {}",
+        output.status,
+        stderr(&output)
+    );
+    let pool = raw_pool(&url).await;
     let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
         .fetch_one(&pool)
         .await
@@ -176,7 +223,7 @@ async fn user_create_refuses_a_taken_email_and_a_weak_password() {
 async fn user_create_without_password_stdin_is_a_usage_error() {
     // Arrange
     let dir = tempfile::tempdir().unwrap();
-    let url = database_url(dir.path());
+    let url = database_url(dir.path()).await;
     let args = [
         "user",
         "create",
@@ -201,7 +248,7 @@ async fn user_create_without_password_stdin_is_a_usage_error() {
         "usage names the flag: {err:?}"
     );
     assert!(
-        !dir.path().join("comment-desk.db").exists(),
+        !touched(dir.path()).await,
         "a usage error touches no database"
     );
 }
@@ -218,7 +265,7 @@ async fn bad_configuration_stops_start_up_with_one_line_naming_the_variable() {
     for (name, value) in cases {
         // Arrange
         let dir = tempfile::tempdir().unwrap();
-        let url = database_url(dir.path());
+        let url = database_url(dir.path()).await;
 
         // Act
         let output = run(
@@ -246,7 +293,7 @@ async fn bad_configuration_stops_start_up_with_one_line_naming_the_variable() {
             "{name}={value}: the line names {name}: {err:?}"
         );
         assert!(
-            !dir.path().join("comment-desk.db").exists(),
+            !touched(dir.path()).await,
             "{name}={value}: nothing runs on bad configuration"
         );
     }

@@ -423,12 +423,14 @@ async fn streams_are_limited_and_a_closed_one_frees_its_slot() {
 #[tokio::test]
 async fn sigterm_ends_open_streams_and_the_server_stops_promptly() {
     let dir = tempfile::tempdir().unwrap();
+    let database_url = crate::helpers::database_url(dir.path()).await;
     let created = tokio::process::Command::new(env!("CARGO_BIN_EXE_comment-desk"))
         .args(["user", "create", "--email", "night@news.example"])
         .args(["--display-name", "Night Desk", "--role", "moderator"])
         .arg("--password-stdin")
         .current_dir(dir.path())
         .env_clear()
+        .env("DATABASE_URL", &database_url)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
         .spawn()
@@ -440,7 +442,8 @@ async fn sigterm_ends_open_streams_and_the_server_stops_promptly() {
         .unwrap();
     drop(stdin);
     assert!(created.wait().await.unwrap().success(), "user create");
-    let mut server = crate::helpers::start_binary(dir.path(), &[]).await;
+    let mut server =
+        crate::helpers::start_binary(dir.path(), &[("DATABASE_URL", &database_url)]).await;
     let client = reqwest::Client::new();
     let login = client
         .post(format!("{}/api/v1/auth/login", server.address))

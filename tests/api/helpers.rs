@@ -1,5 +1,8 @@
-//! `TestApp`: the real server on port 0 with a fresh SQLite file per test.
+//! `TestApp`: the real server on port 0 with a fresh database per test: a
+//! SQLite file, or a PostgreSQL database when `TEST_POSTGRES_URL` is set.
 
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock};
 
 use comment_desk::auth::{Auth, Hasher};
@@ -40,13 +43,91 @@ pub struct TestUser {
     pub token: String,
 }
 
-/// Settings for a test: a fresh database in `dir`, port 0, plain-http cookies,
-/// rate limits off (tests post quickly from one account; the tests of the
-/// limits turn them on), and reports counted from accounts of any age (tests
-/// report with accounts made a moment ago; `reports.rs` tests the age).
-pub fn test_settings(dir: &TempDir) -> Settings {
+/// The storage engine the suite runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// PostgreSQL when `TEST_POSTGRES_URL` names a cluster
+/// (`postgres://user@host:port`, as `scripts/pg-cluster` prints it), SQLite otherwise.
+pub fn engine() -> Engine {
+    match postgres_base() {
+        Some(_) => Engine::Postgres,
+        None => Engine::Sqlite,
+    }
+}
+
+fn postgres_base() -> Option<String> {
+    let base = std::env::var("TEST_POSTGRES_URL").ok()?;
+    let base = base.trim().trim_end_matches('/');
+    (!base.is_empty()).then(|| base.to_owned())
+}
+
+/// Where a test folder remembers its PostgreSQL database, so that a second
+/// server started in the same folder (a restart) finds the same data.
+const REMEMBERED_DATABASE: &str = "database-url";
+
+/// The database of the test folder `dir`, for the server and for the binary's
+/// `DATABASE_URL`. On SQLite the file `comment-desk.db` in it; on PostgreSQL
+/// a fresh database made the first time a folder asks, the same one after.
+pub async fn database_url(dir: &Path) -> String {
+    let Some(base) = postgres_base() else {
+        return format!("sqlite://{}/comment-desk.db", dir.display());
+    };
+    let remembered = dir.join(REMEMBERED_DATABASE);
+    if let Ok(url) = std::fs::read_to_string(&remembered) {
+        return url;
+    }
+    let url = create_database(&base).await;
+    std::fs::write(&remembered, &url).expect("remember the test's database");
+    url
+}
+
+static DATABASES: AtomicUsize = AtomicUsize::new(0);
+
+/// `CREATE DATABASE cd_test_<pid>_<n>_<random>` on the cluster at `base`; its URL.
+/// The cluster is thrown away after the run, and the databases with it.
+async fn create_database(base: &str) -> String {
+    use sqlx::Connection;
+    let name = format!(
+        "cd_test_{}_{}_{:08x}",
+        std::process::id(),
+        DATABASES.fetch_add(1, Ordering::SeqCst),
+        rand::random::<u32>()
+    );
+    let admin_url = format!("{base}/postgres");
+    let mut admin = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("TEST_POSTGRES_URL: cannot connect to {admin_url}: {e}"));
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
+    let _ = admin.close().await;
+    format!("{base}/{name}")
+}
+
+/// Plain connections to a test's database beside the server, for the tests
+/// that read or write rows themselves. Their SQL must run on both engines:
+/// `$1` placeholders (SQLite takes them too) and no engine's own functions.
+pub async fn raw_pool(database_url: &str) -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    sqlx::any::AnyPoolOptions::new()
+        .max_connections(2)
+        .connect(database_url)
+        .await
+        .unwrap_or_else(|e| panic!("connect to {database_url}: {e}"))
+}
+
+/// Settings for a test: a fresh database for `dir` (`database_url`), port 0,
+/// plain-http cookies, rate limits off (tests post quickly from one account;
+/// the tests of the limits turn them on), and reports counted from accounts of
+/// any age (tests report with accounts made a moment ago; `reports.rs` tests the age).
+pub async fn test_settings(dir: &TempDir) -> Settings {
     let mut settings = Settings::from_lookup(|_| None).expect("default settings");
-    settings.database_url = format!("sqlite://{}/comment-desk.db", dir.path().display());
+    settings.database_url = database_url(dir.path()).await;
     settings.bind_addr = "127.0.0.1:0".into();
     settings.cookie_secure = false;
     settings.rate_limits = false;
@@ -64,10 +145,11 @@ impl TestApp {
         TestApp::spawn_in(dir, configure).await
     }
 
-    /// Starts a server on the database already in `dir` (for restarts).
+    /// Starts a server on the database of `dir`: the one a server or the
+    /// binary used there before (for restarts), or a fresh one.
     pub async fn spawn_in(dir: TempDir, configure: impl FnOnce(&mut Settings)) -> TestApp {
         LazyLock::force(&TRACING);
-        let mut settings = test_settings(&dir);
+        let mut settings = test_settings(&dir).await;
         configure(&mut settings);
         let database_url = settings.database_url.clone();
         let app = Application::build(settings).await.expect("server starts");
@@ -343,7 +425,7 @@ impl TestApp {
         panic!("the log never reached its last page")
     }
 
-    /// The store on the test's database file, to check what was stored.
+    /// The store on the test's database, to check what was stored.
     pub async fn store(&self) -> Arc<dyn Inspect> {
         storage::open_inspect(&self.database_url, Default::default())
             .await

@@ -1,4 +1,6 @@
-//! Integration tests: the real server, over HTTP, on a fresh SQLite file per test.
+//! Integration tests: the real server, over HTTP, on a fresh database per test:
+//! a SQLite file, or a PostgreSQL database when `TEST_POSTGRES_URL` is set
+//! (`helpers::engine`).
 
 mod articles;
 mod attack;

@@ -5,7 +5,7 @@
 use reqwest::Client;
 use serde_json::{Value, json};
 
-use crate::helpers::{DEMO_ARTICLE, json_body, start_binary};
+use crate::helpers::{DEMO_ARTICLE, database_url, json_body, raw_pool, start_binary};
 
 const THREADS: i64 = 100;
 const REPLIES: i64 = 20;
@@ -25,13 +25,13 @@ fn resident_mib(pid: u32) -> u64 {
 /// 100 threads of 20 replies of 250 characters, written with SQL beside the
 /// running server (a listing reads them; nothing of the server caches them yet).
 async fn seed(database_url: &str, author_id: i64) {
-    let pool = sqlx::SqlitePool::connect(database_url).await.unwrap();
+    let pool = raw_pool(database_url).await;
     let body = "가".repeat(250);
     let mut tx = pool.begin().await.unwrap();
     for thread in 0..THREADS {
         let parent: i64 = sqlx::query_scalar(
             "INSERT INTO comments (article_id, author_id, body, length, status, reply_count, created_at)
-             VALUES (?, ?, ?, 250, 'published', ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, 250, 'published', $4, $5) RETURNING id",
         )
         .bind(DEMO_ARTICLE)
         .bind(author_id)
@@ -44,7 +44,7 @@ async fn seed(database_url: &str, author_id: i64) {
         for reply in 0..REPLIES {
             sqlx::query(
                 "INSERT INTO comments (article_id, parent_id, author_id, body, length, status, created_at)
-                 VALUES (?, ?, ?, ?, 250, 'published', ?)",
+                 VALUES ($1, $2, $3, $4, 250, 'published', $5)",
             )
             .bind(DEMO_ARTICLE)
             .bind(parent)
@@ -56,7 +56,7 @@ async fn seed(database_url: &str, author_id: i64) {
             .unwrap();
         }
     }
-    sqlx::query("UPDATE articles SET comment_count = ? WHERE id = ?")
+    sqlx::query("UPDATE articles SET comment_count = $1 WHERE id = $2")
         .bind(THREADS * (REPLIES + 1))
         .bind(DEMO_ARTICLE)
         .execute(&mut *tx)
@@ -69,7 +69,7 @@ async fn seed(database_url: &str, author_id: i64) {
 #[tokio::test]
 async fn many_listing_shapes_cost_bounded_memory() {
     let dir = tempfile::tempdir().unwrap();
-    let database_url = format!("sqlite://{}", dir.path().join("memory.db").display());
+    let database_url = database_url(dir.path()).await;
     let server = start_binary(
         dir.path(),
         &[("DATABASE_URL", &database_url), ("RATE_LIMITS", "off")],

@@ -12,8 +12,8 @@ use std::time::Duration;
 use reqwest::Client;
 use serde_json::{Value, json};
 
-use crate::cli::{create_user, database_url, run};
-use crate::helpers::{DEMO_ARTICLE, PASSWORD, RunningBinary, start_binary};
+use crate::cli::{create_user, run};
+use crate::helpers::{DEMO_ARTICLE, PASSWORD, RunningBinary, database_url, start_binary};
 use crate::receiver::{Mode, Receiver};
 
 /// One scrape: each series (name and labels) with its value.
@@ -80,7 +80,7 @@ async fn serve_with_metrics(dir: &Path) -> (RunningBinary, String) {
 
 /// As `serve_with_metrics`, with more settings.
 async fn serve_with_metrics_and(dir: &Path, more: &[(&str, &str)]) -> (RunningBinary, String) {
-    let url = database_url(dir);
+    let url = database_url(dir).await;
     let mut env = vec![
         ("DATABASE_URL", url.as_str()),
         ("METRICS_ADDR", "127.0.0.1:0"),
@@ -379,7 +379,7 @@ async fn the_public_listener_has_no_metrics_and_without_metrics_addr_nothing_lis
     );
 
     let plain_dir = tempfile::tempdir().unwrap();
-    let url = database_url(plain_dir.path());
+    let url = database_url(plain_dir.path()).await;
     let plain = start_binary(plain_dir.path(), &[("DATABASE_URL", &url)]).await;
     assert_eq!(listening_sockets(&plain), 1, "the public listener only");
 }
@@ -389,7 +389,7 @@ async fn a_metrics_addr_in_use_stops_start_up_naming_it() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
     let dir = tempfile::tempdir().unwrap();
-    let url = database_url(dir.path());
+    let url = database_url(dir.path()).await;
     let env = [
         ("DATABASE_URL", url.as_str()),
         ("BIND_ADDR", "127.0.0.1:0"),

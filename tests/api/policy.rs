@@ -10,7 +10,9 @@ use comment_desk::storage::SanctionInsert;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-use crate::helpers::{DEMO_ARTICLE, TestApp, TestUser, assert_problem, json_body, start_binary};
+use crate::helpers::{
+    DEMO_ARTICLE, TestApp, TestUser, assert_problem, database_url, json_body, start_binary,
+};
 
 const LIST: &str = "/api/v1/articles/putin-north-korea-signal/comments";
 
@@ -656,7 +658,7 @@ async fn sighup_reloads_the_policy_and_a_bad_file_keeps_the_old_one() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("policy.toml");
     std::fs::write(&path, "[text]\nen = \"First rules\"\nko = \"첫 원칙\"\n").unwrap();
-    let database = format!("sqlite://{}/comment-desk.db", dir.path().display());
+    let database = database_url(dir.path()).await;
     let server = start_binary(
         dir.path(),
         &[

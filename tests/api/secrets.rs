@@ -6,7 +6,7 @@
 use reqwest::Client;
 use serde_json::{Value, json};
 
-use crate::helpers::{DEMO_ARTICLE, RunningBinary, json_body, start_binary};
+use crate::helpers::{DEMO_ARTICLE, RunningBinary, database_url, json_body, start_binary};
 
 const FIRST_PASSWORD: &str = "Secret-Passphrase-One-71";
 const SECOND_PASSWORD: &str = "Secret-Passphrase-Two-93";
@@ -238,7 +238,7 @@ async fn wrong_typed_values_are_not_echoed() {
 /// The real binary on a fresh database in `dir`, logging at trace level, so
 /// a test can grep everything it writes.
 async fn binary_logging_everything(dir: &std::path::Path) -> RunningBinary {
-    let database_url = format!("sqlite://{}", dir.join("secrets.db").display());
+    let database_url = database_url(dir).await;
     start_binary(
         dir,
         &[

@@ -1,5 +1,5 @@
 //! `comment-desk export` and `import` (API.md, "Operations (extension)"): the
-//! real binary on a real SQLite file, fixtures written here, listings read
+//! real binary on the test's real database, fixtures written here, listings read
 //! back through the real server.
 
 use std::path::Path;
@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::cli::{database_url, run};
-use crate::helpers::{TestApp, TestUser, Thread};
+use crate::cli::run;
+use crate::helpers::{TestApp, TestUser, Thread, database_url};
 
 fn text(output: &Output) -> String {
     format!(
@@ -20,13 +20,13 @@ fn text(output: &Output) -> String {
 }
 
 async fn import(dir: &Path, format: &str, file: &Path) -> Output {
-    let url = database_url(dir);
+    let url = database_url(dir).await;
     let args = ["import", "--format", format, file.to_str().unwrap()];
     run(dir, &args, &[("DATABASE_URL", &url)], "").await
 }
 
 async fn export(dir: &Path, out: &Path) -> Output {
-    let url = database_url(dir);
+    let url = database_url(dir).await;
     let args = ["export", "--out", out.to_str().unwrap()];
     run(dir, &args, &[("DATABASE_URL", &url)], "").await
 }

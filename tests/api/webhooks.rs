@@ -6,7 +6,7 @@ use std::time::Duration;
 use comment_desk::domain::accounts::Role;
 use serde_json::{Value, json};
 
-use crate::helpers::{DEMO_ARTICLE, TestApp, assert_problem, json_body};
+use crate::helpers::{DEMO_ARTICLE, TestApp, assert_problem, database_url, json_body, raw_pool};
 use crate::receiver::{Mode, Receiver, signed_with};
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -256,8 +256,8 @@ async fn a_ban_clearing_the_queue_and_an_erasure_report_each_comment_naming_no_o
         assert!(!text.contains("떠날 사람의"), "{text}");
     }
     // The published events stored before the erasure were rewritten too.
-    let pool = sqlx::SqlitePool::connect(&app.database_url).await.unwrap();
-    let stored: Vec<String> = sqlx::query_scalar("SELECT data FROM webhook_events")
+    let pool = raw_pool(&app.database_url).await;
+    let stored: Vec<String> = sqlx::query_scalar("SELECT CAST(data AS TEXT) FROM webhook_events")
         .fetch_all(&pool)
         .await
         .unwrap();
@@ -375,7 +375,7 @@ async fn without_urls_nothing_is_written() {
     let log = deliveries(&app, &admin, "").await;
 
     assert_eq!(log["deliveries"], json!([]));
-    let pool = sqlx::SqlitePool::connect(&app.database_url).await.unwrap();
+    let pool = raw_pool(&app.database_url).await;
     let events: i64 = sqlx::query_scalar("SELECT count(*) FROM webhook_events")
         .fetch_one(&pool)
         .await
@@ -444,7 +444,7 @@ async fn after_sigkill_every_acknowledged_comments_event_arrives_and_none_is_inv
     use crate::helpers::start_binary;
     let receiver = Receiver::start(Mode::Down).await;
     let dir = tempfile::tempdir().unwrap();
-    let database_url = format!("sqlite://{}/comment-desk.db", dir.path().display());
+    let database_url = database_url(dir.path()).await;
     let env = [
         ("DATABASE_URL", database_url.as_str()),
         ("RATE_LIMITS", "off"),
@@ -490,8 +490,8 @@ async fn after_sigkill_every_acknowledged_comments_event_arrives_and_none_is_inv
 
     receiver.set(Mode::Accept);
     let restarted = start_binary(dir.path(), &env).await;
-    let pool = sqlx::SqlitePool::connect(&database_url).await.unwrap();
-    let stored: Vec<i64> = sqlx::query_scalar("SELECT id FROM comments")
+    let pool = raw_pool(&database_url).await;
+    let stored: Vec<i64> = sqlx::query_scalar("SELECT CAST(id AS BIGINT) FROM comments")
         .fetch_all(&pool)
         .await
         .unwrap();
