@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::events::EventStream;
-use crate::helpers::{DEMO_ARTICLE, TestApp, assert_problem, listed_ids};
+use crate::helpers::{DEMO_ARTICLE, Engine, TestApp, assert_problem, engine, listed_ids};
 
 /// What a change on one server may take to hold on the other.
 const WITHIN: Duration = Duration::from_secs(1);
@@ -17,11 +17,11 @@ const WITHIN: Duration = Duration::from_secs(1);
 async fn two_servers(
     configure: impl Fn(&mut comment_desk::config::Settings),
 ) -> Option<(TestApp, TestApp)> {
-    let a = TestApp::spawn_with(&configure).await;
-    if !a.database_url.starts_with("postgres") {
+    if engine() == Engine::Sqlite {
         eprintln!("note: one process serves a SQLite file; the two-server tests run on PostgreSQL");
         return None;
     }
+    let a = TestApp::spawn_with(&configure).await;
     let url = a.database_url.clone();
     let b = TestApp::spawn_with(|settings| {
         configure(settings);

@@ -225,11 +225,8 @@ pub(crate) async fn temp_store() -> Option<PgStore> {
 /// database (several server processes); `None` as for `temp_store`.
 #[cfg(test)]
 pub(crate) async fn temp_database() -> Option<String> {
+    // `scripts/test` runs the unit tests a second time with it set.
     let Ok(base) = std::env::var("TEST_POSTGRES_URL") else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI runs the PostgreSQL tests: set TEST_POSTGRES_URL"
-        );
         eprintln!("note: TEST_POSTGRES_URL is unset; skipping a PostgreSQL storage test");
         return None;
     };
