@@ -213,8 +213,8 @@ async fn listen(pool: &PgPool, seen: Seen) -> anyhow::Result<tokio::task::JoinHa
 }
 
 /// A store on a fresh database of the server at `TEST_POSTGRES_URL`, for the
-/// storage tests; `None` (the test passes without running) when it is unset
-/// outside CI, and a failure under CI.
+/// storage tests; `None` (the test passes without running) when it is unset,
+/// as in the first, SQLite pass of `scripts/test`.
 #[cfg(test)]
 pub(crate) async fn temp_store() -> Option<PgStore> {
     let url = temp_database().await?;
