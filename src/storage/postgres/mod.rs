@@ -12,9 +12,14 @@
 //! Transactions run at READ COMMITTED; the writes that must not race (the
 //! repeat check, decisions on one comment) lock the rows they depend on first.
 
+mod accounts;
+mod articles;
 mod counters;
+mod identities;
 mod log;
 mod outbox;
+mod policy;
+mod sessions;
 mod shared;
 
 use std::sync::Arc;
