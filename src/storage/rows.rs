@@ -1,14 +1,15 @@
 //! What both engines share: time as milliseconds, the rows of accounts,
-//! comments and sanctions, and splitting pages. Both engines keep times as
+//! comments, sanctions and articles, a policy decision, and splitting pages. Both engines keep times as
 //! 64-bit milliseconds and ids as 64-bit integers, so one row type reads either.
 
 use chrono::{DateTime, TimeZone, Utc};
 
 use crate::domain::accounts::{Role, User};
+use crate::domain::articles::Article;
 use crate::domain::comments::{Comment, Status};
 use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::moderation::{Sanction, SanctionKind};
-use crate::domain::policy::{Finding, RuleCode};
+use crate::domain::policy::{Action, Finding, RuleCode};
 use crate::storage::comments::CommentPage;
 
 pub(crate) fn to_millis(at: DateTime<Utc>) -> i64 {
@@ -142,4 +143,50 @@ impl From<SanctionRow> for Sanction {
 /// not a span of the text. Our rules keep nothing (their text is the span).
 pub(crate) fn reason_detail(reason: &Finding) -> Option<&str> {
     (reason.code == RuleCode::ModerationHook).then_some(&*reason.matched)
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ArticleRow {
+    pub id: String,
+    pub title: String,
+    pub url: String,
+    pub published_at: Option<i64>,
+    pub comments_open: bool,
+    pub premoderation: bool,
+    pub comment_count: i64,
+}
+
+impl From<ArticleRow> for Article {
+    fn from(row: ArticleRow) -> Self {
+        Article {
+            id: row.id,
+            title: row.title,
+            url: row.url,
+            published_at: row.published_at.map(from_millis),
+            comments_open: row.comments_open,
+            premoderation: row.premoderation,
+            comment_count: row.comment_count,
+        }
+    }
+}
+
+pub(crate) const ARTICLE_COLUMNS: &str =
+    "id, title, url, published_at, comments_open, premoderation, comment_count";
+
+/// The settings a moderator sees in the log, e.g. "comments open, premoderation off".
+pub(crate) fn article_settings(row: &ArticleRow) -> String {
+    let open = if row.comments_open { "open" } else { "closed" };
+    let premoderation = if row.premoderation { "on" } else { "off" };
+    format!("comments {open}, premoderation {premoderation}")
+}
+
+/// One decision of the standards policy on an attempt.
+pub(crate) struct Decision<'a> {
+    pub account_id: AccountId,
+    pub article_id: &'a str,
+    /// The held comment, or the comment whose edit was refused.
+    pub comment_id: Option<CommentId>,
+    pub action: Action,
+    pub codes: &'a str,
+    pub now: DateTime<Utc>,
 }

@@ -12,11 +12,14 @@
 //! Transactions run at READ COMMITTED; the writes that must not race (the
 //! repeat check, decisions on one comment) lock the rows they depend on first.
 
+mod accounts;
+mod articles;
 mod comment_writer;
 mod comments;
 mod counters;
 mod erasure;
 mod history;
+mod identities;
 mod inspect;
 mod limits;
 mod live;
@@ -27,6 +30,7 @@ mod policy;
 mod quota;
 mod ranked;
 mod reactions;
+mod sessions;
 mod shared;
 mod transfer;
 

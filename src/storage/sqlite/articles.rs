@@ -6,39 +6,11 @@ use chrono::Utc;
 
 use super::SqliteStore;
 use super::log::append_log;
-use super::shared::{from_millis, to_millis};
+use super::shared::{ARTICLE_COLUMNS, ArticleRow, article_settings, from_millis, to_millis};
 use crate::domain::articles::{Article, ArticleChanges};
 use crate::domain::ids::AccountId;
 use crate::domain::moderation::{LogAction, LogLine, Target};
 use crate::storage::articles::ArticleStore;
-
-#[derive(sqlx::FromRow)]
-struct ArticleRow {
-    id: String,
-    title: String,
-    url: String,
-    published_at: Option<i64>,
-    comments_open: bool,
-    premoderation: bool,
-    comment_count: i64,
-}
-
-impl From<ArticleRow> for Article {
-    fn from(row: ArticleRow) -> Self {
-        Article {
-            id: row.id,
-            title: row.title,
-            url: row.url,
-            published_at: row.published_at.map(from_millis),
-            comments_open: row.comments_open,
-            premoderation: row.premoderation,
-            comment_count: row.comment_count,
-        }
-    }
-}
-
-const ARTICLE_COLUMNS: &str =
-    "id, title, url, published_at, comments_open, premoderation, comment_count";
 
 #[async_trait]
 impl ArticleStore for SqliteStore {
@@ -145,11 +117,4 @@ impl ArticleStore for SqliteStore {
         self.memo.articles.invalidate();
         Ok((article, existed.is_none()))
     }
-}
-
-/// The settings a moderator sees in the log, e.g. "comments open, premoderation off".
-fn article_settings(row: &ArticleRow) -> String {
-    let open = if row.comments_open { "open" } else { "closed" };
-    let premoderation = if row.premoderation { "on" } else { "off" };
-    format!("comments {open}, premoderation {premoderation}")
 }

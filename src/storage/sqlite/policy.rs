@@ -8,6 +8,7 @@ use sqlx::SqliteConnection;
 
 use super::SqliteStore;
 use super::log::append_log;
+pub(super) use super::shared::Decision;
 use super::shared::{SanctionRow, to_millis};
 use crate::domain::ids::{AccountId, CommentId};
 use crate::domain::moderation::{LogAction, LogLine, Sanction, Target};
@@ -141,17 +142,6 @@ impl PolicyStore for SqliteStore {
         .with_context(|| format!("cannot load the reasons of comment {comment_id}"))?;
         Ok(rows)
     }
-}
-
-/// One decision of the standards policy on an attempt.
-pub(super) struct Decision<'a> {
-    pub account_id: AccountId,
-    pub article_id: &'a str,
-    /// The held comment, or the comment whose edit was refused.
-    pub comment_id: Option<CommentId>,
-    pub action: Action,
-    pub codes: &'a str,
-    pub now: DateTime<Utc>,
 }
 
 /// Records a decision, or counts it again on the row of the same comment,
