@@ -323,3 +323,81 @@ async fn every_acknowledged_reaction_survives_sigkill() {
         );
     }
 }
+
+#[tokio::test]
+async fn one_of_two_servers_killed_mid_burst_loses_no_acknowledged_comment() {
+    if engine() == Engine::Sqlite {
+        eprintln!("note: one process serves a SQLite file; two servers run on PostgreSQL");
+        return;
+    }
+    // Arrange: two real servers on one database, one reader.
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = database_url(dir.path()).await;
+    let mut doomed = serve(dir.path(), &database_url).await;
+    let survivor = serve(dir.path(), &database_url).await;
+    let client = Client::new();
+    let token = register(&client, &doomed.address, 1).await;
+
+    // Act: post to both at once; SIGKILL one once enough were acknowledged.
+    let stop = Arc::new(AtomicBool::new(false));
+    let (sender, mut receiver) = mpsc::unbounded_channel();
+    let posters: Vec<_> = (0..POSTERS)
+        .map(|task| {
+            let server = if task % 2 == 0 { &doomed } else { &survivor };
+            let url = format!("{}/api/v1/articles/{DEMO_ARTICLE}/comments", server.address);
+            tokio::spawn(post_until_stopped(
+                client.clone(),
+                url,
+                token.clone(),
+                task,
+                stop.clone(),
+                sender.clone(),
+            ))
+        })
+        .collect();
+    drop(sender);
+    let mut acknowledged = Vec::new();
+    while acknowledged.len() < KILL_AFTER {
+        let ack = tokio::time::timeout(Duration::from_secs(20), receiver.recv())
+            .await
+            .expect("acknowledgements keep coming")
+            .expect("the posters are still running");
+        acknowledged.push(ack);
+    }
+    doomed.child.start_kill().expect("SIGKILL one server");
+    let killed = doomed
+        .child
+        .wait()
+        .await
+        .expect("wait for the killed server");
+    // The survivor goes on taking posts after its peer died.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stop.store(true, Ordering::SeqCst);
+    for poster in posters {
+        poster.await.expect("a poster panicked");
+    }
+    while let Some(ack) = receiver.recv().await {
+        acknowledged.push(ack);
+    }
+    assert_eq!(killed.signal(), Some(9), "killed by SIGKILL: {killed:?}");
+
+    // Assert: the survivor has every comment either server acknowledged.
+    for (id, body) in &acknowledged {
+        let url = format!("{}/api/v1/comments/{id}", survivor.address);
+        let response = client.get(url).send().await.expect("GET comment");
+        assert_eq!(response.status(), 200, "acknowledged comment {id} is kept");
+        let comment = json_body(response).await;
+        assert_eq!(comment["comment"]["body"], body.as_str(), "comment {id}");
+    }
+    let url = format!(
+        "{}/api/v1/articles/{DEMO_ARTICLE}/comments",
+        survivor.address
+    );
+    let total = json_body(client.get(url).send().await.unwrap()).await["total"]
+        .as_u64()
+        .expect("total");
+    assert!(
+        total >= acknowledged.len() as u64,
+        "{total} counts every acknowledged comment"
+    );
+}

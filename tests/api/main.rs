@@ -14,6 +14,7 @@ mod bad_input;
 mod cli;
 mod comments;
 mod concurrency;
+mod copy;
 mod crash;
 mod cross_origin;
 mod data_rights;
